@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_filter = [*BaseUserAdmin.list_filter, "groups"]
+    fieldsets = [*BaseUserAdmin.fieldsets, (None, {"fields": ["language"]})]

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+
+@register(Tags.security, deploy=True)
+def check_secrets(app_configs, **kwargs):
+    """Refuse to call a production configuration clean while it runs on the demo secrets."""
+    errors = []
+    if settings.DIREKT_CODE_PEPPER == settings.DEMO_DIREKT_CODE_PEPPER:
+        errors.append(
+            Error(
+                "DIREKT_CODE_PEPPER is the demo value.",
+                hint="Set DIREKT_CODE_PEPPER to a long random secret kept outside the database.",
+                id="gratisz.E001",
+            )
+        )
+    elif settings.DIREKT_CODE_PEPPER == settings.SECRET_KEY:
+        errors.append(
+            Error(
+                "DIREKT_CODE_PEPPER equals DJANGO_SECRET_KEY.",
+                hint="Use a separate secret, so that rotating one does not void the other.",
+                id="gratisz.E002",
+            )
+        )
+    if len(settings.DIREKT_CODE_PEPPER) < 32:
+        errors.append(
+            Error(
+                "DIREKT_CODE_PEPPER is shorter than 32 characters.",
+                id="gratisz.E003",
+            )
+        )
+    if settings.TELEPHONY_AUTH_TOKEN == settings.DEMO_TELEPHONY_AUTH_TOKEN:
+        errors.append(
+            Error(
+                "TELEPHONY_AUTH_TOKEN is the demo value.",
+                hint="Set it to the telephony provider's auth token.",
+                id="gratisz.E004",
+            )
+        )
+    return errors

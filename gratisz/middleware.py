@@ -1,0 +1,27 @@
+from django.shortcuts import redirect
+from django.urls import reverse
+
+# Pages an authenticated but not yet OTP-verified session may reach: the second-factor steps,
+# logging out, switching the language, static files, and the machine-to-machine endpoints that
+# authenticate by their own means (telephony signature, API token) or are public by design.
+_OPEN_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/ivr/", "/api/", "/verify/", "/health/")
+
+
+class RequireOTPMiddleware:
+    """Send a session that passed the password but not the second factor to the OTP step.
+
+    Runs after django-otp's ``OTPMiddleware``, which sets ``request.user.is_verified()``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and not request.path_info.startswith(_OPEN_PREFIXES)
+        ):
+            return redirect(f"{reverse('otp-verify')}?next={request.get_full_path()}")
+        return self.get_response(request)

@@ -1,0 +1,39 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A person who logs in: insurer staff (agent, supervisor, referent, administrator) or a
+    partner firm's manager. What they may do comes from their groups (see ``gratisz.roles``)."""
+
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, help_text=_("Empty: the site default.")
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+
+class Access(models.Model):
+    """Hold the permissions that belong to no single table (the desk, reviews, partner care).
+
+    Not a table: Django creates the permissions from ``Meta.permissions`` and the role groups
+    receive them.
+    """
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("use_desk", _("Can answer calls at the agent desk")),
+            ("review_calls", _("Can review call logs, recordings and service levels")),
+            ("care_for_partners", _("Can care for partner firms as their referent")),
+            ("manage_own_firm", _("Can manage their own firm's GrATISZ registration")),
+            ("use_demo_phone", _("Can place demo calls without a telephony provider")),
+        ]
+
+    def __str__(self) -> str:
+        return "access"

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django_otp.admin import OTPAdminSite
+
+from . import views
+
+# The admin asks for the second factor too.
+admin.site.__class__ = OTPAdminSite
+admin.site.site_header = "GrATISZ"
+admin.site.site_title = "GrATISZ"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/otp/", views.otp_verify, name="otp-verify"),
+    path("accounts/otp/enrol/", views.otp_enrol, name="otp-enrol"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

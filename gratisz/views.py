@@ -1,0 +1,107 @@
+"""Login with a second factor (TOTP), first-login enrolment, and the role-aware home page."""
+
+from base64 import b32encode
+from io import BytesIO
+
+import qrcode
+import qrcode.image.svg
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .forms import TokenForm
+
+
+def _next_url(request: HttpRequest) -> str:
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return reverse("home")
+
+
+def _with_next(name: str, request: HttpRequest) -> str:
+    return f"{reverse(name)}?next={_next_url(request)}"
+
+
+class LoginView(auth_views.LoginView):
+    """Check the password, then send the user to the second factor (or to enrol one)."""
+
+    template_name = "gratisz/login.html"
+    redirect_authenticated_user = False
+
+    def form_valid(self, form):
+        super().form_valid(form)
+        user = form.get_user()
+        step = "otp-verify" if TOTPDevice.objects.devices_for_user(user).exists() else "otp-enrol"
+        return redirect(_with_next(step, self.request))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """Ask for the code of the user's confirmed authenticator."""
+    if request.user.is_verified():
+        return redirect(_next_url(request))
+    device = TOTPDevice.objects.devices_for_user(request.user).first()
+    if device is None:
+        return redirect(_with_next("otp-enrol", request))
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed, _details = device.verify_is_allowed()
+        if not allowed:
+            form.add_error(None, _("Too many wrong codes. Wait a little and try again."))
+        elif device.verify_token(form.cleaned_data["token"]):
+            otp_login(request, device)
+            return redirect(_next_url(request))
+        else:
+            form.add_error("token", _("The code is wrong or has expired."))
+    return render(request, "gratisz/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_enrol(request: HttpRequest) -> HttpResponse:
+    """Enrol the first authenticator of a user who has none, by QR code.
+
+    A user who already has a confirmed device cannot enrol another here: knowing the password
+    alone must never be enough to add a second factor.
+    """
+    if TOTPDevice.objects.devices_for_user(request.user).exists():
+        return redirect(_with_next("otp-verify", request))
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": "GrATISZ"}
+    )
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            return redirect(_next_url(request))
+        form.add_error("token", _("The code is wrong or has expired."))
+    svg = BytesIO()
+    qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage).save(svg)
+    context = {
+        "form": form,
+        "next": _next_url(request),
+        # The SVG is generated here from our own data; it carries no user input but the URL.
+        "qr_svg": mark_safe(svg.getvalue().decode()),  # noqa: S308
+        "secret": b32encode(device.bin_key).decode(),
+    }
+    return render(request, "gratisz/otp_enrol.html", context)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Show the areas this user's roles open."""
+    return render(request, "gratisz/home.html")
