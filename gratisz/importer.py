@@ -55,6 +55,7 @@ def _upsert(
     candidate = model(**lookup, **values)
     if existing is not None:
         candidate.pk = existing.pk
+        candidate._state.adding = False  # so that unique checks see the row as itself
         for f in model._meta.concrete_fields:
             if f.attname not in values and f.attname not in lookup:
                 setattr(candidate, f.attname, getattr(existing, f.attname))

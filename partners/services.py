@@ -40,7 +40,7 @@ def direkt_code_set(*, firm: PartnerFirm, role: str, code: str, by=None) -> Dire
     PartnerFirm.objects.select_for_update().get(pk=firm.pk)
     errors = direkt_code_policy_errors(firm=firm, role=role, code=code)
     if errors:
-        raise ValidationError([direkt.POLICY_MESSAGES[e] for e in errors], code=errors[0])
+        raise ValidationError([ValidationError(direkt.POLICY_MESSAGES[e], code=e) for e in errors])
     now = timezone.now()
     DirektCode.objects.filter(firm=firm, role=role, retired_at__isnull=True).update(retired_at=now)
     salt = direkt.new_salt()

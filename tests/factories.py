@@ -62,6 +62,7 @@ class VehicleFactory(factory.django.DjangoModelFactory):
 class ContractFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Contract
+        skip_postgeneration_save = True
 
     policy_number = factory.Sequence(lambda n: f"GFB-T{n:07d}")
     firm = factory.SubFactory(PartnerFirmFactory)

@@ -1,0 +1,1004 @@
+"""Deterministic, realistic Hungarian demo data, and bulk data for benchmarks.
+
+``seed_demo(today=...)`` builds the same data for the same day: the README's fixtures (Demo
+Alkusz Kft. with GFB-DEMO-0001, CFL-DEMO-0001, VAG-DEMO-0001; Másik Partner Zrt. with
+GFB-DEMO-0002), one user per role, and a portfolio that holds every product, status and edge
+case. ``seed_scale(n)`` adds ``n`` contracts with bulk inserts for benchmarks.
+"""
+
+import datetime
+import hashlib
+import random
+from base64 import b32encode
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from faker import Faker
+
+from claims.models import Adjuster, Claim, ClaimPayment, ClaimStatusChange, MissingDocument
+from gratisz.models import User
+from gratisz.roles import STAFF_ROLES, Role
+from partners import direkt
+from partners.models import (
+    BonusMalusEntry,
+    Contract,
+    ContractVehicle,
+    DirectDebitMandate,
+    DirektCode,
+    Invoice,
+    Offer,
+    PartnerFirm,
+    PartnerManager,
+    Payment,
+    Policyholder,
+    Vehicle,
+)
+
+SEED = 20120601  # GrATISZ opened in June 2012
+DEMO_PASSWORD = "gratisz-demo"  # noqa: S105  (demo only; seed_demo refuses production)
+
+DEMO_GRID = "314159265"
+DEMO_STAFF_CODE = "2718"
+DEMO_MANAGER_CODE = "1414"
+OTHER_GRID = "271828182"
+OTHER_STAFF_CODE = "3141"
+OTHER_MANAGER_CODE = "5826"
+
+Product = Contract.Product
+Status = Contract.Status
+# Bonus-malus classes from the worst to the best: one step up per claim-free period.
+BONUS_MALUS_SCALE = ["M04", "M03", "M02", "M01", "A00"] + [f"B{n:02d}" for n in range(1, 11)]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: str
+    first_name: str
+    last_name: str
+
+    @property
+    def totp_key_hex(self) -> str:
+        # Fixed per user so that the README and `make run` can print it; demo only.
+        return hashlib.sha256(f"gratisz-demo-totp:{self.username}".encode()).hexdigest()[:40]
+
+    @property
+    def totp_secret(self) -> str:
+        """The key in base32, as authenticator apps take it."""
+        return b32encode(bytes.fromhex(self.totp_key_hex)).decode()
+
+
+DEMO_USERS = [
+    DemoUser("agent", Role.AGENT, "Anna", "Ügynök"),
+    DemoUser("agent2", Role.AGENT, "Bence", "Hívásfogadó"),
+    DemoUser("supervisor", Role.SUPERVISOR, "Szilvia", "Csoportvezető"),
+    DemoUser("referent", Role.REFERENT, "Róbert", "Referens"),
+    DemoUser("manager", Role.PARTNER_MANAGER, "Margit", "Cégvezető"),
+    DemoUser("admin", Role.ADMINISTRATOR, "Ádám", "Adminisztrátor"),
+]
+
+
+def _add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return datetime.date(year, month, min(day.day, 28))
+
+
+def _aware(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+PERIOD_MONTHS = {
+    Contract.Frequency.ANNUAL: 12,
+    Contract.Frequency.SEMIANNUAL: 6,
+    Contract.Frequency.QUARTERLY: 3,
+    Contract.Frequency.MONTHLY: 1,
+}
+
+
+class DemoBuilder:
+    """Build the demo data; every random choice comes from one seeded generator."""
+
+    def __init__(self, *, today: datetime.date, seed: int = SEED):
+        self.today = today
+        self.rnd = random.Random(seed)
+        self.fake = Faker("hu_HU")
+        self.fake.seed_instance(seed)
+        self.counters: dict[str, int] = {}
+        self.adjusters: list[Adjuster] = []
+
+    # --- small generators -------------------------------------------------------------------
+
+    def next_id(self, prefix: str) -> str:
+        self.counters[prefix] = self.counters.get(prefix, 0) + 1
+        return f"{prefix}{self.counters[prefix]:06d}"
+
+    def phone(self) -> str:
+        return f"+36 {self.rnd.choice(['20', '30', '70'])} {self.rnd.randint(100, 999)} " + (
+            f"{self.rnd.randint(1000, 9999)}"
+        )
+
+    def plate(self) -> str:
+        letters = "ABCDEFGHIJKLMNOPRSTUVZ"
+        if self.rnd.random() < 0.3:  # the 2022 format: AA AA-123
+            return f"AA {''.join(self.rnd.choices(letters, k=2))}-{self.rnd.randint(100, 999)}"
+        return f"{''.join(self.rnd.choices(letters, k=3))}-{self.rnd.randint(100, 999)}"
+
+    def vin(self) -> str:
+        chars = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+        return "".join(self.rnd.choices(chars, k=17))
+
+    def address(self) -> dict[str, str]:
+        return {
+            "postal_code": self.fake.postcode().removeprefix("H-"),
+            "city": self.fake.city(),
+            "address_line": self.fake.street_address(),
+        }
+
+    def person(self, **fixed) -> Policyholder:
+        values = {
+            "external_id": self.next_id("UGY"),
+            "kind": Policyholder.Kind.PERSON,
+            "name": self.fake.name(),
+            "birth_date": self.fake.date_of_birth(minimum_age=19, maximum_age=85),
+            "mothers_name": self.fake.name_female(),
+            "tax_number": f"8{self.rnd.randint(100000000, 999999999)}",
+            "email": self.fake.free_email(),
+            "phone": self.phone(),
+            **self.address(),
+        }
+        values.update(fixed)
+        return Policyholder.objects.create(**values)
+
+    def company(self, **fixed) -> Policyholder:
+        values = {
+            "external_id": self.next_id("UGY"),
+            "kind": Policyholder.Kind.COMPANY,
+            "name": self.fake.company(),
+            "tax_number": f"{self.rnd.randint(10000000, 29999999)}-2-{self.rnd.randint(1, 44):02d}",
+            "email": self.fake.company_email(),
+            "phone": self.phone(),
+            **self.address(),
+        }
+        values.update(fixed)
+        return Policyholder.objects.create(**values)
+
+    def vehicle(self, category: str | None = None, **fixed) -> Vehicle:
+        makes = {
+            "A": [
+                ("Suzuki", "Vitara"),
+                ("Skoda", "Octavia"),
+                ("Opel", "Astra"),
+                ("Toyota", "Corolla"),
+                ("Volkswagen", "Golf"),
+                ("Dacia", "Duster"),
+            ],
+            "B": [("Honda", "CB500F"), ("Yamaha", "MT-07")],
+            "C": [("Mercedes-Benz", "Actros"), ("Iveco", "Daily"), ("MAN", "TGL")],
+            "E": [("Ikarus", "C56"), ("Mercedes-Benz", "Tourismo")],
+            "F": [("Schmitz", "S.KO"), ("Böckmann", "TL-AL")],
+        }
+        category = category or self.rnd.choices("ABCEF", weights=[80, 6, 8, 2, 4])[0]
+        make, model = self.rnd.choice(makes[category])
+        values = {
+            "external_id": self.next_id("JMU"),
+            "plate": self.plate(),
+            "chassis_number": self.vin(),
+            "make": make,
+            "model": model,
+            "category": category,
+            "first_registration_year": self.rnd.randint(2005, self.today.year),
+        }
+        values.update(fixed)
+        return Vehicle.objects.create(**values)
+
+    # --- contracts ----------------------------------------------------------------------------
+
+    def contract(
+        self,
+        *,
+        firm: PartnerFirm,
+        product: str,
+        policyholder: Policyholder | None = None,
+        policy_number: str | None = None,
+        status: str = Status.ACTIVE,
+        start: datetime.date | None = None,
+        vehicles: list[Vehicle] | None = None,
+        frequency: str | None = None,
+        method: str | None = None,
+        premium: int | None = None,
+        paid: str = "settled",
+        **fixed,
+    ) -> Contract:
+        """Create a contract with its vehicles, bonus-malus history and premium ledger.
+
+        ``paid``: "settled" (every due invoice paid), "arrears" (the last due one unpaid) or
+        "lapsed" (unpaid for over 60 days: the contract ends for non-payment).
+        """
+        motor = product in Contract.MOTOR_PRODUCTS
+        if policyholder is None:
+            policyholder = (
+                self.company()
+                if product in (Product.CASCO_FLEET, Product.COMPANY_PROPERTY)
+                else self.person()
+            )
+        start = start or self.today - datetime.timedelta(days=self.rnd.randint(60, 3000))
+        prefix = {
+            "gfb": "GFB",
+            "casco": "CAS",
+            "casco_fleet": "CFL",
+            "home": "VAG",
+            "company_property": "VVB",
+        }[product]
+        premium = (
+            premium
+            or {
+                "gfb": self.rnd.randint(30, 140) * 1000,
+                "casco": self.rnd.randint(90, 400) * 1000,
+                "casco_fleet": self.rnd.randint(900, 6000) * 1000,
+                "home": self.rnd.randint(25, 120) * 1000,
+                "company_property": self.rnd.randint(300, 3000) * 1000,
+            }[product]
+        )
+        contract = Contract.objects.create(
+            policy_number=policy_number or f"{prefix}-{self.next_id(prefix)[len(prefix) :]}",
+            firm=firm,
+            policyholder=policyholder,
+            product=product,
+            status=status,
+            start_date=start,
+            annual_premium=premium,
+            payment_frequency=frequency or self.rnd.choice(list(Contract.Frequency.values)),
+            payment_method=method
+            or self.rnd.choice(
+                [
+                    Contract.PaymentMethod.BANK_TRANSFER,
+                    Contract.PaymentMethod.POSTAL_CHEQUE,
+                    Contract.PaymentMethod.DIRECT_DEBIT,
+                    Contract.PaymentMethod.CARD,
+                ]
+            ),
+            bonus_malus_class="A00" if product == Product.GFB else "",
+            risk_address="" if motor else ", ".join(self.address().values()),
+            **fixed,
+        )
+        if motor:
+            for vehicle in vehicles or [self.vehicle()]:
+                ContractVehicle.objects.create(
+                    contract=contract,
+                    vehicle=vehicle,
+                    insured_from=start,
+                    insured_to=contract.end_date,
+                )
+        self.ledger(contract, paid=paid)
+        return contract
+
+    def ledger(self, contract: Contract, *, paid: str) -> None:
+        """Write invoices from the cover start (at most the last three years) and payments."""
+        months = PERIOD_MONTHS[contract.payment_frequency]
+        amount = contract.annual_premium * months // 12
+        period_start = contract.start_date
+        while period_start < _add_years(self.today, -3):
+            period_start = _add_months(period_start, months)
+        end = contract.end_date or _add_months(self.today, months)
+        invoices = []
+        while period_start <= end:
+            period_end = _add_months(period_start, months) - datetime.timedelta(days=1)
+            invoices.append(
+                Invoice(
+                    contract=contract,
+                    number=self.next_id(f"SZ{self.today.year % 100}"),
+                    issued_on=period_start - datetime.timedelta(days=30),
+                    due_on=period_start,
+                    period_start=period_start,
+                    period_end=period_end,
+                    amount=amount,
+                )
+            )
+            period_start = period_end + datetime.timedelta(days=1)
+        Invoice.objects.bulk_create(invoices)
+        due = [i for i in invoices if i.due_on <= self.today]
+        unpaid = {"settled": 0, "arrears": 1, "lapsed": 2}[paid]
+        Payment.objects.bulk_create(
+            [
+                Payment(
+                    contract=contract,
+                    external_id=self.next_id("BEF"),
+                    paid_on=min(
+                        invoice.due_on + datetime.timedelta(days=self.rnd.randint(-10, 12)),
+                        self.today,
+                    ),
+                    amount=invoice.amount,
+                    method=contract.payment_method,
+                )
+                for invoice in due[: len(due) - unpaid]
+                if len(due) > unpaid
+            ]
+        )
+
+    def bonus_malus(self, contract: Contract, *, current: str) -> None:
+        """Write the yearly bonus-malus periods that end in ``current`` now.
+
+        Walks back from the current period: a period without a paid claim moved the class one
+        step up, each claim paid in it (counted at its payment date) two steps down.
+        """
+        paid_on = list(
+            ClaimPayment.objects.filter(claim__contract=contract).values_list("paid_on", flat=True)
+        )
+        starts = [contract.start_date]
+        while _add_years(starts[-1], 1) <= self.today:
+            starts.append(_add_years(starts[-1], 1))
+        index = BONUS_MALUS_SCALE.index(current)
+        entries = []
+        for start in reversed(starts):
+            end = _add_years(start, 1) - datetime.timedelta(days=1)
+            claims = sum(start <= day <= end for day in paid_on)
+            entries.append(
+                BonusMalusEntry(
+                    contract=contract,
+                    period_start=start,
+                    period_end=end,
+                    bonus_malus_class=BONUS_MALUS_SCALE[index],
+                    claims_paid=claims,
+                )
+            )
+            previous_claims = sum(_add_years(start, -1) <= day < start for day in paid_on)
+            step = 2 * previous_claims if previous_claims else -1
+            index = max(0, min(len(BONUS_MALUS_SCALE) - 1, index + step))
+        BonusMalusEntry.objects.bulk_create(entries)
+        contract.bonus_malus_class = current
+        contract.save(update_fields=["bonus_malus_class"])
+
+    def mandate(self, contract: Contract, *, status: str, problem: str = "", limit=None) -> None:
+        DirectDebitMandate.objects.create(
+            contract=contract,
+            external_id=self.next_id("CSB"),
+            identifier=contract.policy_number,
+            payer_name=contract.policyholder.name,
+            account_number="-".join(f"{self.rnd.randint(10**7, 10**8 - 1)}" for _ in range(3)),
+            status=status,
+            start_date=contract.start_date,
+            limit_amount=limit,
+            problem=problem,
+            problem_on=self.today - datetime.timedelta(days=self.rnd.randint(3, 40))
+            if problem
+            else None,
+        )
+
+    # --- claims -------------------------------------------------------------------------------
+
+    def claim(
+        self,
+        contract: Contract,
+        *,
+        status: str,
+        cover: str,
+        event: datetime.date,
+        vehicle: Vehicle | None = None,
+        paid: list[tuple[int, datetime.date]] = (),
+        missing: list[str] = (),
+        number: str | None = None,
+        reserve: int = 0,
+        description: str = "",
+    ) -> Claim:
+        path = {
+            "reported": ["reported"],
+            "inspection": ["reported", "inspection"],
+            "awaiting_documents": ["reported", "inspection", "awaiting_documents"],
+            "settlement": ["reported", "inspection", "settlement"],
+            "paid": ["reported", "inspection", "settlement", "paid"],
+            "rejected": ["reported", "inspection", "rejected"],
+            "closed": ["reported", "inspection", "settlement", "paid", "closed"],
+        }[status]
+        reported = event + datetime.timedelta(days=self.rnd.randint(0, 2))
+        last_paid = max((d for _a, d in paid), default=reported)
+        step_days = max(1, (min(last_paid, self.today) - reported).days // max(1, len(path) - 1))
+        changes = [
+            (s, _aware(min(reported + datetime.timedelta(days=step_days * i), self.today), 9 + i))
+            for i, s in enumerate(path)
+        ]
+        claim = Claim.objects.create(
+            claim_number=number or f"{event.year}{self.next_id('')}",
+            contract=contract,
+            vehicle=vehicle,
+            cover=cover,
+            event_date=event,
+            reported_on=reported,
+            status=status,
+            status_changed_at=changes[-1][1],
+            description=description or self.rnd.choice(CLAIM_STORIES[cover]),
+            reserve_amount=reserve,
+            adjuster=self.rnd.choice(self.adjusters),
+        )
+        ClaimStatusChange.objects.bulk_create(
+            ClaimStatusChange(claim=claim, status=s, changed_at=at) for s, at in changes
+        )
+        MissingDocument.objects.bulk_create(
+            MissingDocument(claim=claim, description=d, requested_on=reported) for d in missing
+        )
+        ClaimPayment.objects.bulk_create(
+            ClaimPayment(
+                claim=claim,
+                external_id=self.next_id("KFI"),
+                paid_on=day,
+                amount=amount,
+                cover=cover,
+            )
+            for amount, day in paid
+        )
+        return claim
+
+    def random_claims(self, contract: Contract) -> None:
+        """Give a contract zero to two claims in random states."""
+        covers = {
+            "gfb": ["liability"],
+            "casco": ["own_damage", "theft", "glass"],
+            "casco_fleet": ["own_damage", "glass", "theft"],
+            "home": ["water", "storm", "burglary", "fire"],
+            "company_property": ["fire", "burglary", "storm", "water"],
+        }[contract.product]
+        vehicles = list(contract.vehicles.all())
+        for _ in range(self.rnd.choices([0, 1, 2], weights=[60, 30, 10])[0]):
+            event = self.today - datetime.timedelta(days=self.rnd.randint(5, 1500))
+            if event < contract.start_date:
+                continue
+            status = self.rnd.choice(list(Claim.Status.values))
+            amount = self.rnd.randint(5, 300) * 10_000
+            paid_on = min(event + datetime.timedelta(days=self.rnd.randint(20, 90)), self.today)
+            self.claim(
+                contract,
+                status=status,
+                cover=self.rnd.choice(covers),
+                event=event,
+                vehicle=self.rnd.choice(vehicles) if vehicles else None,
+                paid=[(amount, paid_on)] if status in ("paid", "closed") else [],
+                missing=self.rnd.sample(MISSING_DOCUMENTS, 2)
+                if status == "awaiting_documents"
+                else [],
+                reserve=amount if status in Claim.OPEN_STATUSES else 0,
+            )
+
+
+CLAIM_STORIES = {
+    "liability": [
+        "Parkolás közben hátulról nekiment egy álló gépjárműnek.",
+        "Kereszteződésben elsőbbséget nem adott, a másik jármű oldala megsérült.",
+    ],
+    "own_damage": [
+        "Vadelütés az M7-esen, az első lökhárító és a hűtő sérült.",
+        "Jégeső okozott horpadásokat a tetőn és a motorháztetőn.",
+    ],
+    "theft": ["A gépjárművet éjszaka ellopták a lakóház elől."],
+    "glass": ["Kőfelverődés miatt megrepedt a szélvédő."],
+    "fire": ["Elektromos tűz keletkezett a raktárban."],
+    "water": ["Csőtörés miatt beázott a fürdőszoba és az előszoba."],
+    "storm": ["A vihar megrongálta a tetőszerkezetet, több cserép leesett."],
+    "burglary": ["Betörtek a lakásba, műszaki cikkeket vittek el."],
+    "other": ["Egyéb kár."],
+}
+MISSING_DOCUMENTS = [
+    "Rendőrségi jegyzőkönyv",
+    "Forgalmi engedély másolata",
+    "Javítási árajánlat",
+    "Fényképek a sérülésről",
+    "Kárbejelentő nyomtatvány aláírva",
+    "Tulajdoni lap másolata",
+]
+
+
+def _user(spec: DemoUser) -> User:
+    user = User.objects.create_user(
+        username=spec.username,
+        password=DEMO_PASSWORD,
+        first_name=spec.first_name,
+        last_name=spec.last_name,
+        email=f"{spec.username}@gratisz.example.hu",
+        is_staff=spec.role in STAFF_ROLES,
+        is_superuser=spec.role == Role.ADMINISTRATOR,
+    )
+    user.groups.add(Group.objects.get(name=spec.role))
+    TOTPDevice.objects.create(user=user, name="GrATISZ demo", key=spec.totp_key_hex, confirmed=True)
+    return user
+
+
+def _store_code(firm: PartnerFirm, role: str, code: str, by: User | None = None) -> None:
+    """Store a fixture code as given: the README's fixed codes predate the policy (1414 is a
+    repeated pair), so they bypass it; every code a user sets goes through the policy."""
+    salt = direkt.new_salt()
+    DirektCode.objects.create(
+        firm=firm,
+        role=role,
+        salt=salt,
+        created_by=by,
+        code_hash=direkt.keyed_hash(grid=firm.grid, salt=salt, code=code),
+    )
+
+
+@transaction.atomic
+def seed_demo(*, today: datetime.date) -> None:
+    """Create the demo data (on a database without it). Deterministic for a given ``today``."""
+    b = DemoBuilder(today=today)
+    users = {spec.username: _user(spec) for spec in DEMO_USERS}
+    referent = users["referent"]
+    b.adjusters = [
+        Adjuster.objects.create(
+            external_id=f"KSZ{i:03d}",
+            name=b.fake.name(),
+            phone=b.phone(),
+            email=f"karszakerto{i}@groupama.example.hu",
+        )
+        for i in range(1, 7)
+    ]
+    registered = _aware(today - datetime.timedelta(days=400))
+
+    def firm(grid: str, name: str, kind: str, **extra) -> PartnerFirm:
+        return PartnerFirm.objects.create(
+            grid=grid,
+            name=name,
+            kind=kind,
+            mnb_register_number=f"{b.rnd.randint(10**8, 10**9 - 1)}",
+            email=f"iroda@{name.split()[0].lower()}-{grid[-3:]}.example.hu",
+            fax=f"+36 1 {b.rnd.randint(200, 499)} {b.rnd.randint(1000, 9999)}",
+            referent=referent,
+            registered_at=registered,
+            **b.address(),
+            **extra,
+        )
+
+    demo = firm(
+        DEMO_GRID, "Demo Alkusz Kft.", PartnerFirm.Kind.BROKER, registered_by=users["manager"]
+    )
+    PartnerManager.objects.create(firm=demo, user=users["manager"], is_leader=True)
+    _store_code(demo, DirektCode.Role.STAFF, DEMO_STAFF_CODE, users["manager"])
+    _store_code(demo, DirektCode.Role.MANAGER, DEMO_MANAGER_CODE, users["manager"])
+    other = firm(OTHER_GRID, "Másik Partner Zrt.", PartnerFirm.Kind.MULTIPLE_AGENT)
+    _store_code(other, DirektCode.Role.STAFF, OTHER_STAFF_CODE)
+    _store_code(other, DirektCode.Role.MANAGER, OTHER_MANAGER_CODE)
+
+    _demo_fixtures(b, demo, other)
+    for firm_ in (demo, other):
+        _random_portfolio(b, firm_, count=30 if firm_ is demo else 15)
+    kinds = [PartnerFirm.Kind.BROKER, PartnerFirm.Kind.MULTIPLE_AGENT]
+    for i in range(8):
+        extra = b.fake.company()
+        f = firm(
+            f"{b.rnd.randint(100000000, 699999999)}",
+            extra,
+            kinds[i % 2],
+            status=PartnerFirm.Status.SUSPENDED if i == 7 else PartnerFirm.Status.ACTIVE,
+        )
+        if i < 6:  # the last two have not registered for GrATISZ yet
+            _store_code(f, DirektCode.Role.STAFF, direkt.random_code())
+            _store_code(f, DirektCode.Role.MANAGER, direkt.random_code())
+        else:
+            PartnerFirm.objects.filter(pk=f.pk).update(registered_at=None)
+        _random_portfolio(b, f, count=b.rnd.randint(8, 20))
+
+
+def _demo_fixtures(b: DemoBuilder, demo: PartnerFirm, other: PartnerFirm) -> None:
+    """The README's named contracts and one contract for each edge case, in Demo Alkusz's
+    portfolio so that the demo agent can open them."""
+    today = b.today
+    eva = b.person(
+        name="Kovács Éva",
+        birth_date=datetime.date(1978, 3, 14),
+        mothers_name="Szabó Ilona",
+        postal_code="1117",
+        city="Budapest",
+        address_line="Fehérvári út 12.",
+        email="kovacs.eva@example.hu",
+    )
+    vitara = b.vehicle(
+        "A",
+        plate="MKX-314",
+        make="Suzuki",
+        model="Vitara",
+        chassis_number="TSMLYD21S00123456",
+        first_registration_year=2017,
+    )
+    gfb = b.contract(
+        firm=demo,
+        product=Product.GFB,
+        policy_number="GFB-DEMO-0001",
+        policyholder=eva,
+        vehicles=[vitara],
+        start=_add_years(today, -7),
+        frequency=Contract.Frequency.QUARTERLY,
+        method=Contract.PaymentMethod.BANK_TRANSFER,
+        premium=68_400,
+    )
+    b.claim(
+        gfb,
+        status="closed",
+        cover="liability",
+        vehicle=vitara,
+        event=today - datetime.timedelta(days=3 * 365 + 40),
+        paid=[(412_000, today - datetime.timedelta(days=3 * 365))],
+        number="2022000314",
+    )
+    b.claim(
+        gfb,
+        status="paid",
+        cover="liability",
+        vehicle=vitara,
+        event=today - datetime.timedelta(days=400),
+        paid=[(186_500, today - datetime.timedelta(days=340))],
+        number="2025000271",
+    )
+    b.bonus_malus(gfb, current="B04")
+    b.contract(
+        firm=demo,
+        product=Product.HOME,
+        policy_number="VAG-DEMO-0001",
+        policyholder=eva,
+        frequency=Contract.Frequency.ANNUAL,
+        method=Contract.PaymentMethod.DIRECT_DEBIT,
+        premium=54_000,
+    )
+    b.mandate(Contract.objects.get(policy_number="VAG-DEMO-0001"), status="active")
+
+    fleet_owner = b.company(
+        name="Gyorsfutár Logisztika Kft.",
+        postal_code="2040",
+        city="Budaörs",
+        address_line="Szabadság út 117.",
+    )
+    fleet_vehicles = [b.vehicle(c) for c in "AAACCF"]
+    fleet = b.contract(
+        firm=demo,
+        product=Product.CASCO_FLEET,
+        policy_number="CFL-DEMO-0001",
+        policyholder=fleet_owner,
+        vehicles=fleet_vehicles,
+        start=_add_years(today, -4),
+        frequency=Contract.Frequency.MONTHLY,
+        method=Contract.PaymentMethod.BANK_TRANSFER,
+        premium=3_240_000,
+    )
+    ContractVehicle.objects.filter(contract=fleet, vehicle=fleet_vehicles[5]).update(
+        insured_from=_add_years(today, -2)
+    )
+    b.claim(
+        fleet,
+        status="closed",
+        cover="own_damage",
+        vehicle=fleet_vehicles[0],
+        event=_add_years(today, -3),
+        paid=[(1_250_000, _add_years(today, -3) + datetime.timedelta(days=45))],
+    )
+    b.claim(
+        fleet,
+        status="paid",
+        cover="glass",
+        vehicle=fleet_vehicles[3],
+        event=today - datetime.timedelta(days=200),
+        paid=[(98_000, today - datetime.timedelta(days=180))],
+    )
+    b.claim(
+        fleet,
+        status="settlement",
+        cover="own_damage",
+        vehicle=fleet_vehicles[1],
+        event=today - datetime.timedelta(days=25),
+        reserve=860_000,
+    )
+    b.claim(
+        fleet,
+        status="awaiting_documents",
+        cover="theft",
+        vehicle=fleet_vehicles[4],
+        event=today - datetime.timedelta(days=12),
+        reserve=14_500_000,
+        missing=["Rendőrségi feljelentés másolata", "Mindkét eredeti slusszkulcs"],
+    )
+
+    # Másik Partner's contract: the demo agent must NOT reach it from a Demo Alkusz call.
+    b.contract(
+        firm=other, product=Product.GFB, policy_number="GFB-DEMO-0002", start=_add_years(today, -2)
+    )
+
+    # Edge cases: lapsed for non-payment, arrears, a direct debit failing for each reason.
+    lapsed_start = _add_years(today, -2)
+    b.contract(
+        firm=demo,
+        product=Product.GFB,
+        policy_number="GFB-DEMO-0003",
+        status=Status.LAPSED,
+        end_reason=Contract.EndReason.NON_PAYMENT,
+        start=lapsed_start,
+        end_date=today - datetime.timedelta(days=20),
+        frequency=Contract.Frequency.QUARTERLY,
+        method=Contract.PaymentMethod.POSTAL_CHEQUE,
+        paid="lapsed",
+    )
+    b.contract(
+        firm=demo,
+        product=Product.GFB,
+        policy_number="GFB-DEMO-0004",
+        frequency=Contract.Frequency.MONTHLY,
+        method=Contract.PaymentMethod.POSTAL_CHEQUE,
+        paid="arrears",
+    )
+    b.contract(
+        firm=demo,
+        product=Product.CASCO,
+        policy_number="CAS-DEMO-0009",
+        status=Status.TERMINATED,
+        end_reason=Contract.EndReason.OWNER_CHANGE,
+        start=_add_years(today, -3),
+        end_date=_add_years(today, -1),
+    )
+    problems = [
+        ("pending_bank", ""),
+        ("pending_insurer", ""),
+        ("rejected", "identifier_mismatch"),
+        ("active", "limit_too_low"),
+        ("active", "insufficient_funds"),
+        ("revoked", "revoked"),
+        ("rejected", "account_closed"),
+    ]
+    for n, (status, problem) in enumerate(problems, start=1):
+        c = b.contract(
+            firm=demo,
+            product=Product.CASCO,
+            policy_number=f"CAS-DEMO-{n:04d}",
+            method=Contract.PaymentMethod.DIRECT_DEBIT,
+            frequency=Contract.Frequency.MONTHLY,
+            paid="arrears" if problem else "settled",
+        )
+        limit = c.annual_premium // 24 if problem == "limit_too_low" else None
+        b.mandate(c, status=status, problem=problem, limit=limit)
+    # A casco contract with a claim in every status.
+    casco = Contract.objects.get(policy_number="CAS-DEMO-0001")
+    vehicle = casco.vehicles.get()
+    for n, status in enumerate(Claim.Status.values):
+        event = today - datetime.timedelta(days=30 + 45 * n)
+        b.claim(
+            casco,
+            status=status,
+            cover="own_damage",
+            vehicle=vehicle,
+            event=event,
+            paid=[(240_000 + 10_000 * n, event + datetime.timedelta(days=30))]
+            if status in ("paid", "closed")
+            else [],
+            missing=MISSING_DOCUMENTS[:2] if status == "awaiting_documents" else [],
+            reserve=300_000 if status in Claim.OPEN_STATUSES else 0,
+        )
+    property_ = b.contract(
+        firm=demo,
+        product=Product.COMPANY_PROPERTY,
+        policy_number="VVB-DEMO-0001",
+        policyholder=fleet_owner,
+    )
+    b.claim(
+        property_,
+        status="inspection",
+        cover="storm",
+        event=today - datetime.timedelta(days=6),
+        reserve=2_400_000,
+    )
+    for n, status in enumerate(Offer.Status.values, start=1):
+        Offer.objects.create(
+            offer_number=f"AJ-DEMO-{n:04d}",
+            firm=demo,
+            policyholder=eva,
+            product=Product.CASCO,
+            status=status,
+            submitted_on=today - datetime.timedelta(days=10 * n),
+            annual_premium=180_000 + 5_000 * n,
+        )
+
+
+def _random_portfolio(b: DemoBuilder, firm: PartnerFirm, *, count: int) -> None:
+    products = [
+        Product.GFB,
+        Product.CASCO,
+        Product.CASCO_FLEET,
+        Product.HOME,
+        Product.COMPANY_PROPERTY,
+    ]
+    for _ in range(count):
+        product = b.rnd.choices(products, weights=[40, 20, 6, 22, 12])[0]
+        vehicles = (
+            [b.vehicle() for _ in range(b.rnd.randint(6, 30))]
+            if product == Product.CASCO_FLEET
+            else None
+        )
+        roll = b.rnd.random()
+        if roll < 0.08:
+            start = _add_years(b.today, -3)
+            contract = b.contract(
+                firm=firm,
+                product=product,
+                vehicles=vehicles,
+                start=start,
+                status=Status.LAPSED,
+                end_reason=Contract.EndReason.NON_PAYMENT,
+                end_date=b.today - datetime.timedelta(days=b.rnd.randint(5, 300)),
+                paid="lapsed",
+            )
+        else:
+            contract = b.contract(
+                firm=firm,
+                product=product,
+                vehicles=vehicles,
+                paid="arrears" if roll < 0.18 else "settled",
+            )
+        if product == Product.GFB:
+            b.bonus_malus(contract, current=b.rnd.choice(BONUS_MALUS_SCALE[3:]))
+        if contract.payment_method == Contract.PaymentMethod.DIRECT_DEBIT:
+            b.mandate(contract, status="active")
+        b.random_claims(contract)
+
+
+# --- bulk data for benchmarks ---------------------------------------------------------------
+
+SCALE_GRID_BASE = 700_000_000
+
+
+def scale_firm_code(grid: str) -> str:
+    """Return the staff Direkt code of a benchmark firm (derived from its GRID, never trivial)."""
+    n = int(hashlib.sha256(f"scale:{grid}".encode()).hexdigest(), 16)
+    while True:
+        code = f"{n % 10_000:04d}"
+        if not direkt.is_trivial(code):
+            return code
+        n //= 10_000
+
+
+def seed_scale(
+    n: int,
+    *,
+    today: datetime.date,
+    progress: Callable[[int], None] = lambda k: None,
+    batch: int = 2000,
+) -> None:
+    """Add ``n`` contracts (one firm per 100, with staff codes from ``scale_firm_code``),
+    each with a policyholder, a vehicle for motor products, four quarterly invoices, payments,
+    and a claim for one in ten; bulk inserts in batches of ``batch`` contracts."""
+    rnd = random.Random(SEED + n)
+    fake = Faker("hu_HU")
+    fake.seed_instance(SEED + n)
+    names = [fake.name() for _ in range(2000)]
+    cities = [(fake.postcode().removeprefix("H-"), fake.city()) for _ in range(500)]
+    streets = [fake.street_address() for _ in range(2000)]
+    start_index = PartnerFirm.objects.filter(grid__gte=str(SCALE_GRID_BASE)).count()
+    first = Contract.objects.filter(policy_number__startswith="S-").count()
+    firms_needed = max(1, n // 100)
+    firms = PartnerFirm.objects.bulk_create(
+        [
+            PartnerFirm(
+                grid=f"{SCALE_GRID_BASE + start_index + i:09d}",
+                name=f"Skála Alkusz {start_index + i} Kft.",
+                kind=PartnerFirm.Kind.BROKER,
+                registered_at=timezone.now(),
+            )
+            for i in range(firms_needed)
+        ],
+        batch_size=5000,
+    )
+    codes = []
+    for f in firms:
+        salt = direkt.new_salt()
+        codes.append(
+            DirektCode(
+                firm=f,
+                role=DirektCode.Role.STAFF,
+                salt=salt,
+                code_hash=direkt.keyed_hash(grid=f.grid, salt=salt, code=scale_firm_code(f.grid)),
+            )
+        )
+    DirektCode.objects.bulk_create(codes, batch_size=5000)
+    products = list(Product.values)
+    done = 0
+    while done < n:
+        size = min(batch, n - done)
+        with transaction.atomic():
+            holders = Policyholder.objects.bulk_create(
+                [
+                    Policyholder(
+                        external_id=f"S-UGY-{first + done + i:09d}",
+                        kind=Policyholder.Kind.PERSON,
+                        name=rnd.choice(names),
+                        birth_date=datetime.date(
+                            rnd.randint(1940, 2004), rnd.randint(1, 12), rnd.randint(1, 28)
+                        ),
+                        postal_code=(place := rnd.choice(cities))[0],
+                        city=place[1],
+                        address_line=rnd.choice(streets),
+                    )
+                    for i in range(size)
+                ]
+            )
+            contracts = Contract.objects.bulk_create(
+                [
+                    Contract(
+                        policy_number=f"S-{first + done + i:09d}",
+                        firm=firms[(done + i) % len(firms)],
+                        policyholder=holders[i],
+                        product=(product := rnd.choice(products)),
+                        status=Status.ACTIVE,
+                        start_date=today - datetime.timedelta(days=rnd.randint(30, 2000)),
+                        annual_premium=rnd.randint(30, 400) * 1000,
+                        payment_frequency=Contract.Frequency.QUARTERLY,
+                        payment_method=Contract.PaymentMethod.BANK_TRANSFER,
+                        bonus_malus_class="B02" if product == Product.GFB else "",
+                    )
+                    for i in range(size)
+                ]
+            )
+            motor = [c for c in contracts if c.is_motor]
+            vehicles = Vehicle.objects.bulk_create(
+                [
+                    Vehicle(
+                        external_id=f"S-JMU-{c.policy_number}",
+                        plate=f"S{rnd.randint(10, 99)}-{rnd.randint(100, 999)}",
+                        chassis_number=f"SCALE{c.pk:012d}",
+                        make="Skoda",
+                        model="Octavia",
+                        category="A",
+                    )
+                    for c in motor
+                ]
+            )
+            ContractVehicle.objects.bulk_create(
+                [
+                    ContractVehicle(contract=c, vehicle=v, insured_from=c.start_date)
+                    for c, v in zip(motor, vehicles, strict=True)
+                ]
+            )
+            invoices, payments, claims = [], [], []
+            for c in contracts:
+                quarter = c.annual_premium // 4
+                for q in range(4):
+                    due = _add_months(today, 3 * (q - 3))
+                    invoices.append(
+                        Invoice(
+                            contract=c,
+                            number=f"S-SZ-{c.pk}-{q}",
+                            issued_on=due,
+                            due_on=due,
+                            period_start=due,
+                            period_end=_add_months(due, 3) - datetime.timedelta(1),
+                            amount=quarter,
+                        )
+                    )
+                    if q < 3 or rnd.random() < 0.9:
+                        payments.append(
+                            Payment(
+                                contract=c,
+                                external_id=f"S-BEF-{c.pk}-{q}",
+                                paid_on=due,
+                                amount=quarter,
+                                method=Contract.PaymentMethod.BANK_TRANSFER,
+                            )
+                        )
+                if rnd.random() < 0.1:
+                    claims.append(
+                        Claim(
+                            claim_number=f"S-K-{c.pk}",
+                            contract=c,
+                            cover="other",
+                            event_date=today - datetime.timedelta(days=rnd.randint(1, 900)),
+                            reported_on=today,
+                            status=rnd.choice(Claim.Status.values),
+                            status_changed_at=timezone.now(),
+                        )
+                    )
+            Invoice.objects.bulk_create(invoices)
+            Payment.objects.bulk_create(payments)
+            Claim.objects.bulk_create(claims)
+        done += size
+        progress(size)
