@@ -25,14 +25,23 @@ _PORTFOLIO_VIEW = [
     "claims.view_adjuster",
 ]
 
+# Certificates: see and resend the deliveries of one's own requests, download their PDFs.
+_CERTIFICATES_OWN = [
+    "certificates.view_delivery",
+    "certificates.resend_delivery",
+    "certificates.view_issuedcertificate",
+]
+
 # Permissions as "app_label.codename". The administrator gets every permission instead.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.AGENT: ["gratisz.use_desk", "gratisz.use_demo_phone"],
+    Role.AGENT: ["gratisz.use_desk", "gratisz.use_demo_phone", *_CERTIFICATES_OWN],
     Role.SUPERVISOR: [
         "gratisz.use_desk",
         "gratisz.review_calls",
         "gratisz.use_demo_phone",
         *_PORTFOLIO_VIEW,
+        *_CERTIFICATES_OWN,
+        "certificates.view_all_deliveries",
     ],
     Role.REFERENT: [
         "gratisz.care_for_partners",

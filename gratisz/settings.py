@@ -209,3 +209,45 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Certificates (issue 5) ---------------------------------------------------------------------
+# Fax transport, like EMAIL_BACKEND: certificates.fax.FileFaxBackend (demo: files under var/fax),
+# .EmailGatewayFaxBackend (<number>@CERTIFICATES_FAX_GATEWAY_DOMAIN) or .HttpFaxBackend (fax API).
+CERTIFICATES_FAX_BACKEND = env.str("FAX_BACKEND", default="certificates.fax.FileFaxBackend")
+CERTIFICATES_FAX_FILE_PATH = env.path("FAX_FILE_PATH", default=VAR_DIR / "fax")
+CERTIFICATES_FAX_GATEWAY_DOMAIN = env.str("FAX_GATEWAY_DOMAIN", default="fax.example.hu")
+CERTIFICATES_FAX_API_URL = env.str("FAX_API_URL", default="http://127.0.0.1:8025/v1/faxes")
+CERTIFICATES_FAX_API_TOKEN = env.str("FAX_API_TOKEN", default="")
+# Seconds one SMTP or fax API call may take.
+CERTIFICATES_SEND_TIMEOUT = env.int("CERTIFICATES_SEND_TIMEOUT", default=60)
+# Retries: base × 2^(n−1) seconds, capped; after MAX_ATTEMPTS tries the delivery fails for good.
+CERTIFICATES_RETRY_BASE_SECONDS = env.int("CERTIFICATES_RETRY_BASE_SECONDS", default=30)
+CERTIFICATES_RETRY_MAX_SECONDS = env.int("CERTIFICATES_RETRY_MAX_SECONDS", default=3600)
+CERTIFICATES_MAX_ATTEMPTS = env.int("CERTIFICATES_MAX_ATTEMPTS", default=10)
+# A worker holds a delivery this long; after that the sweep hands it to another worker.
+CERTIFICATES_LEASE_SECONDS = env.int("CERTIFICATES_LEASE_SECONDS", default=300)
+# A queued delivery nobody picked up for this long is queued again by the sweep.
+CERTIFICATES_SWEEP_GRACE_SECONDS = env.int("CERTIFICATES_SWEEP_GRACE_SECONDS", default=120)
+# Green card box 2 and 4: the issuing bureau and the insurer's code in the bureau's register
+# (demo value; production sets the real code).
+GREEN_CARD_BUREAU = env.str(
+    "GREEN_CARD_BUREAU", default="Magyar Biztosítók Szövetsége (MABISZ), Budapest"
+)
+GREEN_CARD_INSURER_CODE = env.str("GREEN_CARD_INSURER_CODE", default="999")
+if CELERY_BROKER_URL.startswith("redis"):
+    # An unacknowledged delivery whose worker died comes back after this many seconds (the sweep
+    # usually re-queues it sooner, once its lease has run out).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    }
+from celery.schedules import crontab  # noqa: E402
+
+# WeasyPrint reports every rendering step at INFO: one line per step per document is noise.
+LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}
+CELERY_BEAT_SCHEDULE = {
+    "certificates-sweep": {"task": "certificates.tasks.sweep_deliveries", "schedule": 60.0},
+    "certificates-print-batch": {
+        "task": "certificates.tasks.build_print_batch",
+        "schedule": crontab(hour=15, minute=0),  # the mailroom collects at 16:00
+    },
+}

@@ -1,0 +1,125 @@
+import hashlib
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import (
+    CertificateRequest,
+    Delivery,
+    DeliveryAttempt,
+    IssuedCertificate,
+    LibraryDocument,
+    LibraryDocumentVersion,
+    PrintBatch,
+)
+
+
+class LibraryDocumentVersionInline(admin.TabularInline):
+    """New versions are added; published ones are never changed (they may have been sent)."""
+
+    model = LibraryDocumentVersion
+    extra = 1
+    fields = ["version", "file", "sha256", "published_at", "uploaded_by"]
+    readonly_fields = ["version", "sha256", "published_at", "uploaded_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LibraryDocument)
+class LibraryDocumentAdmin(admin.ModelAdmin):
+    list_display = ["title", "code", "category", "is_active"]
+    list_filter = ["category", "is_active"]
+    search_fields = ["title", "code"]
+    prepopulated_fields = {"code": ["title"]}
+    inlines = [LibraryDocumentVersionInline]
+
+    def save_formset(self, request, form, formset, change):
+        versions = formset.save(commit=False)
+        for version in versions:
+            if version.pk is None:
+                last = version.document.versions.aggregate(m=Max("version"))["m"] or 0
+                version.version = last + 1
+                version.uploaded_by = request.user
+                version.file.seek(0)
+                version.sha256 = hashlib.sha256(version.file.read()).hexdigest()
+                version.file.seek(0)
+            version.save()
+        formset.save_m2m()
+
+
+class ReadOnly:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DeliveryAttemptInline(ReadOnly, admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    fields = ["started_at", "finished_at", "outcome", "detail"]
+    readonly_fields = fields
+
+
+class DeliveryInline(ReadOnly, admin.TabularInline):
+    model = Delivery
+    extra = 0
+    show_change_link = True
+    fields = ["channel", "destination", "on_file", "state", "attempts", "sent_at", "last_error"]
+    readonly_fields = fields
+
+
+@admin.register(CertificateRequest)
+class CertificateRequestAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["created_at", "document_type", "contract", "requested_by", "source"]
+    list_filter = ["document_type"]
+    search_fields = ["contract__policy_number", "source", "certificate__number"]
+    inlines = [DeliveryInline]
+
+
+@admin.register(IssuedCertificate)
+class IssuedCertificateAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["number", "document_type", "issued_at", "issued_by", "valid_until"]
+    list_filter = ["document_type"]
+    search_fields = ["number", "request__contract__policy_number"]
+    date_hierarchy = "issued_at"
+
+
+@admin.action(description=_("Resend the selected failed deliveries"))
+def resend(modeladmin, request, queryset):
+    done = 0
+    for delivery in queryset:
+        try:
+            services.delivery_resend(delivery=delivery, by=request.user)
+            done += 1
+        except ValidationError as exc:
+            modeladmin.message_user(request, f"{delivery}: {exc.messages[0]}", messages.WARNING)
+    modeladmin.message_user(request, _("%(n)d deliveries queued again.") % {"n": done})
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["created_at", "request", "channel", "destination", "on_file", "state"]
+    list_filter = ["state", "channel", "on_file"]
+    search_fields = ["destination", "request__contract__policy_number"]
+    inlines = [DeliveryAttemptInline]
+    actions = [resend]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("certificates.resend_delivery"):
+            actions.pop("resend", None)
+        return actions
+
+
+@admin.register(PrintBatch)
+class PrintBatchAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["created_at", "letters", "pdf"]

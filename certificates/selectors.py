@@ -1,0 +1,424 @@
+"""Reads for certificates: eligibility, the data snapshot each document shows, deliveries."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Min, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from claims.models import Claim
+from partners.models import BonusMalusEntry, Contract, ContractVehicle, Invoice
+from partners.selectors import contract_premium_status
+
+from .models import Delivery, DocumentType, IssuedCertificate
+
+HISTORY_YEARS = 5
+GREEN_CARD_MIN_DAYS = 15
+
+# The green card system's countries (box 8), in the card's order. The ones this insurer's cards
+# do not cover are crossed out on the card: the bureaus of Russia and Belarus are suspended from
+# the system, Iran left it. Data, not law: check the Council of Bureaux' list each year.
+GREEN_CARD_COUNTRIES = [
+    "A", "AL", "AND", "AZ", "B", "BG", "BIH", "BY", "CH", "CY", "CZ", "D", "DK", "E", "EST",
+    "F", "FIN", "GB", "GR", "H", "HR", "I", "IL", "IR", "IRL", "IS", "L", "LT", "LV", "M", "MA",
+    "MD", "MK", "MNE", "N", "NL", "P", "PL", "RO", "RUS", "S", "SK", "SLO", "SRB", "TN", "TR",
+    "UA",
+]  # fmt: skip
+GREEN_CARD_NOT_COVERED = {"AZ", "BY", "IR", "RUS"}
+
+
+class NotEligible(Exception):
+    """The document cannot be issued for this contract; ``reason`` is shown to the agent."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    document_type: str
+    allowed: bool
+    reason: str = ""
+
+
+def _iso(value: datetime.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _years_ago(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _in_force(contract: Contract, start: datetime.date, end: datetime.date) -> bool:
+    return (
+        contract.status == Contract.Status.ACTIVE
+        and contract.start_date <= start
+        and (contract.end_date is None or contract.end_date >= end)
+    )
+
+
+def default_params(*, document_type: str, contract: Contract, today: datetime.date) -> dict:
+    """Return the period parameters a document gets when the agent gives none."""
+    if document_type == DocumentType.COVERAGE:
+        return {"period_from": today.isoformat(), "period_to": today.isoformat()}
+    if document_type == DocumentType.GREEN_CARD:
+        until = contract.end_date or (_years_ago(today, -1) - datetime.timedelta(days=1))
+        return {"valid_from": today.isoformat(), "valid_until": until.isoformat()}
+    return {}
+
+
+def _date_param(params: dict, key: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(str(params[key]))
+    except (KeyError, ValueError) as exc:
+        raise NotEligible(_("The period is not a valid date range.")) from exc
+
+
+def check_eligibility(
+    *,
+    document_type: str,
+    contract: Contract | None,
+    today: datetime.date,
+    params: dict | None = None,
+    invoice: Invoice | None = None,
+) -> dict:
+    """Return the document's parameters, or raise ``NotEligible`` with the reason to show.
+
+    Green card: only for a motor contract in force, for at least 15 days within its cover.
+    Coverage: only for a contract in force for the whole asked period. Damage history: GFB
+    (motor liability) contracts; fleet damage history: casco fleet contracts.
+    """
+    if document_type not in DocumentType.values:
+        raise NotEligible(_("Unknown document type."))
+    if document_type == DocumentType.LIBRARY:
+        return {}
+    if contract is None:
+        raise NotEligible(_("Choose a contract first."))
+    merged = default_params(document_type=document_type, contract=contract, today=today)
+    merged.update({k: v for k, v in (params or {}).items() if v})
+    if document_type == DocumentType.DAMAGE_HISTORY:
+        if contract.product != Contract.Product.GFB:
+            raise NotEligible(
+                _("A damage history certificate is issued only for motor liability (GFB).")
+            )
+    elif document_type == DocumentType.FLEET_DAMAGE_HISTORY:
+        if contract.product != Contract.Product.CASCO_FLEET:
+            raise NotEligible(_("A fleet damage history is issued only for casco fleets."))
+    elif document_type == DocumentType.COVERAGE:
+        start, end = _date_param(merged, "period_from"), _date_param(merged, "period_to")
+        if end < start:
+            raise NotEligible(_("The period ends before it starts."))
+        if not _in_force(contract, start, end):
+            raise NotEligible(_("The contract is not in force for the whole period asked."))
+    elif document_type == DocumentType.GREEN_CARD:
+        if not contract.is_motor:
+            raise NotEligible(_("A green card is issued only for a motor contract."))
+        if contract.status != Contract.Status.ACTIVE:
+            raise NotEligible(_("A green card is issued only for a contract in force."))
+        start, end = _date_param(merged, "valid_from"), _date_param(merged, "valid_until")
+        if (end - start).days + 1 < GREEN_CARD_MIN_DAYS:
+            raise NotEligible(_("A green card is valid for at least 15 days."))
+        if not _in_force(contract, start, end):
+            raise NotEligible(_("The green card's validity is outside the contract's cover."))
+        if not contract.vehicle_links.exists():
+            raise NotEligible(_("The contract has no insured vehicle."))
+    elif document_type == DocumentType.INVOICE_COPY:
+        if invoice is None or invoice.contract_id != contract.pk:
+            raise NotEligible(_("Choose an invoice of this contract."))
+    return merged
+
+
+def eligibility_overview(*, contract: Contract, today: datetime.date) -> list[Eligibility]:
+    """Return, for each rendered type, whether it may be issued now and why not (for the desk)."""
+    result = []
+    for document_type in DocumentType:
+        if document_type in (DocumentType.LIBRARY, DocumentType.INVOICE_COPY):
+            continue
+        try:
+            check_eligibility(document_type=document_type, contract=contract, today=today)
+        except NotEligible as refusal:
+            result.append(Eligibility(document_type, False, refusal.reason))
+        else:
+            result.append(Eligibility(document_type, True))
+    return result
+
+
+# --- snapshots -------------------------------------------------------------------------------
+# Plain JSON (dates as ISO strings, money as integer forint): what the document shows, frozen at
+# issue, so that a later change of the portfolio never alters an issued certificate.
+
+
+def _insurer() -> dict:
+    return {"name": settings.INSURER_NAME, "address": settings.INSURER_ADDRESS}
+
+
+def _policyholder(contract: Contract) -> dict:
+    holder = contract.policyholder
+    return {
+        "name": holder.name,
+        "address": holder.postal_address,
+        "birth_date": _iso(holder.birth_date),
+        "tax_number": holder.tax_number,
+        "kind": holder.kind,
+    }
+
+
+def _vehicle(link: ContractVehicle) -> dict:
+    vehicle = link.vehicle
+    return {
+        "plate": vehicle.plate,
+        "chassis_number": vehicle.chassis_number,
+        "make": vehicle.make,
+        "model": vehicle.model,
+        "category": vehicle.category,
+        "category_label": vehicle.get_category_display(),
+        "insured_from": _iso(link.insured_from),
+        "insured_to": _iso(link.insured_to),
+    }
+
+
+def _contract(contract: Contract) -> dict:
+    return {
+        "policy_number": contract.policy_number,
+        "product": contract.product,
+        "product_label": contract.get_product_display(),
+        "status": contract.status,
+        "status_label": contract.get_status_display(),
+        "start_date": _iso(contract.start_date),
+        "end_date": _iso(contract.end_date),
+        "end_reason": contract.get_end_reason_display() if contract.end_reason else "",
+        "annual_premium": contract.annual_premium,
+        "payment_frequency": contract.get_payment_frequency_display(),
+        "payment_method": contract.get_payment_method_display(),
+        "bonus_malus_class": contract.bonus_malus_class,
+        "risk_address": contract.risk_address,
+    }
+
+
+def _main_vehicle_link(contract: Contract) -> ContractVehicle | None:
+    links = contract.vehicle_links.select_related("vehicle")
+    return links.filter(insured_to__isnull=True).order_by("-insured_from").first() or (
+        links.order_by("-insured_from").first()
+    )
+
+
+def _damage_history(contract: Contract, today: datetime.date, params: dict) -> dict:
+    since = _years_ago(today, HISTORY_YEARS)
+    # A claim counts when it was first paid (payment date), not when it happened.
+    claims = (
+        Claim.objects.filter(contract=contract)
+        .annotate(first_paid_on=Min("payments__paid_on"))
+        .filter(first_paid_on__gte=since, first_paid_on__lte=today)
+        .order_by("first_paid_on", "claim_number")
+    )
+    last_period = BonusMalusEntry.objects.filter(contract=contract).order_by("-period_start")
+    last_period = last_period.first()
+    link = _main_vehicle_link(contract)
+    return {
+        "history_from": since.isoformat(),
+        "vehicle": _vehicle(link) if link else None,
+        "bonus_malus_at_issue": contract.bonus_malus_class,
+        "bonus_malus_at_end": (
+            (last_period.bonus_malus_class if last_period else contract.bonus_malus_class)
+            if contract.end_date
+            else ""
+        ),
+        "claims": [
+            {
+                "claim_number": c.claim_number,
+                "event_date": _iso(c.event_date),
+                "paid_on": _iso(c.first_paid_on),
+            }
+            for c in claims
+        ],
+    }
+
+
+def _fleet_damage_history(contract: Contract, today: datetime.date, params: dict) -> dict:
+    since = _years_ago(today, HISTORY_YEARS)
+    claims = (
+        Claim.objects.filter(contract=contract)
+        .filter(Q(event_date__gte=since) | Q(status__in=Claim.OPEN_STATUSES))
+        .annotate(paid=Sum("payments__amount"))
+        .order_by("event_date", "claim_number")
+    )
+    by_vehicle: dict[int | None, list[dict]] = {}
+    for claim in claims:
+        by_vehicle.setdefault(claim.vehicle_id, []).append(
+            {
+                "claim_number": claim.claim_number,
+                "event_date": _iso(claim.event_date),
+                "cover": claim.get_cover_display(),
+                "paid": claim.paid or 0,
+                "reserve": claim.reserve_amount,
+                "open": claim.status in Claim.OPEN_STATUSES,
+            }
+        )
+    vehicles = []
+    total_days = 0
+    for link in contract.vehicle_links.select_related("vehicle").order_by("insured_from", "pk"):
+        start = max(link.insured_from, since)
+        end = min(link.insured_to or today, today)
+        days = max((end - start).days + 1, 0)
+        total_days += days
+        vehicles.append(
+            {
+                **_vehicle(link),
+                "vehicle_years": round(days / 365.25, 2),
+                "claims": by_vehicle.pop(link.vehicle_id, []),
+            }
+        )
+    unassigned = [c for rows in by_vehicle.values() for c in rows]
+    every = [c for v in vehicles for c in v["claims"]] + unassigned
+    return {
+        "history_from": since.isoformat(),
+        "vehicles": vehicles,
+        "unassigned_claims": unassigned,
+        "totals": {
+            "vehicles": len(vehicles),
+            "vehicle_years": round(total_days / 365.25, 2),
+            "claims": len(every),
+            "open_claims": sum(1 for c in every if c["open"]),
+            "paid": sum(c["paid"] for c in every),
+            "reserve": sum(c["reserve"] for c in every),
+        },
+    }
+
+
+def _coverage(contract: Contract, today: datetime.date, params: dict) -> dict:
+    links = contract.vehicle_links.select_related("vehicle").filter(
+        Q(insured_to__isnull=True) | Q(insured_to__gte=params["period_from"])
+    )
+    return {
+        "period_from": params["period_from"],
+        "period_to": params["period_to"],
+        "vehicles": [_vehicle(link) for link in links.order_by("insured_from", "pk")],
+    }
+
+
+def _green_card(contract: Contract, today: datetime.date, params: dict) -> dict:
+    link = _main_vehicle_link(contract)
+    return {
+        "valid_from": params["valid_from"],
+        "valid_until": params["valid_until"],
+        "vehicle": _vehicle(link),
+        "bureau": settings.GREEN_CARD_BUREAU,
+        "country_code": "H",
+        "insurer_code": settings.GREEN_CARD_INSURER_CODE,
+        "countries": [
+            {"code": code, "covered": code not in GREEN_CARD_NOT_COVERED}
+            for code in GREEN_CARD_COUNTRIES
+        ],
+        "categories": ["A", "B", "C", "D", "E", "F", "G"],
+    }
+
+
+def _premium_status(contract: Contract, today: datetime.date, params: dict) -> dict:
+    status = contract_premium_status(contract=contract, today=today)
+    payments = contract.payments.order_by("-paid_on", "-pk")[:5]
+    return {
+        "as_of": today.isoformat(),
+        "paid_until": _iso(status.paid_until),
+        "arrears": status.arrears,
+        "overdue_since": _iso(status.overdue_since),
+        "next_due_on": _iso(status.next_due_on),
+        "next_due_amount": status.next_due_amount,
+        "total_paid": status.total_paid,
+        "settled": status.is_settled,
+        "last_payments": [
+            {"paid_on": _iso(p.paid_on), "amount": p.amount, "method": p.get_method_display()}
+            for p in payments
+        ],
+    }
+
+
+def _invoice_copy(contract: Contract, today: datetime.date, params: dict) -> dict:
+    invoice = Invoice.objects.get(pk=params["invoice_id"], contract=contract)
+    return {
+        "invoice": {
+            "number": invoice.number,
+            "issued_on": _iso(invoice.issued_on),
+            "due_on": _iso(invoice.due_on),
+            "period_start": _iso(invoice.period_start),
+            "period_end": _iso(invoice.period_end),
+            "amount": invoice.amount,
+        }
+    }
+
+
+def _policy_copy(contract: Contract, today: datetime.date, params: dict) -> dict:
+    links = contract.vehicle_links.select_related("vehicle").order_by("insured_from", "pk")
+    return {"vehicles": [_vehicle(link) for link in links]}
+
+
+_BUILDERS = {
+    DocumentType.DAMAGE_HISTORY: _damage_history,
+    DocumentType.FLEET_DAMAGE_HISTORY: _fleet_damage_history,
+    DocumentType.COVERAGE: _coverage,
+    DocumentType.GREEN_CARD: _green_card,
+    DocumentType.PREMIUM_STATUS: _premium_status,
+    DocumentType.INVOICE_COPY: _invoice_copy,
+    DocumentType.POLICY_COPY: _policy_copy,
+}
+
+
+def document_snapshot(
+    *, document_type: str, contract: Contract, today: datetime.date, params: dict
+) -> dict:
+    """Return the JSON data a document of ``document_type`` shows about ``contract`` today."""
+    return {
+        "document_type": document_type,
+        "as_of": today.isoformat(),
+        "insurer": _insurer(),
+        "policyholder": _policyholder(contract),
+        "contract": _contract(contract),
+        "firm": {"name": contract.firm.name, "grid": contract.firm.grid},
+        **_BUILDERS[document_type](contract, today, params),
+    }
+
+
+def validity_of(*, document_type: str, data: dict) -> tuple[str | None, str | None]:
+    """Return the (from, until) ISO dates a document states it is valid for, if any."""
+    if document_type == DocumentType.GREEN_CARD:
+        return data["valid_from"], data["valid_until"]
+    if document_type == DocumentType.COVERAGE:
+        return data["period_from"], data["period_to"]
+    return data["as_of"], None
+
+
+# --- reads for screens ------------------------------------------------------------------------
+
+
+def certificate_for_verification(*, number: str) -> IssuedCertificate | None:
+    """Return the issued certificate with ``number`` (for the public page), or None."""
+    return (
+        IssuedCertificate.objects.filter(number=number)
+        .only("number", "document_type", "issued_at", "valid_from", "valid_until", "revoked_at")
+        .first()
+    )
+
+
+def deliveries_visible_to(*, user) -> QuerySet[Delivery]:
+    """Return the deliveries ``user`` may see: their own requests', or all for supervisors."""
+    qs = Delivery.objects.select_related("request", "request__contract", "request__certificate")
+    if user.has_perm("certificates.view_all_deliveries"):
+        return qs
+    return qs.filter(request__requested_by=user)
+
+
+def failed_deliveries_for(*, user) -> QuerySet[Delivery]:
+    """Return the permanently failed deliveries ``user`` should see and may resend."""
+    return deliveries_visible_to(user=user).filter(state=Delivery.State.FAILED)
+
+
+def certificate_for_download(*, user, number: str) -> IssuedCertificate | None:
+    """Return the certificate if ``user`` may download it: their own request, or supervisors."""
+    qs = IssuedCertificate.objects.filter(number=number)
+    if not user.has_perm("certificates.view_all_deliveries"):
+        qs = qs.filter(request__requested_by=user)
+    return qs.first()

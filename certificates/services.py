@@ -1,0 +1,610 @@
+"""Writes for certificates: requests, issuing, the delivery state machine, print batches.
+
+Delivery guarantees. A request and its deliveries are saved first; Celery is told after the
+commit (and if the broker is down, the sweep tells it later). A worker claims a delivery under a
+row lock with a lease, so one delivery is worked on by one worker at a time; a delivery that is
+``sent`` is never sent again, whoever asks. Each e-mail carries a stable Message-ID and each fax
+the same idempotency key on every try, so even a worker killed between the transport's
+acceptance and our commit leaves a duplicate the receiving side can recognise.
+"""
+
+import datetime
+import hashlib
+import logging
+import smtplib
+from dataclasses import dataclass
+from io import BytesIO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage, get_connection
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from partners.models import Contract, Invoice
+
+from . import rendering
+from .fax import PermanentDeliveryError, TransientDeliveryError
+from .models import (
+    CertificateRequest,
+    Delivery,
+    DeliveryAttempt,
+    DocumentCounter,
+    DocumentType,
+    IssuedCertificate,
+    LibraryDocument,
+    PrintBatch,
+)
+from .selectors import NotEligible, check_eligibility, document_snapshot, validity_of
+
+logger = logging.getLogger(__name__)
+
+State = Delivery.State
+Channel = Delivery.Channel
+Outcome = DeliveryAttempt.Outcome
+
+
+# --- document numbers --------------------------------------------------------------------------
+
+
+def _check_digits(year: int, sequence: int) -> int:
+    """Return the ISO 7064 MOD 97-10 check digits (as in an IBAN) of year + sequence."""
+    return 98 - (int(f"{year}{sequence:06d}") * 100) % 97
+
+
+def number_is_well_formed(number: str) -> bool:
+    """Tell whether ``number`` looks like one of ours and its check digits add up.
+
+    A mistyped or altered number fails here before any database lookup.
+    """
+    parts = number.split("-")
+    if len(parts) != 4 or parts[0] != "GR" or not all(p.isdigit() for p in parts[1:]):
+        return False
+    year, sequence, check = parts[1:]
+    if len(year) != 4 or len(sequence) < 6 or len(check) != 2:
+        return False
+    return _check_digits(int(year), int(sequence)) == int(check)
+
+
+def _allocate_number(year: int) -> str:
+    """Return the next document number of ``year`` (call inside a transaction)."""
+    DocumentCounter.objects.bulk_create([DocumentCounter(year=year)], ignore_conflicts=True)
+    counter = DocumentCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"GR-{year}-{counter.last:06d}-{_check_digits(year, counter.last):02d}"
+
+
+# --- requests ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliverySpec:
+    """Where one copy should go. ``destination`` empty: the policyholder's own on file."""
+
+    channel: str
+    destination: str = ""
+    recipient_name: str = ""
+    read_back: bool = False
+
+
+def _normalise(channel: str, value: str) -> str:
+    if channel == Channel.FAX:
+        return "".join(ch for ch in value if ch.isdigit() or ch == "+")
+    return " ".join(value.split()).casefold()
+
+
+def destinations_on_file(*, contract: Contract | None, channel: str) -> dict[str, str]:
+    """Return the destinations we hold for the contract's policyholder and firm, by value."""
+    if contract is None:
+        return {}
+    holder, firm = contract.policyholder, contract.firm
+    if channel == Channel.EMAIL:
+        found = {holder.email: holder.name, firm.email: firm.name}
+    elif channel == Channel.FAX:
+        found = {firm.fax: firm.name}
+    else:
+        found = {holder.postal_address: holder.name, firm.postal_address: firm.name}
+    return {value: name for value, name in found.items() if value}
+
+
+def _delivery_from_spec(
+    request: CertificateRequest, contract: Contract | None, spec: DeliverySpec
+) -> Delivery:
+    if spec.channel not in Channel.values:
+        raise ValidationError(_("Unknown delivery channel."))
+    on_file = destinations_on_file(contract=contract, channel=spec.channel)
+    destination = spec.destination.strip()
+    if not destination:
+        if spec.channel == Channel.POST and contract is not None:
+            destination = contract.policyholder.postal_address
+        elif spec.channel == Channel.EMAIL and contract and contract.policyholder.email:
+            destination = contract.policyholder.email
+        else:
+            raise ValidationError(_("Give the destination: none is on file for this channel."))
+    known = {_normalise(spec.channel, value): name for value, name in on_file.items()}
+    is_on_file = _normalise(spec.channel, destination) in known
+    if not is_on_file and not spec.read_back:
+        raise ValidationError(
+            _("A destination that is not on file must be read back to the caller first.")
+        )
+    if spec.channel == Channel.EMAIL:
+        validate_email(destination)
+    if spec.channel == Channel.FAX and len(_normalise(Channel.FAX, destination)) < 8:
+        raise ValidationError(_("The fax number is too short."))
+    recipient = spec.recipient_name or known.get(_normalise(spec.channel, destination), "")
+    if not recipient and contract is not None:
+        recipient = contract.policyholder.name
+    return Delivery(
+        request=request,
+        channel=spec.channel,
+        destination=destination,
+        recipient_name=recipient,
+        on_file=is_on_file,
+        read_back=spec.read_back,
+    )
+
+
+@transaction.atomic
+def certificate_request_create(
+    *,
+    document_type: str,
+    requested_by,
+    contract: Contract | None = None,
+    invoice: Invoice | None = None,
+    library_document: LibraryDocument | None = None,
+    params: dict | None = None,
+    deliveries: list[DeliverySpec] | None = None,
+    source: str = "",
+    today: datetime.date | None = None,
+) -> CertificateRequest:
+    """Save a document request and its deliveries, and queue them after the commit.
+
+    Raises ``NotEligible`` (with the reason for the agent) when the document may not be issued
+    for this contract, and ``ValidationError`` for a bad destination; then nothing is saved.
+    With ``deliveries`` None, the document goes by post to the policyholder's address. A
+    destination the caller dictated (not on file) must have been read back; it is marked and
+    reported by e-mail to the partner firm's managers.
+    """
+    today = today or timezone.localdate()
+    library_version = None
+    if document_type == DocumentType.LIBRARY:
+        library_version = library_document.current_version if library_document else None
+        if library_version is None or not library_document.is_active:
+            raise NotEligible(_("This library document has no published version."))
+    merged = check_eligibility(
+        document_type=document_type,
+        contract=contract,
+        today=today,
+        params=params,
+        invoice=invoice,
+    )
+    if invoice is not None:
+        merged["invoice_id"] = invoice.pk
+    request = CertificateRequest.objects.create(
+        document_type=document_type,
+        contract=contract,
+        invoice=invoice,
+        library_version=library_version,
+        params=merged,
+        requested_by=requested_by,
+        source=source,
+    )
+    specs = [DeliverySpec(channel=Channel.POST)] if deliveries is None else deliveries
+    created = []
+    for spec in specs:
+        delivery = _delivery_from_spec(request, contract, spec)
+        delivery.save()
+        created.append(delivery)
+    from . import tasks
+
+    for delivery in created:
+        transaction.on_commit(lambda pk=delivery.pk: tasks.enqueue_delivery(pk))
+        if not delivery.on_file:
+            transaction.on_commit(lambda pk=delivery.pk: tasks.enqueue_dictated_report(pk))
+    return request
+
+
+# --- issuing -----------------------------------------------------------------------------------
+
+
+def certificate_issue(*, request: CertificateRequest, by=None) -> IssuedCertificate:
+    """Issue the request's document once: number, snapshot, PDF in storage, SHA-256.
+
+    Idempotent: a second call returns the certificate issued by the first. Eligibility is checked
+    again on the day of issue (the contract may have ended since the request); a refusal raises
+    ``NotEligible``.
+    """
+    existing = IssuedCertificate.objects.filter(request=request).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        request = CertificateRequest.objects.select_for_update().get(pk=request.pk)
+        existing = IssuedCertificate.objects.filter(request=request).first()
+        if existing is not None:
+            return existing
+        today = timezone.localdate()
+        contract = Contract.objects.select_related("policyholder", "firm").get(
+            pk=request.contract_id
+        )
+        check_eligibility(
+            document_type=request.document_type,
+            contract=contract,
+            today=today,
+            params=request.params,
+            invoice=request.invoice,
+        )
+        with translation.override("hu"):
+            data = document_snapshot(
+                document_type=request.document_type,
+                contract=contract,
+                today=today,
+                params=request.params,
+            )
+        number = _allocate_number(today.year)
+        issued_at = timezone.now()
+        pdf = rendering.render_document(
+            document_type=request.document_type, number=number, issued_at=issued_at, data=data
+        )
+        valid_from, valid_until = validity_of(document_type=request.document_type, data=data)
+        certificate = IssuedCertificate(
+            request=request,
+            number=number,
+            document_type=request.document_type,
+            issued_at=issued_at,
+            issued_by=by or request.requested_by,
+            valid_from=datetime.date.fromisoformat(valid_from) if valid_from else None,
+            valid_until=datetime.date.fromisoformat(valid_until) if valid_until else None,
+            data=data,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+        )
+        certificate.pdf.save(f"{number}.pdf", ContentFile(pdf), save=False)
+        certificate.save()
+    logger.info("certificate issued", extra={"number": number, "request": request.pk})
+    return certificate
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    number: str
+    title: str
+
+
+def request_attachment(*, request: CertificateRequest) -> Attachment:
+    """Return the PDF a request sends: the issued certificate, or the library version's file."""
+    if request.document_type == DocumentType.LIBRARY:
+        version = request.library_version
+        with version.file.open("rb") as f:
+            content = f.read()
+        return Attachment(
+            filename=f"{version.document.code}-v{version.version}.pdf",
+            content=content,
+            number=f"{version.document.code} v{version.version}",
+            title=version.document.title,
+        )
+    certificate = certificate_issue(request=request)
+    with certificate.pdf.open("rb") as f:
+        content = f.read()
+    with translation.override("hu"):
+        title = str(DocumentType(certificate.document_type).label)
+    return Attachment(
+        filename=f"{certificate.number}.pdf",
+        content=content,
+        number=certificate.number,
+        title=title,
+    )
+
+
+# --- transports --------------------------------------------------------------------------------
+
+
+def _send_email(delivery: Delivery, attachment: Attachment) -> str:
+    context = {"delivery": delivery, "attachment": attachment, "phone": settings.GRATISZ_PHONE}
+    with translation.override("hu"):
+        subject = render_to_string("certificates/email/delivery_subject.txt", context).strip()
+        body = render_to_string("certificates/email/delivery_body.txt", context)
+    message = EmailMessage(
+        subject=subject,
+        body=body,
+        to=[delivery.destination],
+        headers={"Message-ID": delivery.message_id},
+        attachments=[(attachment.filename, attachment.content, "application/pdf")],
+    )
+    try:
+        connection = get_connection(timeout=settings.CERTIFICATES_SEND_TIMEOUT)
+        message.send(fail_silently=False, connection=connection)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _msg in exc.recipients.values()]
+        if all(code >= 500 for code in codes):
+            raise PermanentDeliveryError(f"recipient refused: {exc.recipients}") from exc
+        raise TransientDeliveryError(f"recipient deferred: {exc.recipients}") from exc
+    except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code >= 500:
+            raise PermanentDeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from exc
+        raise TransientDeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise TransientDeliveryError(f"SMTP unreachable: {exc}") from exc
+    return delivery.message_id
+
+
+def fax_backend():
+    """Return the configured fax transport (``CERTIFICATES_FAX_BACKEND``)."""
+    return import_string(settings.CERTIFICATES_FAX_BACKEND)()
+
+
+def _send_fax(delivery: Delivery, attachment: Attachment) -> str:
+    return fax_backend().send(
+        number=_normalise(Channel.FAX, delivery.destination),
+        recipient_name=delivery.recipient_name,
+        filename=attachment.filename,
+        content=attachment.content,
+        idempotency_key=delivery.message_id,
+    )
+
+
+# --- the delivery state machine ------------------------------------------------------------------
+
+
+def retry_delay(attempts: int) -> int:
+    """Return the seconds to wait after the ``attempts``-th failed try (exponential, capped)."""
+    base = settings.CERTIFICATES_RETRY_BASE_SECONDS
+    return int(min(base * 2 ** max(attempts - 1, 0), settings.CERTIFICATES_RETRY_MAX_SECONDS))
+
+
+def _finish(delivery_id: int, attempt_id: int, outcome: str, detail: str = "", **changes) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        DeliveryAttempt.objects.filter(pk=attempt_id).update(
+            outcome=outcome, finished_at=now, detail=detail[:500]
+        )
+        Delivery.objects.filter(pk=delivery_id).update(updated_at=now, **changes)
+
+
+def delivery_process(*, delivery_id: int) -> str:
+    """Render (once) and send one delivery; return what happened (an attempt outcome).
+
+    Side effects: claims the delivery with a lease, issues the certificate if not yet issued,
+    sends it by the delivery's channel, and logs the attempt. A delivery already sent, failed for
+    good, or held by another worker's live lease is left alone. Post is not sent here: it waits
+    in ``sending`` for the day's print batch. Raises ``TransientDeliveryError`` (with
+    ``retry_in``) when the caller should try again later.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+        if delivery.state == State.SENT:
+            DeliveryAttempt.objects.create(
+                delivery=delivery, started_at=now, finished_at=now, outcome=Outcome.SKIPPED
+            )
+            return Outcome.SKIPPED
+        if delivery.state == State.FAILED:
+            return Outcome.PERMANENT
+        if delivery.channel == Channel.POST and delivery.state == State.SENDING:
+            return Outcome.QUEUED_FOR_PRINT
+        if delivery.state in (State.RENDERING, State.SENDING) and (
+            delivery.lease_until and delivery.lease_until > now
+        ):
+            return Outcome.STARTED  # another worker holds it
+        delivery.attempt_log.filter(outcome=Outcome.STARTED).update(
+            outcome=Outcome.INTERRUPTED,
+            finished_at=now,
+            detail=f"worker stopped while {delivery.state}; retrying with the same Message-ID",
+        )
+        delivery.state = State.RENDERING
+        delivery.attempts += 1
+        delivery.lease_until = now + datetime.timedelta(seconds=settings.CERTIFICATES_LEASE_SECONDS)
+        delivery.next_attempt_at = None
+        delivery.save(update_fields=["state", "attempts", "lease_until", "next_attempt_at"])
+        attempt = DeliveryAttempt.objects.create(
+            delivery=delivery, started_at=now, outcome=Outcome.STARTED
+        )
+    try:
+        attachment = request_attachment(request=delivery.request)
+        if delivery.channel == Channel.POST:
+            _finish(
+                delivery.pk,
+                attempt.pk,
+                Outcome.QUEUED_FOR_PRINT,
+                attachment.number,
+                state=State.SENDING,
+                lease_until=None,
+            )
+            return Outcome.QUEUED_FOR_PRINT
+        Delivery.objects.filter(pk=delivery.pk).update(
+            state=State.SENDING, updated_at=timezone.now()
+        )
+        if delivery.channel == Channel.EMAIL:
+            reference = _send_email(delivery, attachment)
+        else:
+            reference = _send_fax(delivery, attachment)
+    except (PermanentDeliveryError, NotEligible) as exc:
+        reason = getattr(exc, "reason", None) or str(exc)
+        _finish(
+            delivery.pk,
+            attempt.pk,
+            Outcome.PERMANENT,
+            reason,
+            state=State.FAILED,
+            lease_until=None,
+            last_error=reason[:500],
+        )
+        logger.warning("delivery %s failed for good: %s", delivery.pk, reason)
+        return Outcome.PERMANENT
+    except Exception as exc:
+        # Transport hiccups and anything unexpected (a database blip, a full disk): try again
+        # later, a bounded number of times, then give up and show it to the people.
+        detail = f"{type(exc).__name__}: {exc}"
+        if delivery.attempts >= settings.CERTIFICATES_MAX_ATTEMPTS:
+            _finish(
+                delivery.pk,
+                attempt.pk,
+                Outcome.PERMANENT,
+                f"gave up after {delivery.attempts} attempts: {detail}",
+                state=State.FAILED,
+                lease_until=None,
+                last_error=detail[:500],
+            )
+            return Outcome.PERMANENT
+        delay = retry_delay(delivery.attempts)
+        _finish(
+            delivery.pk,
+            attempt.pk,
+            Outcome.TRANSIENT,
+            detail,
+            state=State.QUEUED,
+            lease_until=None,
+            last_error=detail[:500],
+            next_attempt_at=timezone.now() + datetime.timedelta(seconds=delay),
+        )
+        error = exc if isinstance(exc, TransientDeliveryError) else TransientDeliveryError(detail)
+        error.retry_in = delay
+        raise error from exc
+    _finish(
+        delivery.pk,
+        attempt.pk,
+        Outcome.SENT,
+        reference,
+        state=State.SENT,
+        sent_at=timezone.now(),
+        lease_until=None,
+        reference=reference[:200],
+        last_error="",
+    )
+    return Outcome.SENT
+
+
+@transaction.atomic
+def delivery_resend(*, delivery: Delivery, by) -> Delivery:
+    """Queue a permanently failed delivery again (the resend action); log who asked.
+
+    Raises ``ValidationError`` unless the delivery has failed: a sent document is not resent.
+    """
+    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    if delivery.state != State.FAILED:
+        raise ValidationError(_("Only a failed delivery can be resent."))
+    now = timezone.now()
+    delivery.state = State.QUEUED
+    delivery.attempts = 0
+    delivery.last_error = ""
+    delivery.save(update_fields=["state", "attempts", "last_error", "updated_at"])
+    DeliveryAttempt.objects.create(
+        delivery=delivery,
+        started_at=now,
+        finished_at=now,
+        outcome=Outcome.SKIPPED,
+        detail=f"resend requested by {by}",
+    )
+    from . import tasks
+
+    transaction.on_commit(lambda: tasks.enqueue_delivery(delivery.pk))
+    return delivery
+
+
+def deliveries_sweep(*, now: datetime.datetime | None = None) -> list[int]:
+    """Queue again the deliveries that nobody is working on; return their ids.
+
+    Catches a request saved while the broker was down (queued, never picked up), a retry whose
+    message was lost, and a worker that died holding a delivery (lease expired).
+    """
+    now = now or timezone.now()
+    grace = datetime.timedelta(seconds=settings.CERTIFICATES_SWEEP_GRACE_SECONDS)
+    stuck = Delivery.objects.filter(
+        Q(state=State.QUEUED, next_attempt_at__isnull=True, updated_at__lt=now - grace)
+        | Q(state=State.QUEUED, next_attempt_at__lt=now - grace)
+        | Q(state__in=[State.RENDERING, State.SENDING], lease_until__lt=now)
+    )
+    ids = list(stuck.values_list("pk", flat=True))
+    from . import tasks
+
+    for pk in ids:
+        tasks.enqueue_delivery(pk)
+    return ids
+
+
+def print_batch_build(*, now: datetime.datetime | None = None) -> PrintBatch | None:
+    """Collect the letters waiting for post into one PDF for the mailroom; mark them sent.
+
+    Each letter is an address sheet (for a window envelope) followed by its document. Returns
+    None when no letter waits. Safe to run twice: a letter goes into one batch only.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        letters = list(
+            Delivery.objects.select_for_update()
+            .filter(channel=Channel.POST, state=State.SENDING, print_batch__isnull=True)
+            .select_related("request")
+            .order_by("created_at", "pk")
+        )
+        if not letters:
+            return None
+        writer = PdfWriter()
+        for delivery in letters:
+            attachment = request_attachment(request=delivery.request)
+            sheet = rendering.render_address_sheet(
+                recipient_name=delivery.recipient_name,
+                address=delivery.destination,
+                number=attachment.number,
+            )
+            for part in (sheet, attachment.content):
+                writer.append(PdfReader(BytesIO(part)))
+        out = BytesIO()
+        writer.write(out)
+        batch = PrintBatch(letters=len(letters))
+        batch.pdf.save(f"print-batch-{now:%Y%m%d-%H%M%S}.pdf", ContentFile(out.getvalue()))
+        for delivery in letters:
+            delivery.attempt_log.filter(outcome=Outcome.QUEUED_FOR_PRINT).update(
+                outcome=Outcome.SENT, finished_at=now, detail=f"print batch {batch.pk}"
+            )
+        Delivery.objects.filter(pk__in=[d.pk for d in letters]).update(
+            state=State.SENT,
+            sent_at=now,
+            print_batch=batch,
+            reference=f"print batch {batch.pk}",
+            updated_at=now,
+        )
+    return batch
+
+
+def dictated_destination_report(*, delivery_id: int) -> bool:
+    """E-mail the partner firm's managers that a document went to a dictated destination.
+
+    Sent once per delivery (``reported_at``); returns whether a report went out now.
+    """
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update()
+            .select_related("request__contract__firm", "request__requested_by")
+            .get(pk=delivery_id)
+        )
+        if delivery.on_file or delivery.reported_at:
+            return False
+        contract = delivery.request.contract
+        firm = contract.firm if contract else None
+        recipients = []
+        if firm is not None:
+            recipients = [
+                m.user.email
+                for m in firm.managers.filter(revoked_at__isnull=True).select_related("user")
+                if m.user.email
+            ] or ([firm.email] if firm.email else [])
+        if recipients:
+            context = {"delivery": delivery, "request": delivery.request, "firm": firm}
+            with translation.override("hu"):
+                subject = render_to_string(
+                    "certificates/email/dictated_subject.txt", context
+                ).strip()
+                body = render_to_string("certificates/email/dictated_body.txt", context)
+            EmailMessage(subject=subject, body=body, to=recipients).send(fail_silently=False)
+        delivery.reported_at = timezone.now()
+        delivery.save(update_fields=["reported_at"])
+    return bool(recipients)

@@ -1,0 +1,55 @@
+"""Celery tasks: take ids, call a service. Deliveries are idempotent, hence ``acks_late``."""
+
+import logging
+
+from celery import shared_task
+
+from . import services
+from .fax import TransientDeliveryError
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def deliver(self, delivery_id: int) -> str:
+    """Render and send one delivery; retry with exponential back-off on temporary errors."""
+    try:
+        return services.delivery_process(delivery_id=delivery_id)
+    except TransientDeliveryError as exc:
+        raise self.retry(exc=exc, countdown=exc.retry_in) from exc
+
+
+@shared_task(acks_late=True)
+def report_dictated_destination(delivery_id: int) -> bool:
+    """Tell the firm's managers that a document went to a destination not on file."""
+    return services.dictated_destination_report(delivery_id=delivery_id)
+
+
+@shared_task
+def sweep_deliveries() -> int:
+    """Queue again what is stuck (periodic, from beat)."""
+    return len(services.deliveries_sweep())
+
+
+@shared_task
+def build_print_batch() -> int | None:
+    """Collect the day's letters for the mailroom (daily, from beat)."""
+    batch = services.print_batch_build()
+    return batch.pk if batch else None
+
+
+def _enqueue(task, pk: int) -> None:
+    # Called after the commit: if the broker is down, the request is saved all the same and the
+    # periodic sweep queues it once the broker is back.
+    try:
+        task.delay(pk)
+    except Exception:
+        logger.exception("broker unavailable; %s(%s) left for the sweep", task.name, pk)
+
+
+def enqueue_delivery(delivery_id: int) -> None:
+    _enqueue(deliver, delivery_id)
+
+
+def enqueue_dictated_report(delivery_id: int) -> None:
+    _enqueue(report_dictated_destination, delivery_id)

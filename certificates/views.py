@@ -1,0 +1,95 @@
+"""Screens: the public verification page, the deliveries list with resend, the PDF download."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services
+
+
+@require_GET
+def verify_lookup(request: HttpRequest) -> HttpResponse:
+    """Let anyone type a document number; send them to its verification page."""
+    number = request.GET.get("number", "").strip().upper()
+    if number:
+        return redirect("certificates:verify", number=number)
+    return render(request, "certificates/verify.html", {"state": "ask"})
+
+
+@require_GET
+@never_cache
+def verify(request: HttpRequest, number: str) -> HttpResponse:
+    """Confirm a document's number, type, issue date and validity; nothing personal."""
+    if not services.number_is_well_formed(number):
+        return render(
+            request,
+            "certificates/verify.html",
+            {"state": "malformed", "number": number},
+            status=404,
+        )
+    certificate = selectors.certificate_for_verification(number=number)
+    if certificate is None:
+        return render(
+            request, "certificates/verify.html", {"state": "unknown", "number": number}, status=404
+        )
+    today = timezone.localdate()
+    if certificate.revoked_at:
+        state = "revoked"
+    elif certificate.valid_until and certificate.valid_until < today:
+        state = "expired"
+    else:
+        state = "valid"
+    return render(
+        request,
+        "certificates/verify.html",
+        {"state": state, "number": number, "certificate": certificate},
+    )
+
+
+@login_required
+@permission_required("certificates.view_delivery", raise_exception=True)
+def delivery_list(request: HttpRequest) -> HttpResponse:
+    """List the user's deliveries (all of them for a supervisor), failed ones first."""
+    deliveries = selectors.deliveries_visible_to(user=request.user)
+    failed = deliveries.filter(state="failed")[:50]
+    recent = deliveries.exclude(state="failed")[:50]
+    can_resend = request.user.has_perm("certificates.resend_delivery")
+    return render(
+        request,
+        "certificates/deliveries.html",
+        {"failed": failed, "recent": recent, "can_resend": can_resend},
+    )
+
+
+@login_required
+@permission_required("certificates.resend_delivery", raise_exception=True)
+@require_POST
+def delivery_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue a permanently failed delivery again."""
+    delivery = get_object_or_404(selectors.failed_deliveries_for(user=request.user), pk=pk)
+    try:
+        services.delivery_resend(delivery=delivery, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The delivery is queued again."))
+    return redirect(reverse("certificates:deliveries"))
+
+
+@login_required
+@permission_required("certificates.view_issuedcertificate", raise_exception=True)
+def certificate_pdf(request: HttpRequest, number: str) -> FileResponse:
+    """Return an issued document's stored PDF to staff who may see it."""
+    certificate = selectors.certificate_for_download(user=request.user, number=number)
+    if certificate is None:
+        raise Http404
+    return FileResponse(
+        certificate.pdf.open("rb"), filename=f"{certificate.number}.pdf", as_attachment=False
+    )
