@@ -19,5 +19,4 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("certificates.urls")),
-    path("", include("calls.urls")),
 ]
