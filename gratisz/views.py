@@ -42,7 +42,11 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form):
         super().form_valid(form)
         user = form.get_user()
-        step = "otp-verify" if TOTPDevice.objects.devices_for_user(user).exists() else "otp-enrol"
+        step = (
+            "otp-verify"
+            if TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
+            else "otp-enrol"
+        )
         return redirect(_with_next(step, self.request))
 
 
@@ -52,7 +56,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     """Ask for the code of the user's confirmed authenticator."""
     if request.user.is_verified():
         return redirect(_next_url(request))
-    device = TOTPDevice.objects.devices_for_user(request.user).first()
+    device = TOTPDevice.objects.devices_for_user(request.user, confirmed=True).first()
     if device is None:
         return redirect(_with_next("otp-enrol", request))
     form = TokenForm(request.POST or None)
@@ -76,7 +80,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
     A user who already has a confirmed device cannot enrol another here: knowing the password
     alone must never be enough to add a second factor.
     """
-    if TOTPDevice.objects.devices_for_user(request.user).exists():
+    if TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists():
         return redirect(_with_next("otp-verify", request))
     device, _created = TOTPDevice.objects.get_or_create(
         user=request.user, confirmed=False, defaults={"name": "GrATISZ"}

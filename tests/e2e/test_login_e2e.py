@@ -1,0 +1,33 @@
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.conftest import PASSWORD, current_token
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_agent_logs_in_with_password_and_totp(page, browser_login, agent):
+    browser_login(agent)
+    page.get_by_role("heading", name="Üdvözöljük").wait_for()
+    assert page.get_by_text("Ügyintézői felület").is_visible()
+
+
+def test_first_login_enrols_by_qr_code_then_switches_to_english(page, make_user):
+    user = make_user("supervisor", enrolled=False)
+    page.goto("/")
+    page.get_by_label("Felhasználónév").fill(user.username)
+    page.get_by_label("Jelszó").fill(PASSWORD)
+    page.get_by_role("button", name="Tovább").click()
+    page.get_by_role("heading", name="Hitelesítő alkalmazás beállítása").wait_for()
+    assert page.locator(".qr svg").is_visible()
+    # A wrong code keeps the user on the page with a Hungarian message.
+    page.get_by_label("Kód a hitelesítő alkalmazásból").fill("12345")
+    page.get_by_role("button", name="Megerősítés és belépés").click()
+    assert page.get_by_text("Adja meg a 6 jegyű kódot.").is_visible()
+    device = TOTPDevice.objects.get(user=user)
+    page.get_by_label("Kód a hitelesítő alkalmazásból").fill(current_token(device))
+    page.get_by_role("button", name="Megerősítés és belépés").click()
+    page.get_by_role("heading", name="Üdvözöljük").wait_for()
+    page.get_by_role("button", name="EN", exact=True).click()
+    page.get_by_role("heading", name="Welcome").wait_for()
+    assert page.get_by_text("Call review").is_visible()

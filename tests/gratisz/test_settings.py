@@ -1,0 +1,52 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage(*args, **env):
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "kV9#pL2@xQ7!mN4&zR8*wT1^bY6(cF3)hJ5%dG0~sA-eU_oI+Lq8Zr3",
+    "DIREKT_CODE_PEPPER": "p3pp3r-" * 8,
+    "TELEPHONY_AUTH_TOKEN": "f" * 32,
+    "DJANGO_ALLOWED_HOSTS": "gratisz.example.hu",
+}
+
+
+def test_production_settings_pass_check_deploy():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_refuses_the_demo_pepper():
+    result = manage("check", "--deploy", **{**PRODUCTION, "DIREKT_CODE_PEPPER": ""})
+    assert result.returncode != 0
+    assert "gratisz.E003" in result.stderr
+
+
+@pytest.mark.django_db
+def test_migrations_are_complete():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_budapest_time_and_hungarian_by_default(settings):
+    assert settings.TIME_ZONE == "Europe/Budapest"
+    assert settings.LANGUAGE_CODE == "hu"
+    assert [code for code, _name in settings.LANGUAGES] == ["hu", "en"]
