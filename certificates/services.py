@@ -122,11 +122,9 @@ def _delivery_from_spec(
     on_file = destinations_on_file(contract=contract, channel=spec.channel)
     destination = spec.destination.strip()
     if not destination:
-        if spec.channel == Channel.POST and contract is not None:
-            destination = contract.policyholder.postal_address
-        elif spec.channel == Channel.EMAIL and contract and contract.policyholder.email:
-            destination = contract.policyholder.email
-        else:
+        # The policyholder's own address first, else the partner firm's.
+        destination = next(iter(on_file), "")
+        if not destination:
             raise ValidationError(_("Give the destination: none is on file for this channel."))
     known = {_normalise(spec.channel, value): name for value, name in on_file.items()}
     is_on_file = _normalise(spec.channel, destination) in known
@@ -311,16 +309,16 @@ def _send_email(delivery: Delivery, attachment: Attachment) -> str:
     with translation.override("hu"):
         subject = render_to_string("certificates/email/delivery_subject.txt", context).strip()
         body = render_to_string("certificates/email/delivery_body.txt", context)
-    message = EmailMessage(
-        subject=subject,
-        body=body,
-        to=[delivery.destination],
-        headers={"Message-ID": delivery.message_id},
-        attachments=[(attachment.filename, attachment.content, "application/pdf")],
-    )
     try:
         connection = get_connection(timeout=settings.CERTIFICATES_SEND_TIMEOUT)
-        message.send(fail_silently=False, connection=connection)
+        EmailMessage(
+            subject=subject,
+            body=body,
+            to=[delivery.destination],
+            headers={"Message-ID": delivery.message_id},
+            attachments=[(attachment.filename, attachment.content, "application/pdf")],
+            connection=connection,
+        ).send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _msg in exc.recipients.values()]
         if all(code >= 500 for code in codes):
@@ -540,7 +538,7 @@ def print_batch_build(*, now: datetime.datetime | None = None) -> PrintBatch | N
     now = now or timezone.now()
     with transaction.atomic():
         letters = list(
-            Delivery.objects.select_for_update()
+            Delivery.objects.select_for_update(of=("self",))
             .filter(channel=Channel.POST, state=State.SENDING, print_batch__isnull=True)
             .select_related("request")
             .order_by("created_at", "pk")
@@ -582,7 +580,7 @@ def dictated_destination_report(*, delivery_id: int) -> bool:
     """
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update()
+            Delivery.objects.select_for_update(of=("self",))
             .select_related("request__contract__firm", "request__requested_by")
             .get(pk=delivery_id)
         )
