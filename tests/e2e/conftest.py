@@ -5,10 +5,6 @@ import shutil
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; the tests still touch the database
-# synchronously (to set up data), which Django would otherwise refuse inside a running loop.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -20,6 +16,9 @@ def browser():
         pytest.skip("chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread while it lives; the tests still
+    # touch the database synchronously (to set up data), which Django would otherwise refuse.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -35,6 +34,7 @@ def browser():
         )
         yield browser
         browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import hashlib
 import pytest
 from django.core.management import CommandError, call_command
 
-from claims.models import Claim, ClaimPayment
+from claims.models import Adjuster, Claim, ClaimPayment
 from gratisz import demo
 from partners.models import (
     Contract,
@@ -60,7 +60,7 @@ def test_demo_data_is_deterministic(seeded):
     for model in (Claim, Offer):
         model.objects.all().delete()
     Contract.objects.all().delete()
-    for model in (Vehicle, Policyholder, PartnerFirm):
+    for model in (Vehicle, Policyholder, PartnerFirm, Adjuster):
         model.objects.all().delete()
     from gratisz.models import User
 
