@@ -7,4 +7,3 @@ from .models import User
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_filter = [*BaseUserAdmin.list_filter, "groups"]
-    fieldsets = [*BaseUserAdmin.fieldsets, (None, {"fields": ["language"]})]

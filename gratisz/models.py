@@ -7,10 +7,6 @@ class User(AbstractUser):
     """A person who logs in: insurer staff (agent, supervisor, referent, administrator) or a
     partner firm's manager. What they may do comes from their groups (see ``gratisz.roles``)."""
 
-    language = models.CharField(
-        _("language"), max_length=8, blank=True, help_text=_("Empty: the site default.")
-    )
-
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         verbose_name = _("user")

@@ -93,3 +93,10 @@ def test_english_can_be_chosen(client, agent, login):
     assert "Welcome" in client.get(reverse("home")).content.decode()
     client.post(reverse("set_language"), {"language": "hu", "next": "/"})
     assert "Üdvözöljük" in client.get(reverse("home")).content.decode()
+
+
+def test_an_english_browser_still_gets_hungarian_until_english_is_chosen(client):
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Bejelentkezés" in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Log in" in client.get(reverse("login")).content.decode()
