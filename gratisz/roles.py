@@ -56,6 +56,22 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMINISTRATOR: [],
 }
 
+# Issue 3 (IVR): supervisors read call tickets (IVR path, verification attempts, recordings)
+# and the GRID locks; referents unlock the GRIDs of their firms.
+ROLE_PERMISSIONS[Role.SUPERVISOR] += [
+    "calls.view_callticket",
+    "calls.view_ivrstep",
+    "calls.view_verificationattempt",
+    "calls.view_callrecording",
+    "partners.view_direktthrottle",
+    "partners.view_direktlockevent",
+]
+ROLE_PERMISSIONS[Role.REFERENT] += [
+    "partners.view_direktthrottle",
+    "partners.change_direktthrottle",
+    "partners.view_direktlockevent",
+]
+
 # Roles that work in the back office (Django admin); agents and partner managers do not.
 STAFF_ROLES = {Role.SUPERVISOR, Role.REFERENT, Role.ADMINISTRATOR}
 

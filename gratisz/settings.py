@@ -210,6 +210,33 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- Issue 3: IVR and caller verification ---------------------------------------------------
+# How webhook requests are authenticated, a class path like EMAIL_BACKEND: the Twilio and
+# SignalWire HMAC-SHA1 scheme (X-Twilio-Signature over PUBLIC_BASE_URL + path) by default.
+TELEPHONY_SIGNATURE_VALIDATOR = env.str(
+    "TELEPHONY_SIGNATURE_VALIDATOR", default="calls.signatures.TwilioSignatureValidator"
+)
+# The language the IVR speaks ("hu" or "en": each prompt has both texts) and the voice.
+IVR_LANGUAGE = env.str("IVR_LANGUAGE", default="hu")
+IVR_VOICE = env.str("IVR_VOICE", default="Google.hu-HU-Standard-A")
+IVR_GATHER_TIMEOUT = env.int("IVR_GATHER_TIMEOUT", default=8)
+# The queue of each menu (menu 3 changes the code and never queues).
+IVR_QUEUES = {
+    "1": env.str("IVR_QUEUE_CONTRACTS", default="contracts"),
+    "2": env.str("IVR_QUEUE_CLAIMS", default="claims"),
+}
+IVR_HOLD_MUSIC_URL = env.str("IVR_HOLD_MUSIC_URL", default="")
+# Record verified calls from the moment they are queued (never the IVR part: its DTMF tones
+# would carry the Direkt code into the recording).
+IVR_RECORD_CALLS = env.bool("IVR_RECORD_CALLS", default=True)
+# Guessing limits (see partners.verification).
+DIREKT_THROTTLE_FACTOR = env.int("DIREKT_THROTTLE_FACTOR", default=1)
+DIREKT_LOCK_AFTER_FAILURES = env.int("DIREKT_LOCK_AFTER_FAILURES", default=10)
+DIREKT_FAILURES_PER_NUMBER_PER_DAY = env.int("DIREKT_FAILURES_PER_NUMBER_PER_DAY", default=20)
+# The demo phone (a dial pad that calls the webhooks without a provider): demo mode only.
+DEMO_PHONE_ENABLED = env.bool("DEMO_PHONE_ENABLED", default=DEBUG)
+DEMO_PHONE_HINT = env.str("DEMO_PHONE_HINT", default="")
+
 # --- Certificates (issue 5) ---------------------------------------------------------------------
 # Fax transport, like EMAIL_BACKEND: certificates.fax.FileFaxBackend (demo: files under var/fax),
 # .EmailGatewayFaxBackend (<number>@CERTIFICATES_FAX_GATEWAY_DOMAIN) or .HttpFaxBackend (fax API).
@@ -250,4 +277,33 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certificates.tasks.build_print_batch",
         "schedule": crontab(hour=15, minute=0),  # the mailroom collects at 16:00
     },
+}
+
+# --- Issue 8: REST API and integrations -------------------------------------------------------
+INSTALLED_APPS += ["drf_spectacular", "gratisz.api"]
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
+# Requests per client unless the client has its own limit (ApiClient.throttle_rate).
+API_DEFAULT_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/min")
+# Records in one sync request (the core systems send more in several requests).
+API_SYNC_MAX_RECORDS = env.int("API_SYNC_MAX_RECORDS", default=5000)
+# Outgoing webhooks: seconds per request; retries after base × 2^(n−1) seconds, capped.
+WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "GrATISZ API",
+    "DESCRIPTION": (
+        "Integrations of the GrATISZ agent desk: core-system sync, CTI events, certificate "
+        "requests, reporting. Authenticate with `Authorization: Bearer <token>`; every error is "
+        "`{code, message, details}`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["gratisz.api.schema.only_api_v1"],
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+CELERY_BEAT_SCHEDULE["api-webhooks-sweep"] = {
+    "task": "gratisz.api.tasks.sweep_webhooks",
+    "schedule": 60.0,
 }

@@ -503,3 +503,97 @@ class DirectDebitMandate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract} {self.identifier}"
+
+
+class DirektThrottle(models.Model):
+    """Failed Direkt code verifications of one GRID: the back-off and the hard lock.
+
+    Keyed by the GRID as typed, not by the firm: a GRID that no firm holds gets a row too, so
+    that an unknown GRID behaves exactly like a known one (no enumeration by the lock). Rows are
+    written only by ``partners.verification``, under ``select_for_update``.
+    """
+
+    grid = models.CharField(_("GRID"), max_length=9, unique=True, validators=[grid_validator])
+    failure_count = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    last_failure_at = models.DateTimeField(_("last failure at"), null=True, blank=True)
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    unlocked_at = models.DateTimeField(_("last unlocked at"), null=True, blank=True)
+    unlocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last unlocked by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("Direkt code throttle")
+        verbose_name_plural = _("Direkt code throttles and locks")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(grid__regex=GRID_PATTERN), name="throttle_grid_9_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.grid
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+
+class DirektLockEvent(models.Model):
+    """A GRID was locked after repeated failures, or unlocked by a person (the audit trail)."""
+
+    class Kind(models.TextChoices):
+        LOCKED = "locked", _("locked")
+        UNLOCKED = "unlocked", _("unlocked")
+
+    grid = models.CharField(_("GRID"), max_length=9, db_index=True)
+    firm = models.ForeignKey(
+        PartnerFirm,
+        verbose_name=_("firm"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="direkt_lock_events",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    failure_count = models.PositiveIntegerField(_("failures at the time"), default=0)
+
+    class Meta:
+        verbose_name = _("Direkt code lock event")
+        verbose_name_plural = _("Direkt code lock events")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.grid} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CallingNumberFailures(models.Model):
+    """Failed verifications from one calling number on one (Budapest) day, across all GRIDs."""
+
+    number = models.CharField(_("calling number"), max_length=40)
+    day = models.DateField(_("day"))
+    failure_count = models.PositiveIntegerField(_("failures"), default=0)
+
+    class Meta:
+        verbose_name = _("failures of a calling number")
+        verbose_name_plural = _("failures per calling number and day")
+        constraints = [
+            models.UniqueConstraint(fields=["number", "day"], name="number_failures_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.day}: {self.failure_count}"

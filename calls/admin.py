@@ -1,0 +1,163 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from partners.models import DirektLockEvent, DirektThrottle, PartnerFirm
+from partners.verification import direkt_grid_unlock, direkt_unlock_allowed
+
+from .models import (
+    CallRecording,
+    CallTicket,
+    IvrPrompt,
+    IvrStep,
+    OpeningHours,
+    SpecialDay,
+    VerificationAttempt,
+)
+
+
+class _ReadOnly:
+    """Call records are evidence: the admin shows them and never edits them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class IvrStepInline(_ReadOnly, admin.TabularInline):
+    model = IvrStep
+    extra = 0
+    fields = ["number", "at", "stage", "input_summary", "event"]
+    readonly_fields = fields
+
+
+class VerificationAttemptInline(_ReadOnly, admin.TabularInline):
+    model = VerificationAttempt
+    extra = 0
+    fields = ["number", "at", "menu", "grid_entered", "firm", "role", "outcome"]
+    readonly_fields = fields
+
+
+class CallRecordingInline(_ReadOnly, admin.TabularInline):
+    model = CallRecording
+    extra = 0
+    fields = ["recording_sid", "url", "duration_seconds", "status", "updated_at"]
+    readonly_fields = fields
+
+
+@admin.register(CallTicket)
+class CallTicketAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = [
+        "started_at",
+        "from_number",
+        "menu",
+        "grid_entered",
+        "firm",
+        "state",
+        "queue_name",
+        "duration_seconds",
+    ]
+    list_filter = ["state", "menu", "queue_name", ("verified_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=call_sid", "from_number", "=grid_entered", "firm__name"]
+    date_hierarchy = "started_at"
+    list_select_related = ["firm"]
+    exclude = ["pending_code_salt", "pending_code_hash"]
+    inlines = [IvrStepInline, VerificationAttemptInline, CallRecordingInline]
+
+
+@admin.register(IvrPrompt)
+class IvrPromptAdmin(admin.ModelAdmin):
+    list_display = ["key", "text_hu", "audio_url", "updated_at"]
+    readonly_fields = ["key", "updated_at"]
+    fields = ["key", "text_hu", "text_en", "audio_url", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def has_add_permission(self, request):
+        return False  # the flow knows its keys; a new key would never be spoken
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OpeningHours)
+class OpeningHoursAdmin(admin.ModelAdmin):
+    list_display = ["weekday", "opens", "closes"]
+
+
+@admin.register(SpecialDay)
+class SpecialDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_open", "opens", "closes", "note"]
+    date_hierarchy = "date"
+
+
+def _sees_every_grid(request) -> bool:
+    return request.user.is_superuser or request.user.has_perm("partners.delete_direktthrottle")
+
+
+@admin.register(DirektThrottle)
+class DirektThrottleAdmin(admin.ModelAdmin):
+    """Locked GRIDs and their counters; a referent sees the GRIDs of their own firms."""
+
+    list_display = ["grid", "firm_name", "failure_count", "last_failure_at", "locked_at"]
+    list_filter = [("locked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=grid"]
+    readonly_fields = [
+        "grid",
+        "failure_count",
+        "last_failure_at",
+        "locked_at",
+        "unlocked_at",
+        "unlocked_by",
+    ]
+    actions = ["unlock"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if _sees_every_grid(request):
+            return queryset
+        grids = PartnerFirm.objects.filter(referent=request.user).values("grid")
+        return queryset.filter(grid__in=grids)
+
+    @admin.display(description=_("firm"))
+    def firm_name(self, obj):
+        firm = PartnerFirm.objects.filter(grid=obj.grid).only("name").first()
+        return firm.name if firm else "–"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Unlock the selected GRIDs"), permissions=["change"])
+    def unlock(self, request, queryset):
+        done = 0
+        for throttle in queryset:
+            if not direkt_unlock_allowed(user=request.user, grid=throttle.grid):
+                continue
+            try:
+                direkt_grid_unlock(grid=throttle.grid, by=request.user)
+            except PermissionDenied:
+                continue
+            done += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d GRID unlocked.", "%(count)d GRIDs unlocked.", done)
+            % {"count": done},
+            messages.SUCCESS if done else messages.WARNING,
+        )
+
+
+@admin.register(DirektLockEvent)
+class DirektLockEventAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = ["at", "grid", "firm", "kind", "by", "failure_count"]
+    list_filter = ["kind"]
+    search_fields = ["=grid", "firm__name"]
+    list_select_related = ["firm", "by"]

@@ -1,0 +1,95 @@
+"""When the line is open: the weekday hours, Hungarian public holidays and transferred working
+days (the ``holidays`` package), and the special days that override both (tables in ``models``).
+"""
+
+import datetime
+from functools import lru_cache
+
+import holidays
+from django.utils import timezone
+
+from .models import OpeningHours, SpecialDay
+
+FRIDAY = 4
+
+
+@lru_cache(maxsize=8)
+def _hungarian_calendar(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("HU", years=[year - 1, year, year + 1])
+
+
+def _swapped_weekday(day: datetime.date) -> int:
+    """Return the weekday whose hours a transferred working day keeps: the day off it was
+    swapped with (a working Saturday pays for a bridge day), found by the day off's label
+    ("Pihenőnap (2025. 05. 17.-től helyettesítve)"). Friday when no label names the day."""
+    needles = (day.strftime("%Y. %m. %d."), day.strftime("%m/%d/%Y"))
+    for holiday, label in _hungarian_calendar(day.year).items():
+        if any(needle in label for needle in needles):
+            return holiday.weekday()
+    return FRIDAY
+
+
+def hours_on(day: datetime.date) -> tuple[datetime.time, datetime.time] | None:
+    """Return (opens, closes) on ``day`` in Budapest time, or None when the line is closed."""
+    special = SpecialDay.objects.filter(date=day).first()
+    if special is not None:
+        return (special.opens, special.closes) if special.is_open else None
+    calendar = _hungarian_calendar(day.year)
+    if day in calendar:
+        return None
+    weekday = day.weekday()
+    if day in calendar.weekend_workdays:
+        weekday = _swapped_weekday(day)
+    row = OpeningHours.objects.filter(weekday=weekday).first()
+    return (row.opens, row.closes) if row else None
+
+
+def now() -> datetime.datetime:
+    """Return the current time (the one seam through which tests set the clock)."""
+    return timezone.now()
+
+
+def is_open(at: datetime.datetime | None = None) -> bool:
+    """Tell whether the line is open at ``at`` (default: now)."""
+    local = timezone.localtime(at or now())
+    hours = hours_on(local.date())
+    return hours is not None and hours[0] <= local.time() < hours[1]
+
+
+_HU_DAYS = ["hétfőn", "kedden", "szerdán", "csütörtökön", "pénteken", "szombaton", "vasárnap"]
+_EN_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def _hour(t: datetime.time) -> str:
+    return f"{t.hour}" if t.minute == 0 else f"{t.hour}:{t.minute:02d}"
+
+
+def _from_suffix(t: datetime.time) -> str:
+    """Return the Hungarian "from" suffix that fits the spoken number (nyolctól, kilenctől)."""
+    n = t.minute or t.hour
+    back_vowel = n in (0, 20, 30) or (n % 10 in (3, 6, 8))
+    return "tól" if back_vowel else "től"
+
+
+def describe(language: str) -> str:
+    """Return the weekly hours as a sentence part, days with equal hours grouped:
+    "hétfőn, kedden és csütörtökön 8-tól 17 óráig, szerdán 8-tól 20 óráig, …"."""
+    groups: dict[tuple[datetime.time, datetime.time], list[int]] = {}
+    for row in OpeningHours.objects.order_by("weekday"):
+        groups.setdefault((row.opens, row.closes), []).append(row.weekday)
+    hungarian = language == "hu"
+    names = _HU_DAYS if hungarian else _EN_DAYS
+    conjunction = " és " if hungarian else " and "
+    parts = []
+    for (opens, closes), days in groups.items():
+        day_names = [names[d] for d in days]
+        joined = (
+            ", ".join(day_names[:-1]) + conjunction + day_names[-1]
+            if len(day_names) > 1
+            else day_names[0]
+        )
+        if hungarian:
+            parts.append(f"{joined} {_hour(opens)}-{_from_suffix(opens)} {_hour(closes)} óráig")
+        else:
+            parts.append(f"{joined} {_hour(opens)} to {_hour(closes)}")
+    return ", ".join(parts)

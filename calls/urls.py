@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+from .ivr import views as ivr_views
+
+urlpatterns = [
+    # The telephony provider's webhooks (signature-authenticated).
+    path("ivr/voice/", ivr_views.voice, name="ivr-voice"),
+    path("ivr/step/", ivr_views.step, name="ivr-step"),
+    path("ivr/wait/", ivr_views.wait, name="ivr-wait"),
+    path("ivr/queue/", ivr_views.queue_result, name="ivr-queue-result"),
+    path("ivr/status/", ivr_views.status, name="ivr-status"),
+    path("ivr/recording/", ivr_views.recording, name="ivr-recording"),
+    # Screens.
+    path("demo-phone/", views.demo_phone, name="demo-phone"),
+    path("demo-phone/act/", views.demo_phone_act, name="demo-phone-act"),
+]

@@ -1,0 +1,136 @@
+"""Screens of the calls app: the demo phone (a dial pad that calls the IVR without a provider)."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from .ivr import demo_phone as provider
+from .ivr import flow
+from .selectors import ticket_by_call_sid
+
+SESSION_KEY = "demo_call"
+DEMO_ACCOUNT_SID = "AC" + "0" * 32
+
+
+def _demo_only(view):
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not settings.DEMO_PHONE_ENABLED:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _ticket_json(call_sid: str) -> dict | None:
+    ticket = ticket_by_call_sid(call_sid=call_sid)
+    if ticket is None:
+        return None
+    return {
+        "state": ticket.get_state_display(),
+        "menu": ticket.get_menu_display() if ticket.menu else "",
+        "grid": ticket.grid_entered,
+        "firm": str(ticket.firm) if ticket.firm else "",
+        "queue": ticket.queue_name,
+    }
+
+
+@require_GET
+@_demo_only
+@login_required
+@permission_required("gratisz.use_demo_phone", raise_exception=True)
+def demo_phone(request: HttpRequest) -> HttpResponse:
+    """Show the dial pad."""
+    return render(
+        request,
+        "calls/demo_phone.html",
+        {"hint": settings.DEMO_PHONE_HINT, "line_number": settings.GRATISZ_PHONE},
+    )
+
+
+@require_POST
+@_demo_only
+@login_required
+@permission_required("gratisz.use_demo_phone", raise_exception=True)
+def demo_phone_act(request: HttpRequest) -> JsonResponse:
+    """Dial, key digits, stay silent or hang up; answer with what the IVR said."""
+    action = request.POST.get("action", "")
+    call = request.session.get(SESSION_KEY)
+    host = request.get_host()
+    if action == "dial":
+        call = {
+            "sid": flow.new_call_sid(),
+            "from": request.POST.get("from", "").strip()[:40] or "+36301234567",
+        }
+        url = settings.PUBLIC_BASE_URL + reverse("ivr-voice")
+        if request.POST.get("ignore_hours") == "1":
+            url += "?demo_open=1"
+        answer = _send(call, url, {"CallStatus": "ringing"}, host)
+    elif call is None or call.get("ended"):
+        return JsonResponse({"error": "no call"}, status=409)
+    elif action in ("keys", "silence"):
+        digits = "".join(c for c in request.POST.get("digits", "") if c in "0123456789*#")[:20]
+        if action == "keys" and digits and call.get("gather"):
+            answer = _send(
+                call, call["gather"], {"CallStatus": "in-progress", "Digits": digits}, host
+            )
+        elif call.get("fallback"):
+            answer = _send(call, call["fallback"], {"CallStatus": "in-progress"}, host)
+        else:
+            return JsonResponse({"error": "the IVR is not waiting for keys"}, status=409)
+    elif action == "hangup":
+        if call.get("queue"):
+            _send(
+                call,
+                settings.PUBLIC_BASE_URL + reverse("ivr-queue-result"),
+                {"CallStatus": "in-progress", "QueueResult": "hangup"},
+                host,
+            )
+        _send(
+            call,
+            settings.PUBLIC_BASE_URL + reverse("ivr-status"),
+            {"CallStatus": "completed"},
+            host,
+        )
+        answer = provider.Answer(hangup=True)
+    else:
+        return JsonResponse({"error": "unknown action"}, status=400)
+
+    said = list(answer.said)
+    if answer.queue and answer.wait_url:
+        said += _send(call, answer.wait_url, {"CallStatus": "in-progress"}, host).said
+    call.update(
+        gather=answer.gather_action,
+        fallback=answer.fallback,
+        queue=answer.queue or call.get("queue", ""),
+        ended=answer.hangup or answer.status != 200,
+    )
+    request.session[SESSION_KEY] = call
+    state = "ended" if call["ended"] else "queued" if answer.queue else "gather"
+    return JsonResponse(
+        {
+            "said": said,
+            "state": state,
+            "queue": answer.queue,
+            "http_status": answer.status,
+            "ticket": _ticket_json(call["sid"]),
+        }
+    )
+
+
+def _send(call: dict, url: str, extra: dict, host: str) -> provider.Answer:
+    params = {
+        "CallSid": call["sid"],
+        "AccountSid": DEMO_ACCOUNT_SID,
+        "From": call["from"],
+        "To": settings.GRATISZ_PHONE.replace(" ", ""),
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+        **extra,
+    }
+    status, body = provider.post(url, params, host)
+    return provider.read(body, status)

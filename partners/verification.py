@@ -1,0 +1,285 @@
+"""Verify a caller's GRID and Direkt code, safe against guessing.
+
+One verifier for every channel (the IVR now; the agent desk's manual check and the partner
+portal later), so that they share the same counters:
+
+- per GRID: exponential back-off after each failure (django-otp's ``ThrottlingMixin``:
+  ``factor × 2^(n−1)`` seconds after the n-th consecutive failure), and a hard lock after
+  ``DIREKT_LOCK_AFTER_FAILURES`` consecutive failures until a person unlocks it; the lock
+  e-mails the firm's referent and managers;
+- per calling number: at most ``DIREKT_FAILURES_PER_NUMBER_PER_DAY`` failures a (Budapest) day
+  across all GRIDs.
+
+An unknown GRID takes the same path as a known one (a throttle row, one code query, two keyed
+hash comparisons), so neither the answer, the lock nor the time tells whether a GRID exists.
+Nothing here stores, logs or returns the typed code.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+
+from celery import shared_task
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from . import direkt
+from .models import (
+    CallingNumberFailures,
+    DirektCode,
+    DirektLockEvent,
+    DirektThrottle,
+    PartnerFirm,
+    PartnerManager,
+)
+
+logger = logging.getLogger("gratisz.security")
+
+GRID_RE = re.compile(r"[0-9]{9}\Z")
+_DUMMY_SALT = "0" * 32
+_DUMMY_HASH = "0" * 64
+
+
+class Outcome(models.TextChoices):
+    """The result of one verification, as recorded for supervisors (never told to a caller)."""
+
+    VERIFIED = "verified", _("verified")
+    WRONG_CODE = "wrong_code", _("wrong code")
+    UNKNOWN_GRID = "unknown_grid", _("unknown GRID")
+    MALFORMED_GRID = "malformed_grid", _("GRID not 9 digits")
+    OTHER_ROLE_CODE = "other_role_code", _("the code of the other role")
+    THROTTLED = "throttled", _("refused: back-off after failures")
+    LOCKED = "locked", _("refused: GRID locked")
+    NUMBER_CAPPED = "number_capped", _("refused: calling number over its daily cap")
+
+
+@dataclass(frozen=True)
+class Verification:
+    outcome: str
+    firm: PartnerFirm | None
+    counted: bool = False  # counted as a failure against the GRID and the calling number
+    locked_now: bool = False  # this failure locked the GRID
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == Outcome.VERIFIED
+
+
+def _failure_cap() -> int:
+    return settings.DIREKT_FAILURES_PER_NUMBER_PER_DAY
+
+
+def backoff_seconds(failure_count: int) -> int:
+    """Return how long a GRID waits after ``failure_count`` consecutive failures."""
+    if failure_count <= 0:
+        return 0
+    return settings.DIREKT_THROTTLE_FACTOR * 2 ** (failure_count - 1)
+
+
+def normalise_calling_number(number: str | None) -> str:
+    """Return the calling number as counted; withheld numbers share one bucket."""
+    number = (number or "").strip()[:40]
+    if not number or number.lower() in ("anonymous", "restricted", "unknown", "+266696687"):
+        return "anonymous"
+    return number
+
+
+def _locked_row(model, **key):
+    """Return the row with ``key``, created if missing, locked until the transaction ends."""
+    try:
+        return model.objects.select_for_update().get(**key)
+    except model.DoesNotExist:
+        try:
+            with transaction.atomic():
+                return model.objects.create(**key)
+        except IntegrityError:  # a parallel request created it first
+            return model.objects.select_for_update().get(**key)
+
+
+def _compare(row: DirektCode | None, *, grid: str, code: str) -> bool:
+    if row is None:
+        # Compare anyway, so that a missing code costs the same time as a wrong one.
+        direkt.hash_matches(grid=grid, salt=_DUMMY_SALT, code_hash=_DUMMY_HASH, code=code)
+        return False
+    return direkt.hash_matches(grid=grid, salt=row.salt, code_hash=row.code_hash, code=code)
+
+
+@transaction.atomic
+def direkt_verify(
+    *, grid: str, code: str, calling_number: str | None, role: str = DirektCode.Role.STAFF
+) -> Verification:
+    """Check ``code`` against the active ``role`` code of the firm with ``grid``.
+
+    Side effects: a failure adds one to the GRID's and the calling number's counters (exactly,
+    under row locks); the failure that reaches the threshold locks the GRID, writes a
+    ``DirektLockEvent`` and queues the lock e-mail. A success resets the GRID's counter. A
+    refused attempt (locked, in back-off, number over its cap) checks nothing and counts nothing.
+    """
+    number = normalise_calling_number(calling_number)
+    grid = grid or ""
+    grid_ok = bool(GRID_RE.match(grid))
+    # Always lock in the same order (number, then GRID) so that parallel calls cannot deadlock.
+    counter = _locked_row(CallingNumberFailures, number=number, day=timezone.localdate())
+    throttle = _locked_row(DirektThrottle, grid=grid) if grid_ok else None
+    now = timezone.now()  # after the locks: a parallel failure's time is never in our future
+    rows: dict[str, DirektCode] = {}
+    if grid_ok:
+        active = DirektCode.objects.filter(
+            firm__grid=grid, firm__status=PartnerFirm.Status.ACTIVE, retired_at__isnull=True
+        ).select_related("firm")
+        rows = {row.role: row for row in active}
+    firm = next(iter(rows.values())).firm if rows else None
+    other_role = DirektCode.Role.MANAGER if role == DirektCode.Role.STAFF else DirektCode.Role.STAFF
+    own_match = _compare(rows.get(role), grid=grid, code=code)
+    other_match = _compare(rows.get(other_role), grid=grid, code=code)
+
+    refused = None
+    if counter.failure_count >= _failure_cap():
+        refused = Outcome.NUMBER_CAPPED
+    elif throttle is not None and throttle.locked_at is not None:
+        refused = Outcome.LOCKED
+    elif (
+        throttle is not None
+        and throttle.last_failure_at is not None
+        and backoff_seconds(throttle.failure_count) > 0
+        and (now - throttle.last_failure_at).total_seconds()
+        < backoff_seconds(throttle.failure_count)
+    ):
+        refused = Outcome.THROTTLED
+    if refused:
+        logger.warning("direkt verification refused: %s grid=%s number=%s", refused, grid, number)
+        return Verification(outcome=refused, firm=firm)
+
+    if own_match:
+        if throttle.failure_count:
+            DirektThrottle.objects.filter(pk=throttle.pk).update(failure_count=0)
+        return Verification(outcome=Outcome.VERIFIED, firm=firm)
+
+    if not grid_ok:
+        outcome = Outcome.MALFORMED_GRID
+    elif other_match:
+        outcome = Outcome.OTHER_ROLE_CODE
+    elif rows:
+        outcome = Outcome.WRONG_CODE
+    else:
+        outcome = Outcome.UNKNOWN_GRID
+    CallingNumberFailures.objects.filter(pk=counter.pk).update(failure_count=F("failure_count") + 1)
+    locked_now = False
+    if throttle is not None:
+        DirektThrottle.objects.filter(pk=throttle.pk).update(
+            failure_count=F("failure_count") + 1, last_failure_at=now
+        )
+        throttle.refresh_from_db(fields=["failure_count"])
+        if throttle.failure_count >= settings.DIREKT_LOCK_AFTER_FAILURES:
+            locked_now = True
+            _lock(throttle=throttle, firm=firm, now=now)
+    logger.info("direkt verification failed: %s grid=%s number=%s", outcome, grid, number)
+    return Verification(outcome=outcome, firm=firm, counted=True, locked_now=locked_now)
+
+
+def _lock(*, throttle: DirektThrottle, firm: PartnerFirm | None, now) -> None:
+    DirektThrottle.objects.filter(pk=throttle.pk).update(locked_at=now)
+    if firm is None:
+        firm = PartnerFirm.objects.filter(grid=throttle.grid).first()
+    DirektLockEvent.objects.create(
+        grid=throttle.grid,
+        firm=firm,
+        kind=DirektLockEvent.Kind.LOCKED,
+        at=now,
+        failure_count=throttle.failure_count,
+    )
+    logger.warning("GRID %s locked after %s failures", throttle.grid, throttle.failure_count)
+    if firm is not None:
+        direkt_lock_notice_task.delay_on_commit(firm.pk)
+
+
+def direkt_unlock_allowed(*, user, grid: str) -> bool:
+    """Tell whether ``user`` may unlock ``grid``: the firm's referent, an active manager of the
+    firm, or an administrator (who alone may unlock a GRID that no firm holds)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user.has_perm("partners.delete_direktthrottle"):
+        return True
+    firm = PartnerFirm.objects.filter(grid=grid).first()
+    if firm is None:
+        return False
+    if firm.referent_id == user.pk and user.has_perm("partners.change_direktthrottle"):
+        return True
+    return PartnerManager.objects.filter(firm=firm, user=user, revoked_at__isnull=True).exists()
+
+
+@transaction.atomic
+def direkt_grid_unlock(*, grid: str, by) -> DirektThrottle:
+    """Lift the lock of ``grid`` and reset its failure counter.
+
+    Raises ``PermissionDenied`` unless ``direkt_unlock_allowed``. Side effects: writes a
+    ``DirektLockEvent`` (who, when). Unlocking a GRID that is not locked only resets its counter.
+    """
+    if not direkt_unlock_allowed(user=by, grid=grid):
+        raise PermissionDenied
+    now = timezone.now()
+    throttle = _locked_row(DirektThrottle, grid=grid)
+    failures = throttle.failure_count
+    throttle.failure_count = 0
+    throttle.locked_at = None
+    throttle.unlocked_at = now
+    throttle.unlocked_by = by
+    throttle.save(update_fields=["failure_count", "locked_at", "unlocked_at", "unlocked_by"])
+    DirektLockEvent.objects.create(
+        grid=grid,
+        firm=PartnerFirm.objects.filter(grid=grid).first(),
+        kind=DirektLockEvent.Kind.UNLOCKED,
+        at=now,
+        by=by,
+        failure_count=failures,
+    )
+    logger.warning("GRID %s unlocked by %s", grid, by)
+    return throttle
+
+
+def firm_notice_recipients(*, firm: PartnerFirm, with_referent: bool) -> list[str]:
+    """Return the e-mail addresses of the firm's active managers (and its referent)."""
+    emails = list(
+        PartnerManager.objects.filter(firm=firm, revoked_at__isnull=True)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if with_referent and firm.referent_id and firm.referent.email:
+        emails.insert(0, firm.referent.email)
+    return list(dict.fromkeys(emails))
+
+
+@shared_task(name="partners.direkt_lock_notice")
+def direkt_lock_notice_task(firm_id: int) -> None:
+    """E-mail the referent and every manager of the firm that its GRID is locked."""
+    firm = PartnerFirm.objects.select_related("referent").get(pk=firm_id)
+    event = DirektLockEvent.objects.filter(firm=firm, kind=DirektLockEvent.Kind.LOCKED).first()
+    with translation.override(settings.LANGUAGE_CODE):
+        when = formats.date_format(timezone.localtime(event.at), "DATETIME_FORMAT") if event else ""
+        subject = gettext("GrATISZ: identification with GRID %(grid)s is locked") % {
+            "grid": firm.grid
+        }
+        body = gettext(
+            "Dear Partner,\n\n"
+            "identification by phone for %(firm)s (GRID %(grid)s) was locked at %(when)s after "
+            "%(count)s consecutive attempts with a wrong Direkt code. While it is locked, nobody "
+            "can identify with this GRID, not even with the right code.\n\n"
+            "If these attempts were not made by your colleagues, someone may be guessing your "
+            "code: please change the Direkt code. A manager of the firm can lift the lock in the "
+            "partner portal, or ask the firm's referent.\n\n"
+            "GrATISZ %(phone)s"
+        ) % {
+            "firm": firm.name,
+            "grid": firm.grid,
+            "when": when,
+            "count": event.failure_count if event else settings.DIREKT_LOCK_AFTER_FAILURES,
+            "phone": settings.GRATISZ_PHONE,
+        }
+    for address in firm_notice_recipients(firm=firm, with_referent=True):
+        send_mail(subject, body, None, [address])

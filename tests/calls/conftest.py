@@ -1,0 +1,73 @@
+"""Fixtures for the IVR: a firm with codes, its people, the fake provider, an open line."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from calls.models import SpecialDay
+from gratisz.celery import app as celery_app
+from partners.models import DirektCode, PartnerManager
+from tests.calls.fake_provider import ClientTransport, FakeProvider
+from tests.factories import PartnerFirmFactory, set_direkt_code
+
+STAFF_CODE = "5829"
+MANAGER_CODE = "3807"
+
+
+@pytest.fixture(autouse=True)
+def _ivr_settings(settings):
+    settings.DIREKT_THROTTLE_FACTOR = 0  # tests that need the back-off turn it on
+    settings.PUBLIC_BASE_URL = "https://gratisz.example.hu"
+    settings.TELEPHONY_AUTH_TOKEN = "test-auth-token-0123456789"
+    settings.IVR_LANGUAGE = "hu"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def line_open(db):
+    """Open the line all of today (a special day), whatever the real clock says."""
+    return SpecialDay.objects.create(
+        date=timezone.localdate(),
+        is_open=True,
+        opens=datetime.time(0, 0),
+        closes=datetime.time(23, 59, 59),
+        note="tests",
+    )
+
+
+@pytest.fixture
+def provider(line_open):
+    return FakeProvider(ClientTransport(Client()))
+
+
+@pytest.fixture
+def firm(make_user):
+    referent = make_user("referent", username="referens")
+    referent.email = "referens@biztosito.example.hu"
+    referent.save()
+    firm = PartnerFirmFactory(grid="123456789", referent=referent)
+    set_direkt_code(firm, STAFF_CODE, DirektCode.Role.STAFF)
+    set_direkt_code(firm, MANAGER_CODE, DirektCode.Role.MANAGER)
+    for name, revoked in (("vezeto", None), ("helyettes", None), ("volt", timezone.now())):
+        user = make_user("partner_manager", username=name)
+        user.email = f"{name}@alkusz.example.hu"
+        user.save()
+        PartnerManager.objects.create(firm=firm, user=user, revoked_at=revoked)
+    return firm
+
+
+def texts(*keys: str) -> list[str]:
+    """Return what the IVR says for ``keys`` (the prompts as stored)."""
+    from calls.models import IvrPrompt
+
+    prompts = IvrPrompt.objects.in_bulk(field_name="key")
+    return [prompts[k].text_hu for k in keys]

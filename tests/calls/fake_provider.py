@@ -1,0 +1,277 @@
+"""A faithful fake of the telephony provider (Twilio's voice webhooks), for tests.
+
+It places a call by POSTing to our entry webhook, reads the TwiML we answer as Twilio does —
+``<Say>``/``<Play>`` are heard, ``<Gather>`` waits for keys (posting ``Digits`` to its action;
+no keys: the next verb runs), ``<Redirect>`` is followed, ``<Enqueue>`` puts the caller in a queue
+(fetching its ``waitUrl``), ``<Hangup>`` or the end of the document ends the call — and sends the
+status callback when the call ends. Every request is form-encoded with Twilio's parameter names
+and signed like Twilio (``X-Twilio-Signature``, computed by twilio's own ``RequestValidator``)
+over the public URL.
+
+The transport is pluggable: Django's test client by default, or plain HTTP against a live
+server (browser tests) with ``HttpTransport``.
+"""
+
+import itertools
+import secrets
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit
+from xml.etree import ElementTree
+
+from django.conf import settings
+from twilio.request_validator import RequestValidator
+
+ACCOUNT_SID = "AC" + "1" * 32
+FORM = "application/x-www-form-urlencoded"
+
+
+class ClientTransport:
+    """POST through Django's test client; the public base URL is stripped to a path."""
+
+    def __init__(self, client, base_url: str | None = None):
+        self.client = client
+        self.base_url = base_url or settings.PUBLIC_BASE_URL
+
+    def __call__(self, url: str, body: str, headers: dict[str, str]) -> tuple[int, str]:
+        path = url.removeprefix(self.base_url)
+        extra = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
+        response = self.client.post(path, body, content_type=FORM, **extra)
+        return response.status_code, response.content.decode()
+
+
+class HttpTransport:
+    """POST over HTTP to the absolute URL (a live server)."""
+
+    def __call__(self, url: str, body: str, headers: dict[str, str]) -> tuple[int, str]:
+        request = urllib.request.Request(  # noqa: S310 (http(s) URLs of our own test server)
+            url, data=body.encode(), headers={"Content-Type": FORM, **headers}, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+
+@dataclass
+class Exchange:
+    """One webhook request and our answer."""
+
+    url: str
+    params: dict[str, str]
+    status: int
+    body: str
+
+
+@dataclass
+class FakeCall:
+    provider: "FakeProvider"
+    sid: str
+    from_number: str
+    to_number: str
+    heard: list[str] = field(default_factory=list)
+    exchanges: list[Exchange] = field(default_factory=list)
+    state: str = "ringing"  # ringing → gather | queued | ended
+    queue: str = ""
+    gather: dict[str, str] = field(default_factory=dict)
+    _rest: list[ElementTree.Element] = field(default_factory=list)
+    _enqueue_action: str = ""
+    _seconds: int = 0
+
+    # --- what a caller does ---------------------------------------------------------------
+
+    def press(self, keys: str, *, raw: bool = False) -> "FakeCall":
+        """Key ``keys`` at the current ``<Gather>``. Like Twilio, keying stops at
+        ``finishOnKey`` (not sent) or once ``numDigits`` keys are in; ``raw`` sends ``keys``
+        as they are (a provider that sends more than asked)."""
+        assert self.state == "gather", f"the call is not gathering keys but {self.state}"
+        digits = keys
+        if not raw:
+            finish = self.gather.get("finishOnKey", "#")
+            if finish and finish in digits:
+                digits = digits[: digits.index(finish)]
+            num = self.gather.get("numDigits")
+            if num:
+                digits = digits[: int(num)]
+        if not digits:
+            return self.silence()
+        self._seconds += 5
+        action = self.gather.get("action") or self.exchanges[-1].url
+        self._play_response(self._post(action, {"Digits": digits, "CallStatus": "in-progress"}))
+        return self
+
+    def silence(self) -> "FakeCall":
+        """Key nothing until the ``<Gather>`` times out: the verbs after it run."""
+        assert self.state == "gather", f"the call is not gathering keys but {self.state}"
+        self._seconds += int(self.gather.get("timeout", 5))
+        self.gather = {}
+        self.state = "in-progress"
+        self._run(self._rest)
+        return self
+
+    def hang_up(self) -> "FakeCall":
+        """The caller hangs up (in the IVR or in the queue)."""
+        if self.state == "queued" and self._enqueue_action:
+            self._post(
+                self._enqueue_action,
+                {"QueueResult": "hangup", "QueueTime": "30", "CallStatus": "in-progress"},
+            )
+        self._end()
+        return self
+
+    # --- the provider's side ----------------------------------------------------------------
+
+    def _post(self, url: str, extra: dict[str, str]) -> Exchange:
+        params = {
+            "CallSid": self.sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": self.from_number,
+            "To": self.to_number,
+            "Caller": self.from_number,
+            "Called": self.to_number,
+            "Direction": "inbound",
+            "ApiVersion": "2010-04-01",
+            **extra,
+        }
+        exchange = self.provider.post(url, params)
+        self.exchanges.append(exchange)
+        return exchange
+
+    def _play_response(self, exchange: Exchange) -> None:
+        if exchange.status != 200:
+            # Twilio speaks an application error and ends the call.
+            self.heard.append(f"<application error {exchange.status}>")
+            self._end()
+            return
+        root = ElementTree.fromstring(exchange.body)  # noqa: S314 (our own answer)
+        assert root.tag == "Response", exchange.body
+        self.gather = {}
+        self.state = "in-progress"
+        self._run(list(root))
+
+    def _run(self, verbs: list[ElementTree.Element]) -> None:
+        for index, verb in enumerate(verbs):
+            if verb.tag in ("Say", "Play"):
+                self._hear(verb)
+            elif verb.tag == "Pause":
+                self._seconds += int(verb.get("length", "1"))
+            elif verb.tag == "Start":
+                continue  # recording/streaming starts on the side; nothing is heard
+            elif verb.tag == "Gather":
+                for child in verb:
+                    if child.tag in ("Say", "Play"):
+                        self._hear(child)
+                self.gather = dict(verb.attrib)
+                self._rest = verbs[index + 1 :]
+                self.state = "gather"
+                return
+            elif verb.tag == "Redirect":
+                url = (verb.text or "").strip() or self.exchanges[-1].url
+                self._play_response(self._post(url, {"CallStatus": "in-progress"}))
+                return
+            elif verb.tag == "Enqueue":
+                self.queue = (verb.text or "").strip()
+                self._enqueue_action = verb.get("action", "")
+                self.state = "queued"
+                if verb.get("waitUrl"):
+                    wait = self._post(
+                        verb.get("waitUrl"),
+                        {
+                            "QueuePosition": "1",
+                            "QueueSid": "QU" + "2" * 32,
+                            "QueueTime": "0",
+                            "AvgQueueTime": "0",
+                            "CurrentQueueSize": "1",
+                            "CallStatus": "in-progress",
+                        },
+                    )
+                    if wait.status == 200:
+                        for heard in ElementTree.fromstring(wait.body):  # noqa: S314
+                            if heard.tag in ("Say", "Play"):
+                                self._hear(heard)
+                return
+            elif verb.tag == "Hangup":
+                self._end()
+                return
+            else:
+                raise AssertionError(f"the fake provider does not know <{verb.tag}>")
+        self._end()  # the end of the document ends the call
+
+    def _hear(self, verb: ElementTree.Element) -> None:
+        text = (verb.text or "").strip()
+        self.heard.append(text if verb.tag == "Say" else f"<play {text}>")
+
+    def _end(self) -> None:
+        if self.state == "ended":
+            return
+        self.state = "ended"
+        if self.provider.status_callback:
+            self._post(
+                self.provider.status_callback,
+                {"CallStatus": "completed", "CallDuration": str(self._seconds)},
+            )
+
+    # --- helpers for assertions -------------------------------------------------------------
+
+    @property
+    def last_heard(self) -> str:
+        return self.heard[-1] if self.heard else ""
+
+    @property
+    def answers(self) -> list[str]:
+        """Our TwiML answers, in order (what the provider received)."""
+        return [e.body for e in self.exchanges]
+
+
+class FakeProvider:
+    """The telephony provider, with the number configured to call our webhooks."""
+
+    _sids = itertools.count(1)
+
+    def __init__(
+        self,
+        transport,
+        *,
+        base_url: str | None = None,
+        auth_token: str | None = None,
+        voice_path: str = "/ivr/voice/",
+        status_path: str | None = "/ivr/status/",
+    ):
+        self.transport = transport
+        self.base_url = base_url or settings.PUBLIC_BASE_URL
+        self.validator = RequestValidator(auth_token or settings.TELEPHONY_AUTH_TOKEN)
+        self.voice_url = self.base_url + voice_path
+        self.status_callback = self.base_url + status_path if status_path else None
+
+    def sign(self, url: str, params: dict[str, str]) -> str:
+        return self.validator.compute_signature(url, params)
+
+    def post(self, url: str, params: dict[str, str], *, signature: str | None = None) -> Exchange:
+        headers = {"X-Twilio-Signature": signature or self.sign(url, params)}
+        status, body = self.transport(url, urlencode(params), headers)
+        return Exchange(url=url, params=dict(params), status=status, body=body)
+
+    def call(
+        self,
+        *,
+        from_number: str = "+36301234567",
+        to_number: str = "+3614623800",
+        sid: str | None = None,
+        voice_url: str | None = None,
+    ) -> FakeCall:
+        """Ring our number: POST the entry webhook and play its answer."""
+        call = FakeCall(
+            provider=self,
+            sid=sid or f"CA{next(self._sids):04d}{secrets.token_hex(14)}",
+            from_number=from_number,
+            to_number=to_number,
+        )
+        call._play_response(call._post(voice_url or self.voice_url, {"CallStatus": "ringing"}))
+        return call
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
