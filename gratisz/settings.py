@@ -278,32 +278,3 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=15, minute=0),  # the mailroom collects at 16:00
     },
 }
-
-# --- Issue 8: REST API and integrations -------------------------------------------------------
-INSTALLED_APPS += ["drf_spectacular", "gratisz.api"]
-REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
-# Requests per client unless the client has its own limit (ApiClient.throttle_rate).
-API_DEFAULT_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/min")
-# Records in one sync request (the core systems send more in several requests).
-API_SYNC_MAX_RECORDS = env.int("API_SYNC_MAX_RECORDS", default=5000)
-# Outgoing webhooks: seconds per request; retries after base × 2^(n−1) seconds, capped.
-WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
-WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
-WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600)
-WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
-SPECTACULAR_SETTINGS = {
-    "TITLE": "GrATISZ API",
-    "DESCRIPTION": (
-        "Integrations of the GrATISZ agent desk: core-system sync, CTI events, certificate "
-        "requests, reporting. Authenticate with `Authorization: Bearer <token>`; every error is "
-        "`{code, message, details}`."
-    ),
-    "VERSION": "1",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "PREPROCESSING_HOOKS": ["gratisz.api.schema.only_api_v1"],
-    "COMPONENT_SPLIT_REQUEST": True,
-}
-CELERY_BEAT_SCHEDULE["api-webhooks-sweep"] = {
-    "task": "gratisz.api.tasks.sweep_webhooks",
-    "schedule": 60.0,
-}
