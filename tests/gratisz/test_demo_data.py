@@ -124,6 +124,10 @@ def test_scale_adds_contracts_whose_firms_verify_with_the_derived_code():
     assert direkt_code_is_valid(firm=firm, role="staff", code=demo.scale_firm_code(firm.grid))
     demo.seed_scale(100, today=TODAY)
     assert Contract.objects.filter(policy_number__startswith="S-").count() == 350
+    # The ids were assigned by the bulk writer; the database's sequences still follow.
+    from tests.factories import ClaimFactory
+
+    assert ClaimFactory().contract.pk > contracts.order_by("-pk").first().pk
 
 
 def test_seed_demo_refuses_production(settings):
