@@ -278,3 +278,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=15, minute=0),  # the mailroom collects at 16:00
     },
 }
+
+# --- Issue 6: partner portal ------------------------------------------------------------------
+# Hours an e-mailed manager invitation link stays valid (it also works only once).
+PARTNER_INVITATION_HOURS = env.int("PARTNER_INVITATION_HOURS", default=72)

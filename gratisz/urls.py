@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/otp/enrol/", views.otp_enrol, name="otp-enrol"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("partner/", include("partners.portal.urls")),
     path("", include("certificates.urls")),
     path("", include("calls.urls")),
 ]

@@ -597,3 +597,95 @@ class CallingNumberFailures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.day}: {self.failure_count}"
+
+
+# --- Issue 6: the partner portal ----------------------------------------------------------------
+
+
+class ManagerInvitation(models.Model):
+    """An e-mailed, single-use, expiring link that lets a person become a manager of a firm.
+
+    Only the SHA-256 of the link's token is stored: the token is random (256 bits), so a plain
+    digest is enough, and a database leak yields no usable link.
+    """
+
+    firm = models.ForeignKey(
+        PartnerFirm, verbose_name=_("firm"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail"))
+    is_leader = models.BooleanField(_("firm leader"), default=False)
+    token_hash = models.CharField(_("token digest"), max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("manager invitation")
+        verbose_name_plural = _("manager invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(token_hash__regex=r"^[0-9a-f]{64}$"),  # noqa: S106
+                name="invitation_token_is_hash",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} – {self.firm}"
+
+
+class FirmAuditEntry(models.Model):
+    """Who did what to a firm's registration, codes, managers or lock, when and from where.
+
+    Never holds a code: only that a code of a role changed.
+    """
+
+    class Action(models.TextChoices):
+        REGISTERED = "registered", _("registered for GrATISZ")
+        CODE_ROTATED = "code_rotated", _("Direkt code changed")
+        REREGISTRATION = "reregistration", _("codes retired, registration starts again")
+        MANAGER_INVITED = "manager_invited", _("manager invited")
+        MANAGER_JOINED = "manager_joined", _("manager accepted the invitation")
+        MANAGER_REVOKED = "manager_revoked", _("manager revoked")
+        GRID_UNLOCKED = "grid_unlocked", _("GRID unlocked")
+
+    firm = models.ForeignKey(
+        PartnerFirm, verbose_name=_("firm"), on_delete=models.CASCADE, related_name="audit_entries"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    roles = models.CharField(_("code roles"), max_length=20, blank=True)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("firm audit entry")
+        verbose_name_plural = _("firm audit entries")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["firm", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.firm.grid} {self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"

@@ -1,11 +1,17 @@
 """Writes on partner firms and their Direkt codes."""
 
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import direkt
-from .models import DirektCode, PartnerFirm
+from .models import DirektCode, FirmAuditEntry, ManagerInvitation, PartnerFirm, PartnerManager
 
 
 def direkt_code_policy_errors(*, firm: PartnerFirm, role: str, code: str) -> list[str]:
@@ -51,3 +57,292 @@ def direkt_code_set(*, firm: PartnerFirm, role: str, code: str, by=None) -> Dire
         code_hash=direkt.keyed_hash(grid=firm.grid, salt=salt, code=code),
         created_by=by,
     )
+
+
+# --- Issue 6: the partner portal (registration, rotation, managers, recovery) -------------------
+
+
+class PortalError(ValidationError):
+    """A portal action that cannot be done in the firm's present state (nothing changed)."""
+
+
+def _audit(*, firm: PartnerFirm, action: str, by, ip: str | None, roles: str = "", detail=""):
+    return FirmAuditEntry.objects.create(
+        firm=firm, action=action, by=by, ip_address=ip or None, roles=roles, detail=detail[:300]
+    )
+
+
+def _notify_managers(entry: FirmAuditEntry) -> None:
+    from .tasks import firm_change_notice_task
+
+    firm_change_notice_task.delay_on_commit(entry.pk)
+
+
+def invitation_token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def manager_invite(
+    *, firm: PartnerFirm, email: str, is_leader: bool, by, ip: str | None = None
+) -> tuple[ManagerInvitation, str]:
+    """Invite ``email`` to become a manager of ``firm``; return the invitation and its token.
+
+    Side effects: withdraws earlier open invitations of the same address for the firm, writes
+    the audit entry and queues the e-mail with the single-use link (the token exists only there
+    and in the return value; the database keeps its digest).
+    """
+    now = timezone.now()
+    email = email.strip()
+    ManagerInvitation.objects.filter(
+        firm=firm, email__iexact=email, accepted_at__isnull=True, withdrawn_at__isnull=True
+    ).update(withdrawn_at=now)
+    token = secrets.token_urlsafe(32)
+    invitation = ManagerInvitation.objects.create(
+        firm=firm,
+        email=email,
+        is_leader=is_leader,
+        token_hash=invitation_token_digest(token),
+        invited_by=by,
+        expires_at=now + timedelta(hours=settings.PARTNER_INVITATION_HOURS),
+    )
+    _audit(firm=firm, action=FirmAuditEntry.Action.MANAGER_INVITED, by=by, ip=ip, detail=email)
+    from .tasks import manager_invitation_email
+
+    transaction.on_commit(
+        lambda: manager_invitation_email(invitation_id=invitation.pk, token=token)
+    )
+    return invitation, token
+
+
+def invitation_for_token(*, token: str, lock: bool = False) -> ManagerInvitation | None:
+    """Return the open invitation with this token, or None if unknown, used, withdrawn or
+    expired (the caller cannot tell which)."""
+    rows = ManagerInvitation.objects.select_related("firm")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    invitation = rows.filter(
+        token_hash=invitation_token_digest(token),
+        accepted_at__isnull=True,
+        withdrawn_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).first()
+    return invitation
+
+
+@transaction.atomic
+def manager_invitation_accept(
+    *, token: str, username: str, password: str, first_name: str = "", last_name: str = ""
+):
+    """Create the invited person's login and make them a manager of the firm.
+
+    Raises ``PortalError`` when the link is no longer valid. Side effects: a new user in the
+    partner manager role (without a second factor yet: the first login enrols one), an active
+    ``PartnerManager`` row, the invitation marked used, an audit entry.
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    invitation = invitation_for_token(token=token, lock=True)
+    if invitation is None:
+        raise PortalError(_("This invitation link is not valid any more."), code="invalid")
+    user = get_user_model().objects.create_user(
+        username=username,
+        password=password,
+        email=invitation.email,
+        first_name=first_name,
+        last_name=last_name,
+    )
+    user.groups.add(Group.objects.get(name="partner_manager"))
+    PartnerManager.objects.create(
+        firm=invitation.firm,
+        user=user,
+        is_leader=invitation.is_leader,
+        authorised_by=invitation.invited_by,
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    _audit(
+        firm=invitation.firm,
+        action=FirmAuditEntry.Action.MANAGER_JOINED,
+        by=user,
+        ip=None,
+        detail=user.username,
+    )
+    return user
+
+
+@transaction.atomic
+def manager_revoke(*, manager: PartnerManager, by, ip: str | None = None) -> None:
+    """End ``manager``'s authority over the firm (the login stays, the firm is gone from it).
+
+    Side effects: the row's ``revoked_at``, an audit entry, an e-mail to the firm's managers.
+    """
+    if manager.revoked_at is not None:
+        return
+    manager.revoked_at = timezone.now()
+    manager.save(update_fields=["revoked_at"])
+    entry = _audit(
+        firm=manager.firm,
+        action=FirmAuditEntry.Action.MANAGER_REVOKED,
+        by=by,
+        ip=ip,
+        detail=manager.user.username,
+    )
+    _notify_managers(entry)
+
+
+def _new_codes(*, firm: PartnerFirm, codes: dict[str, str | None]) -> dict[str, str]:
+    """Fill in a random code for each role given as None, one that the policy accepts."""
+    chosen = {role: code for role, code in codes.items() if code}
+    for role, code in codes.items():
+        if code:
+            continue
+        while True:
+            candidate = direkt.random_code()
+            if candidate in chosen.values():
+                continue
+            if not direkt_code_policy_errors(firm=firm, role=role, code=candidate):
+                chosen[role] = candidate
+                break
+    return chosen
+
+
+def _set_codes(*, firm: PartnerFirm, codes: dict[str, str], by) -> None:
+    """Set several roles' codes at once; all or nothing, errors keyed by role."""
+    roles = list(codes)
+    if len(roles) == 2 and codes[roles[0]] == codes[roles[1]]:
+        raise ValidationError(
+            {
+                roles[1]: [
+                    ValidationError(
+                        direkt.POLICY_MESSAGES["same_as_other_role"], code="same_as_other_role"
+                    )
+                ]
+            }
+        )
+    errors = {}
+    for role, code in codes.items():
+        try:
+            with transaction.atomic():
+                direkt_code_set(firm=firm, role=role, code=code, by=by)
+        except ValidationError as error:
+            errors[role] = error.error_list
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def firm_register(
+    *,
+    firm: PartnerFirm,
+    by,
+    terms_accepted: bool,
+    staff_code: str | None = None,
+    manager_code: str | None = None,
+    ip: str | None = None,
+) -> dict[str, str]:
+    """Register the firm for GrATISZ: create its staff and manager Direkt codes.
+
+    A code given as None is generated at random. Returns the new codes, for showing ONCE;
+    nothing keeps them but their keyed hashes. Raises ``ValidationError`` (keyed by role, or
+    ``terms`` / ``__all__``) when the terms are not accepted, the firm is already registered or
+    a chosen code breaks the policy; then nothing changes. Side effects: the firm's
+    ``registered_at``/``registered_by``, an audit entry with the IP, the managers' e-mail.
+    """
+    if not terms_accepted:
+        raise ValidationError({"terms": [_("Accept the terms to register.")]})
+    locked = PartnerFirm.objects.select_for_update().get(pk=firm.pk)
+    if locked.registered_at is not None:
+        raise PortalError(_("The firm is already registered."), code="registered")
+    codes = _new_codes(
+        firm=firm,
+        codes={DirektCode.Role.STAFF: staff_code, DirektCode.Role.MANAGER: manager_code},
+    )
+    # A new registration starts from scratch: any codes still active are replaced.
+    _set_codes(firm=firm, codes=codes, by=by)
+    firm.registered_at = timezone.now()
+    firm.registered_by = by
+    firm.save(update_fields=["registered_at", "registered_by"])
+    entry = _audit(
+        firm=firm,
+        action=FirmAuditEntry.Action.REGISTERED,
+        by=by,
+        ip=ip,
+        roles="staff,manager",
+        detail="terms accepted",
+    )
+    _notify_managers(entry)
+    return codes
+
+
+@transaction.atomic
+def direkt_code_rotate(
+    *, firm: PartnerFirm, codes: dict[str, str | None], by, ip: str | None = None
+) -> dict[str, str]:
+    """Replace the firm's code for each role in ``codes`` (None: a random one).
+
+    Returns the new codes, for showing once. Raises ``PortalError`` when the firm is not
+    registered, ``ValidationError`` keyed by role when a code breaks the policy (nothing
+    changes then). Side effects: old codes retired, an audit entry (who, when, IP), an e-mail
+    to every active manager of the firm (never with a code).
+    """
+    locked = PartnerFirm.objects.select_for_update().get(pk=firm.pk)
+    if locked.registered_at is None:
+        raise PortalError(_("Register the firm first."), code="not_registered")
+    if not codes:
+        raise ValidationError(_("Choose the code to change."))
+    new = _new_codes(firm=firm, codes=codes)
+    _set_codes(firm=firm, codes=new, by=by)
+    entry = _audit(
+        firm=firm,
+        action=FirmAuditEntry.Action.CODE_ROTATED,
+        by=by,
+        ip=ip,
+        roles=",".join(sorted(new)),
+    )
+    _notify_managers(entry)
+    return new
+
+
+@transaction.atomic
+def firm_reregistration_start(*, firm: PartnerFirm, by, reason: str, ip: str | None = None):
+    """Retire every code of a firm whose code is lost for good; registration starts again.
+
+    Side effects: all active codes retired (the phone line refuses the firm until a manager
+    registers again), ``registered_at`` cleared, an audit entry with the reason, the managers'
+    e-mail.
+    """
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason.")]})
+    PartnerFirm.objects.select_for_update().get(pk=firm.pk)
+    DirektCode.objects.filter(firm=firm, retired_at__isnull=True).update(retired_at=timezone.now())
+    firm.registered_at = None
+    firm.registered_by = None
+    firm.save(update_fields=["registered_at", "registered_by"])
+    entry = _audit(
+        firm=firm,
+        action=FirmAuditEntry.Action.REREGISTRATION,
+        by=by,
+        ip=ip,
+        roles="staff,manager",
+        detail=reason.strip(),
+    )
+    _notify_managers(entry)
+
+
+@transaction.atomic
+def firm_grid_unlock(*, firm: PartnerFirm, by, reason: str = "", ip: str | None = None):
+    """Lift the lock of the firm's GRID (``verification.direkt_grid_unlock``) and audit why.
+
+    Raises ``PermissionDenied`` unless the user may unlock it. Side effects: those of
+    ``direkt_grid_unlock`` and an audit entry with the reason and IP.
+    """
+    from .verification import direkt_grid_unlock
+
+    throttle = direkt_grid_unlock(grid=firm.grid, by=by)
+    _audit(
+        firm=firm, action=FirmAuditEntry.Action.GRID_UNLOCKED, by=by, ip=ip, detail=reason.strip()
+    )
+    return throttle
