@@ -21,4 +21,5 @@ urlpatterns = [
     path("partner/", include("partners.portal.urls")),
     path("", include("certificates.urls")),
     path("", include("calls.urls")),
+    path("desk/", include("calls.desk.urls")),
 ]
