@@ -53,7 +53,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "gratisz.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gratisz.locale.HungarianFirstLocaleMiddleware",
@@ -62,7 +61,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "gratisz.middleware.RequireOTPMiddleware",
-    "gratisz.logs.TicketContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -204,20 +202,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-# LOG_FORMAT=json (make serve) writes one JSON object a line, with the call ticket's id.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "json": {"()": "gratisz.logs.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": env.str("LOG_FORMAT", default="text"),
-        }
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
@@ -295,16 +283,31 @@ CELERY_BEAT_SCHEDULE = {
 # Hours an e-mailed manager invitation link stays valid (it also works only once).
 PARTNER_INVITATION_HOURS = env.int("PARTNER_INVITATION_HOURS", default=72)
 
-# --- Issue 4: the agent desk ----------------------------------------------------------------
-INSTALLED_APPS += ["calls.desk"]
-# A callback promise is due, by default, this many minutes of opening hours after the call.
-DESK_CALLBACK_DEADLINE_MINUTES = env.int("DESK_CALLBACK_DEADLINE_MINUTES", default=120)
-# A written answer promise is due, by default, at closing time of this many open days later.
-DESK_WRITTEN_ANSWER_DAYS = env.int("DESK_WRITTEN_ANSWER_DAYS", default=5)
-# How often the desk's queue refreshes in the browser (seconds).
-DESK_POLL_SECONDS = env.int("DESK_POLL_SECONDS", default=3)
-# A fleet's vehicles per page on the contract view.
-DESK_VEHICLES_PER_PAGE = env.int("DESK_VEHICLES_PER_PAGE", default=25)
-# Failed identifications of one contract's client in one call before the desk refuses more.
-DESK_IDENTIFICATION_TRIES = env.int("DESK_IDENTIFICATION_TRIES", default=3)
-
+# --- Issue 8: REST API and integrations -------------------------------------------------------
+INSTALLED_APPS += ["drf_spectacular", "gratisz.api"]
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
+# Requests per client unless the client has its own limit (ApiClient.throttle_rate).
+API_DEFAULT_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/min")
+# Records in one sync request (the core systems send more in several requests).
+API_SYNC_MAX_RECORDS = env.int("API_SYNC_MAX_RECORDS", default=5000)
+# Outgoing webhooks: seconds per request; retries after base × 2^(n−1) seconds, capped.
+WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "GrATISZ API",
+    "DESCRIPTION": (
+        "Integrations of the GrATISZ agent desk: core-system sync, CTI events, certificate "
+        "requests, reporting. Authenticate with `Authorization: Bearer <token>`; every error is "
+        "`{code, message, details}`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["gratisz.api.schema.only_api_v1"],
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+CELERY_BEAT_SCHEDULE["api-webhooks-sweep"] = {
+    "task": "gratisz.api.tasks.sweep_webhooks",
+    "schedule": 60.0,
+}

@@ -1,0 +1,35 @@
+"""Reads of the API, scoped to the client that asks."""
+
+from django.db.models import QuerySet
+
+from certificates.models import CertificateRequest
+from partners.models import Contract, Invoice
+
+from .models import ApiClient
+
+
+def client_source(*, client: ApiClient) -> str:
+    """Return the reference that marks a certificate request as made by ``client``."""
+    return f"api:{client.pk}"
+
+
+def certificate_requests_of(*, client: ApiClient) -> QuerySet[CertificateRequest]:
+    """Return the certificate requests that ``client`` made (no one else's: list and detail use
+    this one function)."""
+    return (
+        CertificateRequest.objects.filter(source=client_source(client=client))
+        .select_related("contract", "certificate")
+        .prefetch_related("deliveries")
+    )
+
+
+def contract_by_policy_number(*, policy_number: str) -> Contract | None:
+    return (
+        Contract.objects.select_related("policyholder", "firm")
+        .filter(policy_number=policy_number)
+        .first()
+    )
+
+
+def invoice_of(*, contract: Contract, number: str) -> Invoice | None:
+    return Invoice.objects.filter(contract=contract, number=number).first()

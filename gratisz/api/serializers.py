@@ -1,0 +1,98 @@
+"""Request and response shapes of the API (parsing and documentation only: no writes here)."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from certificates.models import Delivery, DocumentType
+
+from .models import Scope
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable, for programs: e.g. token_revoked, invalid.")
+    message = serializers.CharField(help_text="For people (Accept-Language: hu or en).")
+    details = serializers.DictField(help_text="What is specific to this error.")
+
+
+class ClientSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=Scope.choices))
+
+
+class SyncRequestSerializer(serializers.Serializer):
+    records = serializers.ListField(
+        child=serializers.JSONField(),
+        allow_empty=True,
+        help_text=(
+            "Records of the core systems' export, the same as one line each of "
+            "`manage.py import_portfolio`: an object with a `type` (firm, policyholder, "
+            "vehicle, adjuster, contract, offer, invoice, payment, mandate, claim) and its "
+            "fields. Up to API_SYNC_MAX_RECORDS (5000) a request; parents before the rows that "
+            "point at them."
+        ),
+    )
+
+
+class SyncCountsSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class SyncResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="Position of the record in `records`, from 0.")
+    outcome = serializers.ChoiceField(choices=["created", "updated", "unchanged", "failed"])
+    error = serializers.CharField(allow_blank=True, help_text="Why it failed; empty otherwise.")
+
+
+class SyncResponseSerializer(serializers.Serializer):
+    counts = SyncCountsSerializer()
+    results = SyncResultSerializer(many=True)
+
+
+class DeliveryRequestSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Delivery.Channel.choices)
+    destination = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Empty: the policyholder's address (or firm's) on file for the channel."),
+    )
+    recipient_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    read_back = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("A destination not on file is accepted only once confirmed with the client."),
+    )
+
+
+class CertificateRequestCreateSerializer(serializers.Serializer):
+    document_type = serializers.ChoiceField(
+        choices=[c for c in DocumentType.choices if c[0] != DocumentType.LIBRARY]
+    )
+    policy_number = serializers.CharField(max_length=30)
+    invoice_number = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    params = serializers.DictField(required=False, default=dict)
+    deliveries = DeliveryRequestSerializer(many=True, required=False, allow_empty=False)
+
+
+class DeliveryStatusSerializer(serializers.Serializer):
+    channel = serializers.CharField()
+    destination = serializers.CharField()
+    state = serializers.CharField()
+    attempts = serializers.IntegerField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+    last_error = serializers.CharField(allow_blank=True)
+
+
+class CertificateRequestStatusSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    document_type = serializers.CharField()
+    policy_number = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    certificate_number = serializers.CharField(allow_null=True)
+    deliveries = DeliveryStatusSerializer(many=True)

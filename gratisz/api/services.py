@@ -1,0 +1,196 @@
+"""Writes of the API app: clients and their tokens, outgoing events and webhook deliveries."""
+
+import datetime
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ApiClient, OutgoingEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from .tokens import TOKEN_PREFIX, token_digest, token_make
+
+SIGNATURE_HEADER = "X-GrATISZ-Signature"
+EVENT_HEADER = "X-GrATISZ-Event"
+TIMESTAMP_HEADER = "X-GrATISZ-Timestamp"
+
+
+# --- clients -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_client_create(
+    *, name: str, scopes: list[str], by=None, throttle_rate: str = ""
+) -> tuple[ApiClient, str]:
+    """Create a client; return it and its token, which is not stored and cannot be shown again."""
+    token = token_make()
+    client = ApiClient.objects.create(
+        name=name,
+        scopes=sorted(set(scopes)),
+        token_prefix=token[: len(TOKEN_PREFIX) + 4],
+        token_hash=token_digest(token),
+        created_by=by,
+        throttle_rate=throttle_rate,
+    )
+    return client, token
+
+
+@transaction.atomic
+def api_client_rotate(*, client: ApiClient) -> str:
+    """Give ``client`` a new token (the old one stops working at once); return the new one."""
+    token = token_make()
+    client.token_prefix = token[: len(TOKEN_PREFIX) + 4]
+    client.token_hash = token_digest(token)
+    client.save(update_fields=["token_prefix", "token_hash"])
+    return token
+
+
+@transaction.atomic
+def api_client_revoke(*, client: ApiClient, by=None) -> None:
+    """Revoke ``client``: its token is refused from the next request on. Idempotent."""
+    if client.revoked_at is None:
+        client.revoked_at = timezone.now()
+        client.revoked_by = by
+        client.save(update_fields=["revoked_at", "revoked_by"])
+
+
+# --- outgoing webhooks -------------------------------------------------------------------------
+
+
+def sign(*, secret: str, timestamp: str, body: bytes) -> str:
+    """Return the signature header value: ``sha256=`` HMAC-SHA256 of ``timestamp.body``.
+
+    The timestamp is signed too so that a receiver can refuse a replayed old delivery."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def event_emit(*, type: str, data: dict[str, Any]) -> OutgoingEvent | None:
+    """Record an event and queue one delivery per active endpoint subscribed to it.
+
+    Side effects: the deliveries are sent by a Celery task after the surrounding transaction
+    commits (so a rolled-back change sends nothing). Returns None when nobody subscribed."""
+    endpoints = [e for e in WebhookEndpoint.objects.filter(is_active=True) if type in e.events]
+    if not endpoints:
+        return None
+    with transaction.atomic():
+        event_id = uuid.uuid4()
+        event = OutgoingEvent.objects.create(
+            event_id=event_id,
+            type=type,
+            payload={
+                "id": str(event_id),
+                "type": type,
+                "created_at": timezone.now().isoformat(),
+                "data": json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+            },
+        )
+        deliveries = WebhookDelivery.objects.bulk_create(
+            [
+                WebhookDelivery(event=event, endpoint=e, next_attempt_at=timezone.now())
+                for e in endpoints
+            ]
+        )
+        from . import tasks
+
+        for delivery in deliveries:
+            transaction.on_commit(lambda pk=delivery.pk: tasks.deliver_webhook.delay(pk))
+    return event
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds to wait after the ``attempts``-th failure: base × 2^(n−1), capped."""
+    base = settings.WEBHOOK_RETRY_BASE_SECONDS
+    return min(base * 2 ** max(attempts - 1, 0), settings.WEBHOOK_RETRY_MAX_SECONDS)
+
+
+def webhook_deliver(*, delivery_id: int) -> str:
+    """Try to deliver one webhook once; return its state afterwards.
+
+    Side effects: one WebhookAttempt row (the delivery log); the delivery becomes delivered on a
+    2xx answer, else pending with its next attempt time, or failed for good after
+    WEBHOOK_MAX_ATTEMPTS tries. A delivery that is not due or already finished is left alone, so
+    a duplicate task does nothing."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update()
+            .select_related("event", "endpoint")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None or delivery.state != WebhookDelivery.State.PENDING:
+            return delivery.state if delivery else "missing"
+        now = timezone.now()
+        if delivery.next_attempt_at and delivery.next_attempt_at > now:
+            return delivery.state
+        # Claim the attempt before the network call: another worker now sees it as not due.
+        delivery.attempts += 1
+        delivery.next_attempt_at = now + datetime.timedelta(seconds=settings.WEBHOOK_TIMEOUT * 3)
+        delivery.save(update_fields=["attempts", "next_attempt_at"])
+    endpoint, event = delivery.endpoint, delivery.event
+    body = json.dumps(event.payload, separators=(",", ":"), ensure_ascii=False).encode()
+    timestamp = str(int(time.time()))
+    request = urllib.request.Request(  # noqa: S310  (http/https URLs only, see URLField)
+        endpoint.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "GrATISZ-webhooks/1",
+            EVENT_HEADER: event.type,
+            TIMESTAMP_HEADER: timestamp,
+            "X-GrATISZ-Delivery": str(delivery.pk),
+            SIGNATURE_HEADER: sign(secret=endpoint.secret, timestamp=timestamp, body=body),
+        },
+    )
+    started = timezone.now()
+    clock = time.monotonic()
+    status_code, error = None, ""
+    try:
+        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT) as answer:  # noqa: S310
+            status_code = answer.status
+    except urllib.error.HTTPError as refusal:
+        status_code, error = refusal.code, f"HTTP {refusal.code}"
+    except (urllib.error.URLError, OSError, ValueError) as failure:
+        error = str(getattr(failure, "reason", failure))[:500] or type(failure).__name__
+    elapsed = int((time.monotonic() - clock) * 1000)
+    ok = status_code is not None and 200 <= status_code < 300
+    with transaction.atomic():
+        WebhookAttempt.objects.create(
+            delivery=delivery,
+            started_at=started,
+            duration_ms=elapsed,
+            status_code=status_code,
+            error=error,
+        )
+        if ok:
+            delivery.state = WebhookDelivery.State.DELIVERED
+            delivery.delivered_at = timezone.now()
+            delivery.next_attempt_at = None
+        elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+            delivery.state = WebhookDelivery.State.FAILED
+            delivery.next_attempt_at = None
+        else:
+            delivery.next_attempt_at = timezone.now() + datetime.timedelta(
+                seconds=retry_delay(delivery.attempts)
+            )
+        delivery.save(update_fields=["state", "delivered_at", "next_attempt_at"])
+    return delivery.state
+
+
+def webhooks_due(*, now: datetime.datetime | None = None) -> list[int]:
+    """Return the ids of pending deliveries whose next attempt is due."""
+    now = now or timezone.now()
+    return list(
+        WebhookDelivery.objects.filter(
+            state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now
+        ).values_list("pk", flat=True)[:500]
+    )

@@ -1,0 +1,180 @@
+"""The integration API, version 1. Views parse, call one service or selector, and render."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from certificates.selectors import NotEligible
+from certificates.services import DeliverySpec, certificate_request_create
+from gratisz.importer import portfolio_import
+
+from . import exceptions, selectors
+from .authentication import ClientTokenAuthentication
+from .models import Scope
+from .permissions import HasScope
+from .serializers import (
+    CertificateRequestCreateSerializer,
+    CertificateRequestStatusSerializer,
+    ClientSerializer,
+    ErrorSerializer,
+    SyncRequestSerializer,
+    SyncResponseSerializer,
+)
+from .throttling import ClientRateThrottle
+
+_REFUSALS = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid request (code: invalid, …)."),
+    401: OpenApiResponse(ErrorSerializer, description="No, unknown or revoked token."),
+    403: OpenApiResponse(ErrorSerializer, description="The client lacks the scope."),
+    429: OpenApiResponse(ErrorSerializer, description="Too many requests (Retry-After)."),
+}
+
+
+class ApiView(APIView):
+    """Base of every v1 endpoint: token auth, scope check, per-client throttle, one error
+    format."""
+
+    authentication_classes = [ClientTokenAuthentication]
+    permission_classes = [HasScope]
+    throttle_classes = [ClientRateThrottle]
+    required_scope: str = ""
+
+    def get_exception_handler(self):
+        return exceptions.api_exception_handler
+
+
+class ClientView(ApiView):
+    """Who am I: any valid token, whatever its scopes."""
+
+    permission_classes: list = []
+
+    def check_permissions(self, request):
+        if not request.successful_authenticator:
+            raise exceptions.NotAuthenticated()
+
+    @extend_schema(
+        operation_id="client_retrieve",
+        summary="The calling client and its scopes",
+        responses={200: ClientSerializer, **_REFUSALS},
+    )
+    def get(self, request):
+        return Response({"name": request.user.name, "scopes": request.user.scopes})
+
+
+class SyncView(ApiView):
+    required_scope = Scope.SYNC
+
+    @extend_schema(
+        operation_id="sync_create",
+        summary="Upsert records of the core systems (bulk, idempotent)",
+        description=(
+            "Each record is validated and written on its own: a failed record writes nothing, "
+            "the others land, and `results` says per record what happened. Sending the same "
+            "records again changes nothing (every outcome is `unchanged`)."
+        ),
+        request=SyncRequestSerializer,
+        responses={
+            200: SyncResponseSerializer,
+            413: OpenApiResponse(ErrorSerializer, description="More records than allowed."),
+            **_REFUSALS,
+        },
+    )
+    def post(self, request):
+        payload = SyncRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        records = payload.validated_data["records"]
+        limit = settings.API_SYNC_MAX_RECORDS
+        if len(records) > limit:
+            raise exceptions.BatchTooLarge(details={"max_records": limit, "sent": len(records)})
+        report = portfolio_import(enumerate(records))
+        counts = {k: report.counts[k] for k in ("created", "updated", "unchanged", "failed")}
+        results = [
+            {"index": number, "outcome": outcome, "error": reason}
+            for number, outcome, reason in report.results
+        ]
+        return Response({"counts": counts, "results": results})
+
+
+def _request_status(request_obj) -> dict:
+    certificate = getattr(request_obj, "certificate", None)
+    return {
+        "id": request_obj.pk,
+        "document_type": request_obj.document_type,
+        "policy_number": request_obj.contract.policy_number if request_obj.contract else None,
+        "created_at": request_obj.created_at,
+        "certificate_number": certificate.number if certificate else None,
+        "deliveries": [
+            {
+                "channel": d.channel,
+                "destination": d.destination,
+                "state": d.state,
+                "attempts": d.attempts,
+                "sent_at": d.sent_at,
+                "last_error": d.last_error,
+            }
+            for d in request_obj.deliveries.all()
+        ],
+    }
+
+
+class CertificateRequestListView(ApiView):
+    required_scope = Scope.CERTIFICATES
+
+    @extend_schema(
+        operation_id="certificate_requests_create",
+        summary="Request a certificate or document copy, delivered by e-mail, fax or post",
+        request=CertificateRequestCreateSerializer,
+        responses={201: CertificateRequestStatusSerializer, 404: ErrorSerializer, **_REFUSALS},
+    )
+    def post(self, request):
+        payload = CertificateRequestCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        contract = selectors.contract_by_policy_number(policy_number=data["policy_number"])
+        if contract is None:
+            raise serializers.ValidationError({"policy_number": [_("No such contract.")]})
+        invoice = None
+        if data.get("invoice_number"):
+            invoice = selectors.invoice_of(contract=contract, number=data["invoice_number"])
+            if invoice is None:
+                raise serializers.ValidationError(
+                    {"invoice_number": [_("No such invoice on this contract.")]}
+                )
+        deliveries = None
+        if data.get("deliveries"):
+            deliveries = [DeliverySpec(**spec) for spec in data["deliveries"]]
+        try:
+            created = certificate_request_create(
+                document_type=data["document_type"],
+                requested_by=None,
+                contract=contract,
+                invoice=invoice,
+                params=data["params"],
+                deliveries=deliveries,
+                source=selectors.client_source(client=request.user),
+            )
+        except NotEligible as refusal:
+            raise serializers.ValidationError({"document_type": [str(refusal.reason)]}) from None
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"deliveries": error.messages}) from None
+        created = selectors.certificate_requests_of(client=request.user).get(pk=created.pk)
+        return Response(_request_status(created), status=status.HTTP_201_CREATED)
+
+
+class CertificateRequestDetailView(ApiView):
+    required_scope = Scope.CERTIFICATES
+
+    @extend_schema(
+        operation_id="certificate_requests_retrieve",
+        summary="The status of a certificate request this client made",
+        responses={200: CertificateRequestStatusSerializer, 404: ErrorSerializer, **_REFUSALS},
+    )
+    def get(self, request, pk: int):
+        found = selectors.certificate_requests_of(client=request.user).filter(pk=pk).first()
+        if found is None:
+            raise exceptions.drf.NotFound()
+        return Response(_request_status(found))

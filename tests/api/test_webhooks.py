@@ -1,0 +1,153 @@
+"""Outgoing webhooks: signed with HMAC-SHA256, retried with back-off, every try in the log.
+
+The receiver is a real HTTP server on the loopback interface that answers what the test tells it.
+"""
+
+import datetime
+import hashlib
+import hmac
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.utils import timezone
+
+from gratisz.api import services
+from gratisz.api.models import OutgoingEvent, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from partners.models import DirektLockEvent
+from tests.factories import PartnerFirmFactory, set_direkt_code
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SECRET = "receiver-shared-secret"
+
+
+class Receiver:
+    def __init__(self):
+        self.answers: list[int] = []
+        self.received: list[tuple[dict, bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((self.headers, body))  # case-insensitive
+                self.send_response(receiver.answers.pop(0) if receiver.answers else 200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+@pytest.fixture(autouse=True)
+def _eager(settings):
+    # The first try runs in-process right after the commit, as a worker would run it.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture
+def endpoint(receiver):
+    return WebhookEndpoint.objects.create(
+        name="partner portal",
+        url=receiver.url,
+        secret=SECRET,
+        events=[WebhookEvent.GRID_LOCKED, WebhookEvent.DIREKT_CODE_ROTATED],
+    )
+
+
+def deliver_now(delivery: WebhookDelivery) -> str:
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    return services.webhook_deliver(delivery_id=delivery.pk)
+
+
+def test_a_locked_grid_is_posted_signed_to_the_subscriber(receiver, endpoint):
+    firm = PartnerFirmFactory(grid="123456789")
+    DirektLockEvent.objects.create(
+        grid=firm.grid, firm=firm, kind="locked", at=timezone.now(), failure_count=10
+    )
+    assert len(receiver.received) == 1
+    headers, body = receiver.received[0]
+    assert headers["X-GrATISZ-Event"] == "grid.locked"
+    expected = hmac.new(
+        SECRET.encode(), headers["X-GrATISZ-Timestamp"].encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
+    assert headers["X-GrATISZ-Signature"] == f"sha256={expected}"
+    payload = json.loads(body)
+    assert payload["type"] == "grid.locked"
+    assert payload["data"]["grid"] == "123456789"
+    assert payload["data"]["failures"] == 10
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.state == "delivered"
+    assert delivery.attempt_log.get().status_code == 200
+
+
+def test_a_refused_delivery_is_retried_with_growing_waits_then_given_up(
+    settings, receiver, endpoint
+):
+    settings.WEBHOOK_MAX_ATTEMPTS = 3
+    settings.WEBHOOK_RETRY_BASE_SECONDS = 30
+    receiver.answers = [503, 500, 502]
+    firm = PartnerFirmFactory()
+    before = timezone.now()
+    set_direkt_code(firm, "4821")  # a new Direkt code: direkt_code.rotated, tried at once
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.event.type == "direkt_code.rotated"
+    assert "4821" not in json.dumps(delivery.event.payload)
+    assert delivery.state == "pending"
+    first_wait = delivery.next_attempt_at - before
+    assert datetime.timedelta(seconds=29) < first_wait <= datetime.timedelta(seconds=31)
+    # Not due yet: a duplicate task does nothing.
+    assert services.webhook_deliver(delivery_id=delivery.pk) == "pending"
+    assert len(receiver.received) == 1
+
+    before = timezone.now()
+    assert deliver_now(delivery) == "pending"
+    delivery.refresh_from_db()
+    assert delivery.next_attempt_at - before > datetime.timedelta(seconds=59)
+
+    assert deliver_now(delivery) == "failed"
+    delivery.refresh_from_db()
+    assert [a.status_code for a in delivery.attempt_log.all()] == [503, 500, 502]
+    assert delivery.attempts == 3
+    assert services.webhook_deliver(delivery_id=delivery.pk) == "failed"
+    assert len(receiver.received) == 3
+
+
+def test_an_unreachable_receiver_is_logged_and_retried(endpoint, receiver):
+    receiver.close()  # nobody listens on that port any more
+    firm = PartnerFirmFactory()
+    DirektLockEvent.objects.create(grid=firm.grid, firm=firm, kind="locked", at=timezone.now())
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.state == "pending"
+    attempt = delivery.attempt_log.get()
+    assert attempt.status_code is None
+    assert attempt.error
+    assert services.webhooks_due(now=timezone.now() + datetime.timedelta(minutes=1)) == [
+        delivery.pk
+    ]
+
+
+def test_events_nobody_subscribed_to_are_not_recorded(endpoint):
+    firm = PartnerFirmFactory()
+    DirektLockEvent.objects.create(grid=firm.grid, firm=firm, kind="unlocked", at=timezone.now())
+    endpoint.is_active = False
+    endpoint.save()
+    DirektLockEvent.objects.create(grid=firm.grid, firm=firm, kind="locked", at=timezone.now())
+    assert not OutgoingEvent.objects.exists()
