@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 from partners.models import DirektLockEvent, DirektThrottle, PartnerFirm
 from partners.verification import direkt_grid_unlock, direkt_unlock_allowed
 
+from .ivr.flow import ivr_prompts_forget
 from .models import (
     CallRecording,
     CallTicket,
@@ -81,6 +82,10 @@ class IvrPromptAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # the flow knows its keys; a new key would never be spoken
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        ivr_prompts_forget()
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -235,7 +235,11 @@ DIREKT_LOCK_AFTER_FAILURES = env.int("DIREKT_LOCK_AFTER_FAILURES", default=10)
 DIREKT_FAILURES_PER_NUMBER_PER_DAY = env.int("DIREKT_FAILURES_PER_NUMBER_PER_DAY", default=20)
 # The demo phone (a dial pad that calls the webhooks without a provider): demo mode only.
 DEMO_PHONE_ENABLED = env.bool("DEMO_PHONE_ENABLED", default=DEBUG)
-DEMO_PHONE_HINT = env.str("DEMO_PHONE_HINT", default="")
+# What the demo phone page tells a first-time user (the seed_demo fixture firm of the README).
+DEMO_PHONE_HINT = env.str(
+    "DEMO_PHONE_HINT",
+    default="Demo Alkusz Kft.: GRID 314159265 · Direkt kód 2718 · vezetői kód 1414" if DEBUG else "",
+)
 
 # --- Certificates (issue 5) ---------------------------------------------------------------------
 # Fax transport, like EMAIL_BACKEND: certificates.fax.FileFaxBackend (demo: files under var/fax),

@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -79,16 +80,33 @@ def _url(name: str, **query) -> str:
     return url
 
 
+PROMPTS_CACHE_KEY = "calls:ivr-prompts"
+PROMPTS_CACHE_SECONDS = 60
+
+
+def ivr_prompts() -> dict[str, tuple[str, str, str]]:
+    """Return every prompt as key → (Hungarian, English, audio URL), cached for a minute
+    (the admin forgets the cache when a prompt is saved)."""
+    prompts = cache.get(PROMPTS_CACHE_KEY)
+    if prompts is None:
+        prompts = {p.key: (p.text_hu, p.text_en, p.audio_url) for p in IvrPrompt.objects.all()}
+        cache.set(PROMPTS_CACHE_KEY, prompts, PROMPTS_CACHE_SECONDS)
+    return prompts
+
+
+def ivr_prompts_forget() -> None:
+    cache.delete(PROMPTS_CACHE_KEY)
+
+
 class _Answer:
-    """A TwiML answer in the making: prompts read once per answer, spoken or played."""
+    """A TwiML answer in the making: prompts spoken (``<Say>``) or played (``<Play>``)."""
 
     def __init__(self) -> None:
         self.response = VoiceResponse()
-        self._prompts = IvrPrompt.objects.in_bulk(field_name="key")
+        self._prompts = ivr_prompts()
 
     def text(self, key: str) -> str:
-        prompt = self._prompts.get(key)
-        hu, en = (prompt.text_hu, prompt.text_en) if prompt else DEFAULT_PROMPTS[key]
+        hu, en, _audio = self._prompts.get(key) or (*DEFAULT_PROMPTS[key], "")
         text = en if settings.IVR_LANGUAGE == "en" and en else hu
         if "{hours}" in text:
             text = text.replace("{hours}", opening_hours.describe(settings.IVR_LANGUAGE))
@@ -96,9 +114,9 @@ class _Answer:
 
     def say(self, key: str, node=None) -> None:
         node = node if node is not None else self.response
-        prompt = self._prompts.get(key)
-        if prompt and prompt.audio_url:
-            node.play(prompt.audio_url)
+        audio_url = self._prompts.get(key, ("", "", ""))[2]
+        if audio_url:
+            node.play(audio_url)
         else:
             language = "en-GB" if settings.IVR_LANGUAGE == "en" else "hu-HU"
             node.say(self.text(key), language=language, voice=settings.IVR_VOICE)
@@ -267,7 +285,7 @@ def _on_code(ticket: CallTicket, digits: str, answer: _Answer) -> tuple[str, str
     )
     VerificationAttempt.objects.create(
         ticket=ticket,
-        number=ticket.verification_attempts.count() + 1,
+        number=ticket.failed_verifications + 1,  # a call's attempts end at its first success
         menu=ticket.menu,
         grid_entered=ticket.grid_entered,
         firm=result.firm,
@@ -367,7 +385,6 @@ def _on_new_code_again(ticket: CallTicket, digits: str, answer: _Answer) -> tupl
 # --- provider callbacks -----------------------------------------------------------------------
 
 
-@transaction.atomic
 def ivr_wait_answer() -> str:
     """Return what a queued caller hears, repeated by the provider: the waiting message and
     the hold music (or a pause)."""

@@ -26,6 +26,16 @@ def _ivr_settings(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_prompts():
+    """Prompts are cached between requests; each test starts from the database."""
+    from calls.ivr.flow import ivr_prompts_forget
+
+    ivr_prompts_forget()
+    yield
+    ivr_prompts_forget()
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager():
     celery_app.conf.task_always_eager = True
     yield

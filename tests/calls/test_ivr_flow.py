@@ -5,6 +5,7 @@ import logging
 import pytest
 from django.db import connection
 
+from calls.ivr.flow import ivr_prompts_forget
 from calls.models import CallTicket, IvrStep, VerificationAttempt
 from partners.verification import Outcome
 from tests.calls.conftest import MANAGER_CODE, STAFF_CODE, texts
@@ -195,5 +196,6 @@ def test_prompt_with_an_audio_url_is_played(provider, firm):
     from calls.models import IvrPrompt
 
     IvrPrompt.objects.filter(key="welcome").update(audio_url="https://cdn.example.hu/w.mp3")
+    ivr_prompts_forget()  # what the admin does on save
     call = provider.call()
     assert call.heard == ["<play https://cdn.example.hu/w.mp3>"]

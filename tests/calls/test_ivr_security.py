@@ -150,3 +150,27 @@ def test_webhooks_need_no_login_and_no_csrf_token():
         provider.base_url + "/ivr/status/", {**PARAMS, "CallStatus": "ringing"}
     )
     assert exchange.status == 204
+
+
+def test_error_reports_hide_the_keyed_digits(firm, line_open):
+    """Django's error report (mailed to admins in production) shows Digits as stars."""
+    from django.test import RequestFactory
+    from django.views.debug import SafeExceptionReporterFilter
+
+    from calls.ivr import views
+
+    provider = FakeProvider(ClientTransport(Client()))
+    call = provider.call().press("1").press(firm.grid)
+    url = call.gather["action"]
+    params = {"CallSid": call.sid, "From": call.from_number, "Digits": STAFF_CODE}
+    request = RequestFactory().generic(
+        "POST",
+        url.removeprefix(provider.base_url),
+        urlencode(params),
+        content_type=FORM,
+        HTTP_X_TWILIO_SIGNATURE=provider.sign(url, params),
+    )
+    assert views.step(request).status_code == 200
+    shown = SafeExceptionReporterFilter().get_post_parameters(request)
+    assert shown["Digits"] != STAFF_CODE
+    assert set(shown["Digits"]) == {"*"}

@@ -137,8 +137,13 @@ def test_staff_code_is_not_accepted_where_the_manager_code_is_asked(firm):
     connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite serialises)"
 )
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_parallel_failing_calls_on_one_grid_count_exactly(provider, firm):
-    """Two callers (and more) fail on one GRID at the same moment: every failure counts."""
+@pytest.mark.parametrize(("factor", "counted"), [(0, 6), (60, 1)])
+def test_parallel_failing_calls_on_one_grid_count_exactly(
+    provider, firm, settings, factor, counted
+):
+    """Six callers fail on one GRID at the same moment. Without back-off every failure counts;
+    with it, exactly one attempt is checked and counted and the others are refused unchecked."""
+    settings.DIREKT_THROTTLE_FACTOR = factor
     callers = 6
     ready = [
         provider.call(from_number=f"+3620111000{n}").press("1").press(firm.grid)
@@ -164,6 +169,9 @@ def test_parallel_failing_calls_on_one_grid_count_exactly(provider, firm):
     for thread in threads:
         thread.join()
     assert errors == []
-    assert DirektThrottle.objects.get(grid=firm.grid).failure_count == callers
-    assert VerificationAttempt.objects.filter(outcome=Outcome.WRONG_CODE).count() == callers
+    assert DirektThrottle.objects.get(grid=firm.grid).failure_count == counted
+    assert VerificationAttempt.objects.filter(outcome=Outcome.WRONG_CODE).count() == counted
+    assert (
+        VerificationAttempt.objects.filter(outcome=Outcome.THROTTLED).count() == callers - counted
+    )
     assert CallTicket.objects.filter(stage=CallTicket.Stage.GRID).count() == callers
