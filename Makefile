@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint messages makemessages install install-dev clean
+.PHONY: run serve test lint messages makemessages install install-dev clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,38 @@ run: install messages
 	$(VENV)/bin/celery -A gratisz worker --beat --pool=solo --loglevel=WARNING \
 		--schedule var/celerybeat-schedule & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The production shape on one machine: gunicorn, Celery workers and beat on PostgreSQL and
+# Redis, DEBUG off, static files by WhiteNoise, JSON logs. Secrets are generated once into
+# var/serve.env (keep that file; a new pepper voids every Direkt code).
+SERVE_ENV := DJANGO_DEBUG=0 LOG_FORMAT=json \
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gratisz} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} \
+	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
+	DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-0} \
+	DJANGO_SECURE_COOKIES=$${DJANGO_SECURE_COOKIES:-0} \
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}
+WEB_WORKERS ?= $(shell echo $$((2 * $$(nproc) + 1)))
+
+serve: install messages
+	@mkdir -p var
+	@test -f var/serve.env || $(PY) -c 'import secrets; t = secrets.token_urlsafe; \
+		print(f"DJANGO_SECRET_KEY={t(50)}\nDIREKT_CODE_PEPPER={t(48)}\nTELEPHONY_AUTH_TOKEN={t(32)}")' \
+		> var/serve.env
+	@[ -n "$$DATABASE_URL" ] || createdb -h 127.0.0.1 -U postgres gratisz 2>/dev/null || true
+	@set -a; . var/serve.env; set +a; export $(SERVE_ENV); \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
+	$(PY) manage.py check --deploy --fail-level ERROR && \
+	echo "GrATISZ (production shape) at http://$(HOST):$(PORT)/ with $(WEB_WORKERS) web workers." && \
+	echo "No users yet? manage.py createsuperuser, or demo data: manage.py seed_demo --force" && \
+	trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A gratisz worker --concurrency 2 --loglevel INFO & \
+	$(VENV)/bin/celery -A gratisz beat --loglevel INFO --schedule var/celerybeat-schedule & \
+	$(VENV)/bin/gunicorn gratisz.wsgi --workers $(WEB_WORKERS) --bind $(HOST):$(PORT) \
+		--access-logfile - --graceful-timeout 20 & \
+	wait
 
 test: install-dev messages
 	$(VENV)/bin/pytest

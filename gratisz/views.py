@@ -1,5 +1,7 @@
 """Login with a second factor (TOTP), first-login enrolment, and the role-aware home page."""
 
+import logging
+import sys
 from base64 import b32encode
 from io import BytesIO
 
@@ -7,8 +9,10 @@ import qrcode
 import qrcode.image.svg
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -18,6 +22,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .forms import TokenForm
+
+logger = logging.getLogger(__name__)
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -109,3 +115,17 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """Show the areas this user's roles open."""
     return render(request, "gratisz/home.html")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Answer an uncaught error: 503 while the database is unreachable, otherwise 500.
+
+    Renders without the request context (no session, no user), so that it works when the
+    database is down; Django reconnects by itself once it is back (CONN_HEALTH_CHECKS).
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        logger.error("database unavailable: %s", type(error).__name__)
+        html = render_to_string("503.html")
+        return HttpResponse(html, status=503, headers={"Retry-After": "30"})
+    return HttpResponse(render_to_string("500.html"), status=500)

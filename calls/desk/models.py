@@ -1,0 +1,217 @@
+"""The desk's side of a call: who handles it, the identification checks, requests, notes,
+the outcome, remarks added after closing, and the disclosure log.
+
+The IVR owns ``calls.CallTicket``; the desk hangs its data on it through ``CallHandling``
+(one row per handled ticket) and changes the ticket's state only through conditional updates
+in ``services``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class CallHandling(models.Model):
+    """An agent's handling of one call ticket, from taking it to closing it.
+
+    Once ``closed_at`` is set the notes, outcome, identification checks and requests are
+    frozen; later remarks are appended as ``Remark`` rows.
+    """
+
+    class Origin(models.TextChoices):
+        QUEUE = "queue", _("taken from the queue")
+        MANUAL = "manual", _("manual verification (outbound callback)")
+
+    class Outcome(models.TextChoices):
+        ANSWERED = "answered", _("answered during the call")
+        CALLBACK = "callback", _("callback promised")
+        WRITTEN_ANSWER = "written_answer", _("written answer promised")
+        WRITTEN_REQUEST = "written_request", _("sent to the written-request channels")
+        CLAIM_REPORTED = "claim_reported", _("claim reported")
+        NOT_IDENTIFIED = "not_identified", _("client could not be identified")
+        DROPPED = "dropped", _("call dropped")
+
+    ticket = models.OneToOneField(
+        "calls.CallTicket",
+        verbose_name=_("call ticket"),
+        on_delete=models.PROTECT,
+        related_name="handling",
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        on_delete=models.PROTECT,
+        related_name="call_handlings",
+    )
+    origin = models.CharField(_("origin"), max_length=10, choices=Origin.choices)
+    taken_at = models.DateTimeField(_("taken at"))
+    notes = models.TextField(_("notes"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("call handling")
+        verbose_name_plural = _("call handlings")
+        ordering = ["-taken_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent"],
+                condition=Q(closed_at__isnull=True),
+                name="desk_one_open_call_per_agent",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | ~Q(outcome=""),
+                name="desk_closed_has_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket} – {self.agent}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class IdentificationCheck(models.Model):
+    """One identification of the client of a contract: which facts the caller gave and which
+    matched (never the values typed). ``passed`` when at least two matched."""
+
+    handling = models.ForeignKey(
+        CallHandling, on_delete=models.PROTECT, related_name="identifications"
+    )
+    contract = models.ForeignKey(
+        "partners.Contract", verbose_name=_("contract"), on_delete=models.PROTECT, related_name="+"
+    )
+    facts_given = models.JSONField(_("facts given"), default=list)
+    facts_matched = models.JSONField(_("facts matched"), default=list)
+    passed = models.BooleanField(_("identified"))
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("identification check")
+        verbose_name_plural = _("identification checks")
+        ordering = ["handling", "at"]
+        indexes = [models.Index(fields=["handling", "contract", "passed"])]
+
+    def __str__(self) -> str:
+        return f"{self.contract} {'✓' if self.passed else '✗'}"
+
+
+class DeskRequest(models.Model):
+    """A request recorded on the call: a document to send, a callback or a written answer
+    promised, the written-request guidance sent."""
+
+    class Kind(models.TextChoices):
+        CERTIFICATE = "certificate", _("certificate or document")
+        CALLBACK = "callback", _("callback promise")
+        WRITTEN_ANSWER = "written_answer", _("written answer promise")
+        WRITTEN_GUIDANCE = "written_guidance", _("written-request guidance")
+
+    PROMISES = (Kind.CALLBACK, Kind.WRITTEN_ANSWER)
+
+    handling = models.ForeignKey(CallHandling, on_delete=models.PROTECT, related_name="requests")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    contract = models.ForeignKey(
+        "partners.Contract",
+        verbose_name=_("contract"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    certificate_request = models.OneToOneField(
+        "certificates.CertificateRequest",
+        verbose_name=_("certificate request"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    contact = models.CharField(_("contact (phone or e-mail)"), max_length=200, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("recorded at"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request on a call")
+        verbose_name_plural = _("requests on calls")
+        ordering = ["handling", "created_at"]
+        indexes = [models.Index(fields=["kind", "done_at", "due_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind__in=["callback", "written_answer"]) | Q(due_at__isnull=False),
+                name="desk_promise_has_due_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.subject}".strip()
+
+
+class Remark(models.Model):
+    """A remark added to a closed call (the closed record itself is never edited)."""
+
+    handling = models.ForeignKey(CallHandling, on_delete=models.PROTECT, related_name="remarks")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"))
+    text = models.TextField(_("remark"))
+
+    class Meta:
+        verbose_name = _("remark")
+        verbose_name_plural = _("remarks")
+        ordering = ["handling", "at"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class Disclosure(models.Model):
+    """One view of a contract, claim or personal record during a call (the audit of who saw
+    what, for which verified call)."""
+
+    class Record(models.TextChoices):
+        CONTRACT = "contract", _("contract")
+        CLAIM = "claim", _("claim")
+        PERSONAL = "personal", _("personal data of the policyholder")
+
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey(
+        "calls.CallTicket", on_delete=models.PROTECT, related_name="disclosures"
+    )
+    firm = models.ForeignKey("partners.PartnerFirm", on_delete=models.PROTECT, related_name="+")
+    record_type = models.CharField(_("record"), max_length=10, choices=Record.choices)
+    record_ref = models.CharField(_("reference"), max_length=40)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosure log")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["record_type", "record_ref"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.agent} {self.record_ref}"
+
+
+class WrittenRequestType(models.Model):
+    """Editable guidance for a change that must be asked in writing: the form and channels."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    title = models.CharField(_("change wanted"), max_length=200)
+    form_name = models.CharField(_("form to use"), max_length=200)
+    fax = models.CharField(_("fax number"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    postal_address = models.CharField(_("postal address"), max_length=250, blank=True)
+    instructions = models.TextField(_("instructions"), blank=True)
+    is_active = models.BooleanField(_("offered to agents"), default=True)
+
+    class Meta:
+        verbose_name = _("written-request type")
+        verbose_name_plural = _("written-request guidance")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title

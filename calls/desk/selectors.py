@@ -1,0 +1,180 @@
+"""Reads of the desk. Every portfolio read goes through the firm-scoped selectors of
+``partners`` and ``claims`` with the firm the call verified: a record outside that firm's
+portfolio raises the same ``DoesNotExist`` as a wrong number (a 404 on the desk)."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from calls.models import CallTicket
+from claims.models import Claim
+from claims.selectors import claim_for_firm, claim_search, firm_claims
+from partners.models import BonusMalusEntry, Contract, ContractVehicle, Invoice, Payment
+from partners.selectors import (
+    contract_for_firm,
+    contract_premium_status,
+    mandate_diagnosis,
+    portfolio_search,
+)
+
+from .models import CallHandling, DeskRequest, IdentificationCheck
+
+FIRM_HISTORY_DAYS = 30
+
+
+def waiting_calls() -> QuerySet[CallTicket]:
+    """Return the verified calls waiting for an agent, longest waiting first."""
+    return (
+        CallTicket.objects.filter(
+            state=CallTicket.State.WAITING, firm__isnull=False, verified_at__isnull=False
+        )
+        .select_related("firm")
+        .order_by("enqueued_at", "pk")
+    )
+
+
+def open_handling_of(*, agent) -> CallHandling | None:
+    return (
+        CallHandling.objects.filter(agent=agent, closed_at__isnull=True)
+        .select_related("ticket", "ticket__firm")
+        .first()
+    )
+
+
+def promises_due(*, agent) -> list[DeskRequest]:
+    """Return the agent's open callback and written answer promises, earliest due first
+    (so the overdue ones lead)."""
+    return list(
+        DeskRequest.objects.filter(
+            handling__agent=agent, kind__in=DeskRequest.PROMISES, done_at__isnull=True
+        )
+        .select_related("handling__ticket__firm", "contract")
+        .order_by("due_at", "pk")
+    )
+
+
+def handling_for_agent(*, agent, ticket_id: int) -> CallHandling:
+    """Return the agent's handling of this (verified) call, or raise ``Http404``.
+
+    Another agent's call, an unverified ticket or a ticket nobody took do not exist here.
+    """
+    try:
+        return CallHandling.objects.select_related(
+            "ticket", "ticket__firm", "ticket__firm__referent", "agent"
+        ).get(ticket_id=ticket_id, agent=agent, ticket__firm__isnull=False)
+    except CallHandling.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def firm_recent_calls(*, handling: CallHandling, days: int = FIRM_HISTORY_DAYS) -> list:
+    """Return the firm's other calls of the last ``days`` days with their handling."""
+    since = timezone.now() - datetime.timedelta(days=days)
+    return list(
+        CallTicket.objects.filter(firm_id=handling.ticket.firm_id, started_at__gte=since)
+        .exclude(pk=handling.ticket_id)
+        .select_related("handling", "handling__agent")
+        .order_by("-started_at")[:50]
+    )
+
+
+@dataclass
+class SearchResult:
+    contracts: list[Contract]
+    claims: list[Claim]
+
+
+def call_search(*, handling: CallHandling, query: str) -> SearchResult:
+    """Search the verified firm's portfolio (contracts by every number and name, claims by
+    claim number)."""
+    firm = handling.ticket.firm
+    return SearchResult(
+        contracts=portfolio_search(firm=firm, query=query),
+        claims=claim_search(firm=firm, query=query),
+    )
+
+
+def contract_for_call(*, handling: CallHandling, policy_number: str) -> Contract:
+    """Return the contract if the call's firm holds it, else raise ``Http404``."""
+    try:
+        return contract_for_firm(firm=handling.ticket.firm, policy_number=policy_number)
+    except Contract.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def claim_for_call(*, handling: CallHandling, claim_number: str) -> Claim:
+    """Return the claim if it is on the call's firm's contracts, else raise ``Http404``."""
+    try:
+        return claim_for_firm(firm=handling.ticket.firm, claim_number=claim_number)
+    except Claim.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def contract_details(
+    *, handling: CallHandling, contract: Contract, vehicle_page: str | int | None, per_page: int
+) -> dict:
+    """Return what the contract view shows; a fixed number of queries whatever the size of
+    the fleet, the ledger or the claims."""
+    today = timezone.localdate()
+    links = (
+        ContractVehicle.objects.filter(contract=contract)
+        .select_related("vehicle")
+        .order_by("vehicle__plate", "pk")
+    )
+    vehicles = Paginator(links, per_page).get_page(vehicle_page)
+    premium = contract_premium_status(contract=contract, today=today)
+    instalment = _instalment(contract)
+    mandates = [
+        (m, mandate_diagnosis(mandate=m, premium=instalment)) for m in contract.mandates.all()
+    ]
+    checks = list(
+        IdentificationCheck.objects.filter(handling=handling, contract=contract).order_by("at")
+    )
+    return {
+        "vehicles": vehicles,
+        "bonus_malus": list(BonusMalusEntry.objects.filter(contract=contract)[:10]),
+        "premium": premium,
+        "payments": list(Payment.objects.filter(contract=contract).order_by("-paid_on")[:5]),
+        "invoices": list(Invoice.objects.filter(contract=contract).order_by("-due_on")[:12]),
+        "mandates": mandates,
+        "claims": list(
+            firm_claims(firm=handling.ticket.firm)
+            .filter(contract=contract)
+            .order_by("-event_date")[:50]
+        ),
+        "checks": checks,
+        "identified": any(c.passed for c in checks),
+        "requests": list(
+            DeskRequest.objects.filter(handling=handling, contract=contract).select_related(
+                "certificate_request"
+            )
+        ),
+    }
+
+
+def _instalment(contract: Contract) -> int:
+    per_year = {"annual": 1, "semiannual": 2, "quarterly": 4, "monthly": 12}
+    return contract.annual_premium // per_year.get(contract.payment_frequency, 1)
+
+
+def identified_contract_ids(*, handling: CallHandling) -> set[int]:
+    return set(
+        IdentificationCheck.objects.filter(handling=handling, passed=True).values_list(
+            "contract_id", flat=True
+        )
+    )
+
+
+def disclosures_for_review(*, ticket_id: int | None = None, record_ref: str = "") -> QuerySet:
+    """Return the disclosure log for supervisors, newest first."""
+    from .models import Disclosure
+
+    qs = Disclosure.objects.select_related("agent", "ticket", "firm")
+    if ticket_id:
+        qs = qs.filter(ticket_id=ticket_id)
+    if record_ref:
+        qs = qs.filter(Q(record_ref__iexact=record_ref.strip()))
+    return qs

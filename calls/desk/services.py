@@ -1,0 +1,443 @@
+"""Writes of the desk: take a call, verify a caller by hand, identify a client, record
+requests and promises, log disclosures, close a call and append remarks.
+
+Every service runs in one transaction and writes its own audit rows; a closed handling is
+never changed again (``HandlingClosed``).
+"""
+
+import datetime
+import secrets
+import unicodedata
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from calls import opening_hours
+from calls.models import CallTicket, VerificationAttempt
+from certificates.selectors import NotEligible
+from certificates.services import DeliverySpec, certificate_request_create
+from partners.models import Contract, ContractVehicle, DirektCode
+from partners.verification import direkt_verify
+
+from .models import (
+    CallHandling,
+    DeskRequest,
+    Disclosure,
+    IdentificationCheck,
+    Remark,
+    WrittenRequestType,
+)
+
+State = CallTicket.State
+
+
+class CallAlreadyTaken(Exception):
+    """Another agent took the call first (or the caller left the queue)."""
+
+
+class AgentBusy(Exception):
+    """The agent still has an open call; close it before taking another."""
+
+
+class HandlingClosed(Exception):
+    """The call is closed: its record is immutable."""
+
+
+class VerificationFailed(Exception):
+    """A manual verification did not succeed; ``outcome`` says why (for the agent's wording)."""
+
+    def __init__(self, outcome: str):
+        super().__init__(outcome)
+        self.outcome = outcome
+
+
+def _ensure_open(handling: CallHandling) -> None:
+    if handling.closed_at is not None:
+        raise HandlingClosed
+
+
+@transaction.atomic
+def call_take(*, ticket_id: int, agent) -> CallHandling:
+    """Take a waiting verified call for ``agent``.
+
+    The ticket moves from ``waiting`` to ``with_agent`` by one conditional UPDATE, so of two
+    agents clicking at once exactly one succeeds; the other gets ``CallAlreadyTaken``.
+    Raises ``AgentBusy`` when the agent has an open call. Side effects: the ticket's state,
+    a new ``CallHandling``.
+    """
+    if CallHandling.objects.filter(agent=agent, closed_at__isnull=True).exists():
+        raise AgentBusy
+    updated = CallTicket.objects.filter(
+        pk=ticket_id, state=State.WAITING, firm__isnull=False, verified_at__isnull=False
+    ).update(state=State.WITH_AGENT)
+    if updated != 1:
+        raise CallAlreadyTaken
+    try:
+        with transaction.atomic():
+            return CallHandling.objects.create(
+                ticket_id=ticket_id,
+                agent=agent,
+                origin=CallHandling.Origin.QUEUE,
+                taken_at=timezone.now(),
+            )
+    except IntegrityError as exc:  # a parallel take by the same agent
+        raise AgentBusy from exc
+
+
+def call_verify_manually(
+    *, agent, grid: str, code: str, phone_number: str, menu: str
+) -> CallHandling:
+    """Verify a caller the agent reached another way (an outbound callback) with the GRID and
+    Direkt code they say, through the IVR's verifier and throttles, and open the call.
+
+    The code is neither stored nor logged. Side effects: a ``CallTicket`` with a synthetic
+    call SID and its ``VerificationAttempt`` (kept also on failure, for the supervisors); on
+    success a ``CallHandling`` for the agent. Raises ``VerificationFailed`` or ``AgentBusy``.
+    """
+    if CallHandling.objects.filter(agent=agent, closed_at__isnull=True).exists():
+        raise AgentBusy
+    # The verification commits on its own: a failure must count even though we raise.
+    result = direkt_verify(grid=grid, code=code, calling_number=phone_number)
+    with transaction.atomic():
+        now = timezone.now()
+        ticket = CallTicket.objects.create(
+            call_sid=f"desk-{secrets.token_hex(16)}",
+            from_number=phone_number[:40],
+            menu=menu,
+            grid_entered=grid if len(grid) == 9 and grid.isdigit() else "",
+            queue_name="desk",
+            stage=CallTicket.Stage.DONE,
+            state=State.WITH_AGENT if result.ok else State.FAILED_VERIFICATION,
+            firm=result.firm if result.ok else None,
+            verified_at=now if result.ok else None,
+            ended_at=None if result.ok else now,
+            failed_verifications=0 if result.ok else 1,
+        )
+        VerificationAttempt.objects.create(
+            ticket=ticket,
+            number=1,
+            menu=menu,
+            grid_entered=ticket.grid_entered,
+            firm=result.firm,
+            role=DirektCode.Role.STAFF,
+            outcome=result.outcome,
+        )
+        if not result.ok:
+            handling = None
+        else:
+            handling = CallHandling.objects.create(
+                ticket=ticket, agent=agent, origin=CallHandling.Origin.MANUAL, taken_at=now
+            )
+    if handling is None:
+        raise VerificationFailed(result.outcome)
+    return handling
+
+
+def disclosure_log(*, handling: CallHandling, record_type: str, record_ref: str) -> None:
+    """Write that the handling's agent saw ``record_ref`` during this call."""
+    Disclosure.objects.create(
+        agent_id=handling.agent_id,
+        ticket_id=handling.ticket_id,
+        firm_id=handling.ticket.firm_id,
+        record_type=record_type,
+        record_ref=record_ref[:40],
+        at=timezone.now(),
+    )
+
+
+# --- client identification ---------------------------------------------------------------------
+
+IDENTIFYING_FACTS = ("name", "birth_date", "tax_number", "mothers_name", "plate", "postcode")
+
+
+def _plain(value: str) -> str:
+    """Compare texts without case, accents' composition, extra spaces or punctuation."""
+    text = unicodedata.normalize("NFC", str(value)).casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def _fact_matches(contract: Contract, fact: str, given) -> bool:
+    holder = contract.policyholder
+    if fact == "name":
+        return _plain(given) == _plain(holder.name)
+    if fact == "birth_date":
+        return holder.birth_date is not None and given == holder.birth_date
+    if fact == "tax_number":
+        return bool(holder.tax_number) and _plain(given) == _plain(holder.tax_number)
+    if fact == "mothers_name":
+        return bool(holder.mothers_name) and _plain(given) == _plain(holder.mothers_name)
+    if fact == "postcode":
+        return _plain(given) == _plain(holder.postal_code)
+    if fact == "plate":
+        plates = ContractVehicle.objects.filter(contract=contract).values_list(
+            "vehicle__plate", flat=True
+        )
+        return _plain(given) in {_plain(p) for p in plates}
+    return False
+
+
+class IdentificationRefused(Exception):
+    """Too many failed identifications of this client in this call."""
+
+
+@transaction.atomic
+def client_identify(
+    *, handling: CallHandling, contract: Contract, facts: dict
+) -> IdentificationCheck:
+    """Compare the facts the caller gave with the contract's client; two matches identify.
+
+    ``facts`` maps fact names (``IDENTIFYING_FACTS``) to what the caller said; empty ones are
+    ignored. Only the names of the facts given and matched are stored, never the values.
+    Raises ``HandlingClosed``, ``IdentificationRefused`` after the allowed failures, or
+    ``ValidationError`` when fewer than two facts were given.
+    """
+    _ensure_open(handling)
+    given = [f for f in IDENTIFYING_FACTS if facts.get(f) not in (None, "")]
+    if len(given) < 2:
+        raise ValidationError(_("Give at least two identifying facts."))
+    failures = IdentificationCheck.objects.filter(
+        handling=handling, contract=contract, passed=False
+    ).count()
+    if failures >= settings.DESK_IDENTIFICATION_TRIES:
+        raise IdentificationRefused
+    matched = [f for f in given if _fact_matches(contract, f, facts[f])]
+    return IdentificationCheck.objects.create(
+        handling=handling,
+        contract=contract,
+        facts_given=given,
+        facts_matched=matched,
+        passed=len(matched) >= 2,
+        at=timezone.now(),
+    )
+
+
+def client_is_identified(*, handling: CallHandling, contract: Contract) -> bool:
+    return IdentificationCheck.objects.filter(
+        handling=handling, contract=contract, passed=True
+    ).exists()
+
+
+# --- requests and promises ---------------------------------------------------------------------
+
+
+class NotIdentified(Exception):
+    """The client must be identified before a document is released."""
+
+
+@transaction.atomic
+def desk_certificate_request(
+    *,
+    handling: CallHandling,
+    contract: Contract,
+    document_type: str,
+    channel: str = "",
+    destination: str = "",
+    read_back: bool = False,
+) -> DeskRequest:
+    """Record a certificate request through the certificates service and link it to the call.
+
+    With no channel the document goes by post to the policyholder (the default without other
+    request). Raises ``HandlingClosed``, ``NotIdentified``, ``NotEligible`` (reason for the
+    agent) or ``ValidationError``; then nothing is saved. Side effects: the certificate
+    request and its deliveries (queued after commit by the certificates app), a ``DeskRequest``.
+    """
+    _ensure_open(handling)
+    if not client_is_identified(handling=handling, contract=contract):
+        raise NotIdentified
+    deliveries = None
+    if channel:
+        deliveries = [DeliverySpec(channel=channel, destination=destination, read_back=read_back)]
+    request = certificate_request_create(
+        document_type=document_type,
+        requested_by=handling.agent,
+        contract=contract,
+        deliveries=deliveries,
+        source=f"call:{handling.ticket_id}",
+    )
+    return DeskRequest.objects.create(
+        handling=handling,
+        kind=DeskRequest.Kind.CERTIFICATE,
+        contract=contract,
+        certificate_request=request,
+        subject=request.get_document_type_display(),
+        created_at=timezone.now(),
+    )
+
+
+def _open_intervals(start: datetime.datetime, days: int = 60):
+    """Yield (from, to) local datetimes of opening hours from ``start`` on."""
+    local = timezone.localtime(start)
+    tz = local.tzinfo
+    for offset in range(days):
+        day = local.date() + datetime.timedelta(days=offset)
+        hours = opening_hours.hours_on(day)
+        if hours is None:
+            continue
+        opens = datetime.datetime.combine(day, hours[0], tzinfo=tz)
+        closes = datetime.datetime.combine(day, hours[1], tzinfo=tz)
+        if closes <= local:
+            continue
+        yield max(opens, local), closes
+
+
+def callback_default_due(*, now: datetime.datetime | None = None) -> datetime.datetime:
+    """Return when a callback promised now is due: ``DESK_CALLBACK_DEADLINE_MINUTES`` of
+    opening hours later (a promise made after hours counts from the next opening)."""
+    remaining = datetime.timedelta(minutes=settings.DESK_CALLBACK_DEADLINE_MINUTES)
+    last = now or opening_hours.now()
+    for begin, end in _open_intervals(now or opening_hours.now()):
+        if end - begin >= remaining:
+            return begin + remaining
+        remaining -= end - begin
+        last = end
+    return last + remaining
+
+
+def written_answer_default_due(*, now: datetime.datetime | None = None) -> datetime.datetime:
+    """Return the closing time of the ``DESK_WRITTEN_ANSWER_DAYS``-th open day after today."""
+    start = now or opening_hours.now()
+    count = 0
+    last = start
+    for _begin, end in _open_intervals(start, days=90):
+        if end.date() == timezone.localtime(start).date():
+            continue
+        count += 1
+        last = end
+        if count >= settings.DESK_WRITTEN_ANSWER_DAYS:
+            break
+    return last
+
+
+@transaction.atomic
+def desk_promise(
+    *,
+    handling: CallHandling,
+    kind: str,
+    due_at: datetime.datetime,
+    contact: str,
+    subject: str,
+    contract: Contract | None = None,
+) -> DeskRequest:
+    """Record a callback or written answer promise; it joins the agent's queue of promises.
+
+    Raises ``HandlingClosed`` or ``ValidationError`` (a due time in the past, a bad kind).
+    """
+    _ensure_open(handling)
+    if kind not in DeskRequest.PROMISES:
+        raise ValidationError(_("Unknown kind of promise."))
+    if due_at <= timezone.now():
+        raise ValidationError(_("The due time must be in the future."))
+    return DeskRequest.objects.create(
+        handling=handling,
+        kind=kind,
+        contract=contract,
+        due_at=due_at,
+        contact=contact,
+        subject=subject,
+        created_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def desk_promise_done(*, request_id: int, agent) -> None:
+    """Mark one of the agent's promises kept."""
+    DeskRequest.objects.filter(
+        pk=request_id, handling__agent=agent, kind__in=DeskRequest.PROMISES, done_at__isnull=True
+    ).update(done_at=timezone.now())
+
+
+@transaction.atomic
+def desk_written_guidance_send(
+    *, handling: CallHandling, request_type: WrittenRequestType, email: str
+) -> DeskRequest:
+    """E-mail the caller the written-request guidance (form and channels) of a change.
+
+    Side effects: the e-mail (after commit), a ``DeskRequest``. Raises ``HandlingClosed``.
+    """
+    _ensure_open(handling)
+    lines = [
+        _("Dear Partner,"),
+        "",
+        _("Contract data can only be changed on a written request: %(change)s.")
+        % {"change": request_type.title},
+        _("Form to use: %(form)s") % {"form": request_type.form_name},
+    ]
+    if request_type.fax:
+        lines.append(_("Fax: %(fax)s") % {"fax": request_type.fax})
+    if request_type.email:
+        lines.append(_("E-mail: %(email)s") % {"email": request_type.email})
+    if request_type.postal_address:
+        lines.append(_("Post: %(address)s") % {"address": request_type.postal_address})
+    if request_type.instructions:
+        lines += ["", request_type.instructions]
+    lines += ["", f"GrATISZ {settings.GRATISZ_PHONE}"]
+    subject = _("GrATISZ: how to request %(change)s in writing") % {"change": request_type.title}
+    body = "\n".join(lines)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    return DeskRequest.objects.create(
+        handling=handling,
+        kind=DeskRequest.Kind.WRITTEN_GUIDANCE,
+        contact=email,
+        subject=request_type.title,
+        created_at=timezone.now(),
+    )
+
+
+# --- notes, closing, remarks -------------------------------------------------------------------
+
+
+@transaction.atomic
+def call_notes_save(*, handling: CallHandling, notes: str) -> None:
+    """Save the working notes of an open call. Raises ``HandlingClosed``."""
+    updated = CallHandling.objects.filter(pk=handling.pk, closed_at__isnull=True).update(
+        notes=notes
+    )
+    if not updated:
+        raise HandlingClosed
+    handling.notes = notes
+
+
+@transaction.atomic
+def call_close(*, handling: CallHandling, notes: str, outcome: str) -> None:
+    """Close the call with its notes and outcome; from now on the record is immutable.
+
+    Side effects: the handling's notes, outcome and ``closed_at``; a ticket still with the
+    agent is marked completed (the provider's status callback adds the end time).
+    Raises ``HandlingClosed`` when it was already closed, ``ValidationError`` for a bad outcome.
+    """
+    if outcome not in CallHandling.Outcome.values:
+        raise ValidationError(_("Choose the outcome of the call."))
+    now = timezone.now()
+    updated = CallHandling.objects.filter(pk=handling.pk, closed_at__isnull=True).update(
+        notes=notes, outcome=outcome, closed_at=now
+    )
+    if not updated:
+        raise HandlingClosed
+    CallTicket.objects.filter(pk=handling.ticket_id, state=State.WITH_AGENT).update(
+        state=State.COMPLETED
+    )
+    handling.notes, handling.outcome, handling.closed_at = notes, outcome, now
+
+
+@transaction.atomic
+def remark_add(*, handling: CallHandling, by, text: str) -> Remark:
+    """Append a remark to a call (the only change a closed call accepts)."""
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Write the remark."))
+    return Remark.objects.create(handling=handling, by=by, at=timezone.now(), text=text)
+
+
+__all__ = [
+    "AgentBusy",
+    "CallAlreadyTaken",
+    "HandlingClosed",
+    "IdentificationRefused",
+    "NotEligible",
+    "NotIdentified",
+    "VerificationFailed",
+]

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("queue/", views.queue_partial, name="queue"),
+    path("take/<int:ticket_id>/", views.take, name="take"),
+    path("verify/", views.manual_verify, name="manual-verify"),
+    path("call/<int:ticket_id>/", views.call, name="call"),
+    path("call/<int:ticket_id>/contract/<str:policy_number>/", views.contract, name="contract"),
+    path("call/<int:ticket_id>/claim/<str:claim_number>/", views.claim, name="claim"),
+    path("call/<int:ticket_id>/promise/", views.promise, name="promise"),
+    path("call/<int:ticket_id>/guidance/", views.guidance, name="guidance"),
+    path("call/<int:ticket_id>/close/", views.close, name="close"),
+    path("call/<int:ticket_id>/remark/", views.remark, name="remark"),
+    path("promise/<int:request_id>/done/", views.promise_done, name="promise-done"),
+    path("disclosures/", views.disclosures, name="disclosures"),
+]

@@ -1,0 +1,372 @@
+"""The desk's screens. Thin: parse, call one service or selector, render."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from certificates.selectors import NotEligible, eligibility_overview
+from partners.verification import Outcome
+
+from . import selectors, services
+from .forms import (
+    CertificateForm,
+    CloseForm,
+    GuidanceForm,
+    IdentifyForm,
+    ManualVerifyForm,
+    PromiseForm,
+    RemarkForm,
+    SearchForm,
+)
+from .masking import masked_holder
+from .models import CallHandling, DeskRequest, Disclosure
+
+
+def desk_view(view):
+    """Require a logged-in (TOTP-verified, by the middleware) user with the desk permission."""
+    return login_required(permission_required("gratisz.use_desk", raise_exception=True)(view))
+
+
+def _open_handling(request: HttpRequest, ticket_id: int) -> CallHandling:
+    """Return the agent's open handling of this call: 404 if not theirs, 403 if closed."""
+    handling = selectors.handling_for_agent(agent=request.user, ticket_id=ticket_id)
+    if handling.is_closed:
+        raise PermissionDenied(_("This call is closed."))
+    return handling
+
+
+def _closed_message(request):
+    messages.error(request, _("This call is closed: its record can no longer be changed."))
+
+
+def handles_closed(view):
+    @wraps(view)
+    def wrapper(request, ticket_id, *args, **kwargs):
+        try:
+            return view(request, ticket_id, *args, **kwargs)
+        except services.HandlingClosed:
+            _closed_message(request)
+            return redirect("desk:call", ticket_id=ticket_id)
+
+    return wrapper
+
+
+# --- home and queue ----------------------------------------------------------------------------
+
+
+@desk_view
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "desk/home.html", _queue_context(request))
+
+
+@desk_view
+@require_GET
+def queue_partial(request: HttpRequest) -> HttpResponse:
+    """The live part of the home page, fetched again every few seconds."""
+    return render(request, "desk/_queue.html", _queue_context(request))
+
+
+def _queue_context(request: HttpRequest) -> dict:
+    now = timezone.now()
+    waiting = list(selectors.waiting_calls()[:100])
+    for ticket in waiting:
+        seconds = max(int((now - (ticket.enqueued_at or ticket.started_at)).total_seconds()), 0)
+        ticket.waiting = f"{seconds // 60}:{seconds % 60:02d}"
+    promises = selectors.promises_due(agent=request.user)
+    for promise in promises:
+        promise.overdue = promise.due_at < now
+    return {
+        "waiting": waiting,
+        "mine": selectors.open_handling_of(agent=request.user),
+        "promises": promises,
+        "poll_seconds": settings.DESK_POLL_SECONDS,
+    }
+
+
+@desk_view
+@require_POST
+def take(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    try:
+        services.call_take(ticket_id=ticket_id, agent=request.user)
+    except services.CallAlreadyTaken:
+        messages.error(request, _("This call has already been taken by another agent."))
+        return redirect("desk:home")
+    except services.AgentBusy:
+        messages.error(request, _("Close your current call before taking another."))
+        return redirect("desk:home")
+    return redirect("desk:call", ticket_id=ticket_id)
+
+
+_VERIFY_REFUSALS = {
+    Outcome.THROTTLED: _("Too many recent failures for this GRID: wait a little and try again."),
+    Outcome.LOCKED: _("This GRID is locked after repeated failures; the referent can unlock it."),
+    Outcome.NUMBER_CAPPED: _("Too many failures from this number today."),
+}
+
+
+@desk_view
+def manual_verify(request: HttpRequest) -> HttpResponse:
+    """Verify a caller reached by an outbound callback, with the IVR's verifier."""
+    form = ManualVerifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            handling = services.call_verify_manually(
+                agent=request.user,
+                grid=data["grid"],
+                code=data["code"],
+                phone_number=data["phone_number"],
+                menu=data["menu"],
+            )
+        except services.AgentBusy:
+            form.add_error(None, _("Close your current call before taking another."))
+        except services.VerificationFailed as failure:
+            form.add_error(
+                None,
+                _VERIFY_REFUSALS.get(
+                    failure.outcome, _("The GRID and the Direkt code do not match our records.")
+                ),
+            )
+        else:
+            return redirect("desk:call", ticket_id=handling.ticket_id)
+    return render(request, "desk/manual_verify.html", {"form": form})
+
+
+# --- the call screen ---------------------------------------------------------------------------
+
+
+@desk_view
+@require_GET
+def call(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    handling = selectors.handling_for_agent(agent=request.user, ticket_id=ticket_id)
+    search = SearchForm(request.GET or None)
+    results = None
+    if not handling.is_closed and search.is_valid() and search.cleaned_data["q"]:
+        results = selectors.call_search(handling=handling, query=search.cleaned_data["q"])
+    return _render_call(request, handling, search=search, results=results)
+
+
+def _render_call(request, handling, **overrides) -> HttpResponse:
+    """Render the call screen; a form that failed comes in ``overrides``, keeping its input."""
+    ticket = handling.ticket
+    context = {
+        "handling": handling,
+        "ticket": ticket,
+        "recent": selectors.firm_recent_calls(handling=handling),
+        "search": SearchForm(),
+        "results": None,
+        "requests": list(handling.requests.select_related("contract", "certificate_request")),
+        "promise_form": PromiseForm(
+            initial={
+                "kind": DeskRequest.Kind.CALLBACK,
+                "due_at": timezone.localtime(services.callback_default_due()),
+                "contact": ticket.from_number,
+            }
+        ),
+        "guidance_form": GuidanceForm(initial={"email": ticket.firm.email}),
+        "close_form": CloseForm(initial={"notes": handling.notes, "outcome": handling.outcome}),
+        "remark_form": RemarkForm(),
+        "remarks": list(handling.remarks.select_related("by")),
+        **overrides,
+    }
+    return render(request, "desk/call.html", context)
+
+
+@desk_view
+def contract(request: HttpRequest, ticket_id: int, policy_number: str) -> HttpResponse:
+    """The contract, read-only; personal data masked until the client is identified."""
+    handling = _open_handling(request, ticket_id)
+    contract = selectors.contract_for_call(handling=handling, policy_number=policy_number)
+    identify_form = IdentifyForm()
+    certificate_form = CertificateForm()
+    if request.method == "POST":
+        identify_form, certificate_form = _contract_post(
+            request, handling, contract, identify_form, certificate_form
+        )
+        if identify_form is None:
+            return redirect(request.get_full_path())
+    details = selectors.contract_details(
+        handling=handling,
+        contract=contract,
+        vehicle_page=request.GET.get("page"),
+        per_page=settings.DESK_VEHICLES_PER_PAGE,
+    )
+    services.disclosure_log(
+        handling=handling, record_type=Disclosure.Record.CONTRACT, record_ref=contract.policy_number
+    )
+    if details["identified"]:
+        services.disclosure_log(
+            handling=handling,
+            record_type=Disclosure.Record.PERSONAL,
+            record_ref=contract.policyholder.external_id,
+        )
+    return render(
+        request,
+        "desk/contract.html",
+        {
+            "handling": handling,
+            "ticket": handling.ticket,
+            "contract": contract,
+            "holder": masked_holder(contract.policyholder, identified=details["identified"]),
+            "eligibility": eligibility_overview(contract=contract, today=timezone.localdate()),
+            "identify_form": identify_form,
+            "certificate_form": certificate_form,
+            **details,
+        },
+    )
+
+
+def _contract_post(request, handling, contract, identify_form, certificate_form):
+    """Handle the identification and certificate forms; ``(None, None)`` means redirect."""
+    action = request.POST.get("action")
+    try:
+        if action == "identify":
+            identify_form = IdentifyForm(request.POST)
+            if identify_form.is_valid():
+                try:
+                    check = services.client_identify(
+                        handling=handling, contract=contract, facts=identify_form.cleaned_data
+                    )
+                except services.IdentificationRefused:
+                    identify_form.add_error(
+                        None, _("Too many failed identifications of this client in this call.")
+                    )
+                else:
+                    if check.passed:
+                        messages.success(request, _("The client is identified."))
+                        return None, None
+                    identify_form.add_error(
+                        None,
+                        _("Only %(n)s of the facts matched: the client is not identified.")
+                        % {"n": len(check.facts_matched)},
+                    )
+        elif action == "certificate":
+            certificate_form = CertificateForm(request.POST)
+            if certificate_form.is_valid():
+                data = certificate_form.cleaned_data
+                try:
+                    services.desk_certificate_request(handling=handling, contract=contract, **data)
+                except services.NotIdentified:
+                    certificate_form.add_error(
+                        None, _("Identify the client before a document is released.")
+                    )
+                except NotEligible as refusal:
+                    certificate_form.add_error(None, refusal.reason)
+                except ValidationError as error:
+                    certificate_form.add_error(None, error)
+                else:
+                    messages.success(request, _("The certificate request is recorded."))
+                    return None, None
+    except services.HandlingClosed as exc:
+        raise PermissionDenied from exc
+    return identify_form, certificate_form
+
+
+@desk_view
+@require_GET
+def claim(request: HttpRequest, ticket_id: int, claim_number: str) -> HttpResponse:
+    handling = _open_handling(request, ticket_id)
+    claim = selectors.claim_for_call(handling=handling, claim_number=claim_number)
+    services.disclosure_log(
+        handling=handling, record_type=Disclosure.Record.CLAIM, record_ref=claim.claim_number
+    )
+    return render(
+        request,
+        "desk/claim.html",
+        {"handling": handling, "ticket": handling.ticket, "claim": claim},
+    )
+
+
+@desk_view
+@require_POST
+@handles_closed
+def promise(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    handling = _open_handling(request, ticket_id)
+    form = PromiseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.desk_promise(handling=handling, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The promise is recorded."))
+            return redirect("desk:call", ticket_id=ticket_id)
+    return _render_call(request, handling, promise_form=form)
+
+
+@desk_view
+@require_POST
+@handles_closed
+def guidance(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    handling = _open_handling(request, ticket_id)
+    form = GuidanceForm(request.POST)
+    if form.is_valid():
+        services.desk_written_guidance_send(
+            handling=handling,
+            request_type=form.cleaned_data["request_type"],
+            email=form.cleaned_data["email"],
+        )
+        messages.success(request, _("The written-request guidance is sent."))
+        return redirect("desk:call", ticket_id=ticket_id)
+    return _render_call(request, handling, guidance_form=form)
+
+
+@desk_view
+@require_POST
+@handles_closed
+def close(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    handling = selectors.handling_for_agent(agent=request.user, ticket_id=ticket_id)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        if request.POST.get("action") == "save":
+            services.call_notes_save(handling=handling, notes=data["notes"])
+            messages.success(request, _("Notes saved."))
+            return redirect("desk:call", ticket_id=ticket_id)
+        if not data["outcome"]:
+            form.add_error("outcome", _("Choose the outcome of the call."))
+        else:
+            services.call_close(handling=handling, notes=data["notes"], outcome=data["outcome"])
+            messages.success(request, _("The call is closed."))
+            return redirect("desk:home")
+    return _render_call(request, handling, close_form=form)
+
+
+@desk_view
+@require_POST
+def remark(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    handling = selectors.handling_for_agent(agent=request.user, ticket_id=ticket_id)
+    form = RemarkForm(request.POST)
+    if form.is_valid():
+        services.remark_add(handling=handling, by=request.user, text=form.cleaned_data["text"])
+        messages.success(request, _("The remark is added."))
+    return redirect("desk:call", ticket_id=ticket_id)
+
+
+@desk_view
+@require_POST
+def promise_done(request: HttpRequest, request_id: int) -> HttpResponse:
+    services.desk_promise_done(request_id=request_id, agent=request.user)
+    return redirect("desk:home")
+
+
+# --- supervisors -------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("gratisz.review_calls", raise_exception=True)
+@require_GET
+def disclosures(request: HttpRequest) -> HttpResponse:
+    """The disclosure log (supervisors only)."""
+    ref = request.GET.get("ref", "")
+    rows = selectors.disclosures_for_review(record_ref=ref)[:200]
+    return render(request, "desk/disclosures.html", {"rows": rows, "ref": ref})

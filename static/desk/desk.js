@@ -1,0 +1,46 @@
+/* The agent desk: refresh the live parts without a reload, and keyboard shortcuts.
+   Written by hand (no framework, no CDN): a part with data-poll="URL" is fetched again every
+   data-interval seconds and its content replaced, unless a form inside it has focus. */
+(function () {
+  "use strict";
+
+  function poll(el) {
+    var url = el.getAttribute("data-poll");
+    var seconds = parseInt(el.getAttribute("data-interval") || "3", 10);
+    function tick() {
+      if (document.hidden || el.contains(document.activeElement) && document.activeElement.tagName !== "BODY" && document.activeElement.tagName !== "BUTTON") {
+        return schedule();
+      }
+      fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+        .then(function (response) {
+          if (response.redirected || !response.ok) { throw new Error(response.status); }
+          return response.text();
+        })
+        .then(function (html) { el.innerHTML = html; el.setAttribute("data-polled", Date.now()); })
+        .catch(function () { /* keep the last view; the next tick tries again */ })
+        .then(schedule);
+    }
+    function schedule() { window.setTimeout(tick, seconds * 1000); }
+    schedule();
+  }
+
+  function typing(event) {
+    var t = event.target;
+    return t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) { return; }
+    if (event.key === "/") {
+      var search = document.querySelector("[data-shortcut='/']");
+      if (search) { event.preventDefault(); search.focus(); search.select(); }
+    } else if (event.key === "n" || event.key === "N") {
+      var take = document.querySelector("button.take:not([disabled])");
+      if (take) { event.preventDefault(); take.click(); }
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-poll]"), poll);
+  });
+})();

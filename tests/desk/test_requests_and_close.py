@@ -1,0 +1,168 @@
+"""Requests on the call (certificate, promises, written-request guidance), closing, remarks."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from calls.desk import services
+from calls.desk.models import CallHandling, DeskRequest, WrittenRequestType
+from calls.models import CallTicket, OpeningHours, SpecialDay
+from certificates.models import CertificateRequest, Delivery
+from partners.models import Contract
+from tests.desk.conftest import identify
+from tests.factories import ContractFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_certificate_needs_identification_then_goes_through_the_certificates_service(
+    agent, login, client, firm, contract, on_call
+):
+    handling = on_call(agent, firm)
+    login(agent)
+    url = reverse("desk:contract", args=[handling.ticket_id, contract.policy_number])
+    form = {"action": "certificate", "document_type": "damage_history", "channel": ""}
+    page = client.post(url, form).content.decode()
+    assert not CertificateRequest.objects.exists()
+    assert "Identify the client" in page or "Azonosítsa" in page
+    identify(handling, contract)
+    assert client.post(url, form).status_code == 302
+    request = CertificateRequest.objects.get()
+    assert request.source == f"call:{handling.ticket_id}"
+    assert request.requested_by == agent and request.contract == contract
+    delivery = Delivery.objects.get(request=request)
+    assert delivery.channel == Delivery.Channel.POST  # by post to the policyholder by default
+    assert "6720" in delivery.destination
+    assert DeskRequest.objects.get(handling=handling).certificate_request == request
+
+
+def test_certificate_refusal_reason_is_shown_and_the_choice_kept(
+    agent, login, client, firm, on_call
+):
+    casco = ContractFactory(firm=firm, product=Contract.Product.CASCO, policy_number="CAS-T1")
+    handling = on_call(agent, firm)
+    identify(handling, casco)
+    login(agent)
+    url = reverse("desk:contract", args=[handling.ticket_id, casco.policy_number])
+    page = client.post(
+        url, {"action": "certificate", "document_type": "damage_history", "channel": ""}
+    ).content.decode()
+    assert "GFB" in page.split('id="certificate"')[1].split("</form>")[0]
+    assert '<option value="damage_history" selected>' in page
+    assert not CertificateRequest.objects.exists()
+
+
+def test_callback_default_due_is_inside_opening_hours(db):
+    SpecialDay.objects.all().delete()
+    OpeningHours.objects.all().delete()
+    for weekday in range(5):
+        OpeningHours.objects.create(
+            weekday=weekday, opens=datetime.time(8), closes=datetime.time(17)
+        )
+    tz = timezone.get_current_timezone()
+    # A Friday 16:30 (2026-11-27): 30 minutes left, the rest on Monday from 8:00.
+    friday = datetime.datetime(2026, 11, 27, 16, 30, tzinfo=tz)
+    due = timezone.localtime(services.callback_default_due(now=friday))
+    assert due == datetime.datetime(2026, 11, 30, 9, 30, tzinfo=tz)
+    # Sunday night: from Monday's opening.
+    sunday = datetime.datetime(2026, 11, 29, 22, 0, tzinfo=tz)
+    assert timezone.localtime(services.callback_default_due(now=sunday)).hour == 10
+
+
+def test_callback_promise_is_recorded_and_leads_my_queue_when_overdue(
+    agent, login, client, firm, on_call, line_open
+):
+    handling = on_call(agent, firm)
+    login(agent)
+    page = client.get(reverse("desk:call", args=[handling.ticket_id])).content.decode()
+    assert 'name="due_at"' in page and "+36301234567" in page  # defaults filled in
+    due = timezone.localtime() + datetime.timedelta(hours=1)
+    response = client.post(
+        reverse("desk:promise", args=[handling.ticket_id]),
+        {
+            "kind": "callback",
+            "due_at": due.strftime("%Y-%m-%dT%H:%M"),
+            "contact": "+36301234567",
+            "subject": "Díjhátralék részletei",
+        },
+    )
+    assert response.status_code == 302
+    promise = DeskRequest.objects.get(kind="callback")
+    older = DeskRequest.objects.create(
+        handling=handling,
+        kind="written_answer",
+        due_at=timezone.now() - datetime.timedelta(hours=2),
+        subject="Korábbi ígéret",
+        created_at=timezone.now(),
+    )
+    queue = client.get(reverse("desk:queue")).content.decode()
+    assert queue.index("Korábbi ígéret") < queue.index("Díjhátralék részletei")
+    assert 'class="overdue"' in queue
+    client.post(reverse("desk:promise-done", args=[older.pk]))
+    assert "Korábbi ígéret" not in client.get(reverse("desk:queue")).content.decode()
+    assert promise.handling == handling
+
+
+def test_a_promise_in_the_past_is_refused_and_the_form_keeps_the_input(
+    agent, login, client, firm, on_call
+):
+    handling = on_call(agent, firm)
+    login(agent)
+    page = client.post(
+        reverse("desk:promise", args=[handling.ticket_id]),
+        {
+            "kind": "callback",
+            "due_at": "2020-01-01T10:00",
+            "contact": "+36301234567",
+            "subject": "Visszahívás kérése",
+        },
+    ).content.decode()
+    assert 'value="Visszahívás kérése"' in page
+    assert not DeskRequest.objects.exists()
+
+
+def test_written_request_guidance_is_sent_by_email(
+    agent, login, client, firm, on_call, django_capture_on_commit_callbacks
+):
+    handling = on_call(agent, firm)
+    login(agent)
+    kind = WrittenRequestType.objects.get(code="address-change")
+    kind.fax = "+36 1 999 9999"
+    kind.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("desk:guidance", args=[handling.ticket_id]),
+            {"request_type": kind.pk, "email": "iroda@alkusz.example.hu"},
+        )
+    assert response.status_code == 302
+    assert mail.outbox[0].to == ["iroda@alkusz.example.hu"]
+    assert "+36 1 999 9999" in mail.outbox[0].body and kind.form_name in mail.outbox[0].body
+    assert DeskRequest.objects.get().kind == "written_guidance"
+
+
+def test_closing_makes_the_call_immutable_and_remarks_are_appended(
+    agent, login, client, firm, contract, on_call
+):
+    handling = on_call(agent, firm)
+    login(agent)
+    close_url = reverse("desk:close", args=[handling.ticket_id])
+    # No outcome: refused, notes kept.
+    page = client.post(close_url, {"notes": "Díjat egyeztettük", "action": "close"})
+    assert "Díjat egyeztettük" in page.content.decode()
+    assert CallHandling.objects.get().closed_at is None
+    client.post(close_url, {"notes": "Díjat egyeztettük", "outcome": "answered", "action": "close"})
+    handling.refresh_from_db()
+    assert handling.closed_at is not None and handling.outcome == "answered"
+    assert handling.ticket.state == CallTicket.State.COMPLETED
+    # Later changes are refused; the notes stay.
+    client.post(close_url, {"notes": "átírva", "outcome": "dropped", "action": "close"})
+    with pytest.raises(services.HandlingClosed):
+        services.call_notes_save(handling=handling, notes="átírva")
+    handling.refresh_from_db()
+    assert handling.notes == "Díjat egyeztettük" and handling.outcome == "answered"
+    client.post(reverse("desk:remark", args=[handling.ticket_id]), {"text": "Ügyfél visszaírt."})
+    page = client.get(reverse("desk:call", args=[handling.ticket_id])).content.decode()
+    assert "Ügyfél visszaírt." in page and "Díjat egyeztettük" in page

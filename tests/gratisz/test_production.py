@@ -1,0 +1,80 @@
+import json
+import logging
+
+import pytest
+from django.db import OperationalError
+from django.test import RequestFactory
+from django.urls import reverse
+
+from gratisz.celery import app as celery_app
+from gratisz.logs import JsonFormatter, bind_ticket
+from gratisz.views import server_error
+
+
+@pytest.mark.django_db
+def test_liveness_and_readiness_need_no_login(client, tmp_path, settings):
+    assert client.get(reverse("health-live")).json() == {"status": "ok"}
+    response = client.get(reverse("health-ready"))
+    assert response.status_code == 200, response.content
+    checks = response.json()["checks"]
+    assert {name: c["status"] for name, c in checks.items()} == {
+        "database": "ok",
+        "cache": "ok",
+        "broker": "ok",
+    }
+
+
+@pytest.mark.django_db
+def test_readiness_is_503_when_the_broker_is_down(client):
+    saved = celery_app.conf.broker_url
+    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+    try:
+        response = client.get(reverse("health-ready"))
+    finally:
+        celery_app.conf.broker_url = saved
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["broker"]["status"] == "error"
+    assert "redis://" not in response.content.decode()
+
+
+def test_database_outage_answers_503_without_a_trace():
+    request = RequestFactory().get("/desk/")
+    try:
+        raise OperationalError("connection refused")
+    except OperationalError:
+        response = server_error(request)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "connection refused" not in response.content.decode()
+    assert "átmenetileg nem érhető el" in response.content.decode()
+
+
+def test_other_errors_answer_500():
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        response = server_error(RequestFactory().get("/"))
+    assert response.status_code == 500
+    assert "boom" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_pages_forbid_inline_and_foreign_scripts(client):
+    policy = client.get(reverse("login"))["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_json_log_lines_carry_the_ticket():
+    record = logging.LogRecord("calls", logging.INFO, __file__, 1, "taken by %s", ("agent",), None)
+    bind_ticket(42)
+    try:
+        line = json.loads(JsonFormatter().format(record))
+    finally:
+        bind_ticket(None)
+    assert line["message"] == "taken by agent"
+    assert line["ticket"] == 42
+    assert line["level"] == "INFO"
