@@ -295,10 +295,6 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Issue 6: partner portal ------------------------------------------------------------------
-# Hours an e-mailed manager invitation link stays valid (it also works only once).
-PARTNER_INVITATION_HOURS = env.int("PARTNER_INVITATION_HOURS", default=72)
-
 # --- Issue 8: REST API and integrations -------------------------------------------------------
 INSTALLED_APPS += ["drf_spectacular", "gratisz.api"]
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
@@ -327,3 +323,20 @@ CELERY_BEAT_SCHEDULE["api-webhooks-sweep"] = {
     "task": "gratisz.api.tasks.sweep_webhooks",
     "schedule": 60.0,
 }
+
+# --- Issue 4: the agent desk ----------------------------------------------------------------
+INSTALLED_APPS += ["calls.desk"]
+# A callback promise is due, by default, this many minutes of opening hours after the call.
+DESK_CALLBACK_DEADLINE_MINUTES = env.int("DESK_CALLBACK_DEADLINE_MINUTES", default=120)
+# A written answer promise is due, by default, at closing time of this many open days later.
+DESK_WRITTEN_ANSWER_DAYS = env.int("DESK_WRITTEN_ANSWER_DAYS", default=5)
+# How often the desk's queue refreshes in the browser (seconds).
+DESK_POLL_SECONDS = env.int("DESK_POLL_SECONDS", default=3)
+# A fleet's vehicles per page on the contract view.
+DESK_VEHICLES_PER_PAGE = env.int("DESK_VEHICLES_PER_PAGE", default=25)
+# Failed identifications of one contract's client in one call before the desk refuses more.
+DESK_IDENTIFICATION_TRIES = env.int("DESK_IDENTIFICATION_TRIES", default=3)
+
+# --- Issue 6: partner portal ------------------------------------------------------------------
+# Hours an e-mailed manager invitation link stays valid (it also works only once).
+PARTNER_INVITATION_HOURS = env.int("PARTNER_INVITATION_HOURS", default=72)
