@@ -67,7 +67,7 @@ def test_second_agent_is_told_the_call_is_taken(make_user, login, firm, make_wai
     assert CallHandling.objects.get().agent == first
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_agents_taking_at_once_one_wins(make_user, firm, make_waiting):
     if connection.vendor != "postgresql":
         pytest.skip("real concurrency needs PostgreSQL")

@@ -129,9 +129,13 @@ def test_written_request_guidance_is_sent_by_email(
 ):
     handling = on_call(agent, firm)
     login(agent)
-    kind = WrittenRequestType.objects.get(code="address-change")
-    kind.fax = "+36 1 999 9999"
-    kind.save()
+    kind = WrittenRequestType.objects.create(
+        code="test-address",
+        title="Címváltozás",
+        form_name="Változásbejelentő",
+        fax="+36 1 999 9999",
+        email="valtozas@biztosito.example.hu",
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("desk:guidance", args=[handling.ticket_id]),
