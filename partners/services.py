@@ -210,25 +210,23 @@ def _new_codes(*, firm: PartnerFirm, codes: dict[str, str | None]) -> dict[str, 
 
 
 def _set_codes(*, firm: PartnerFirm, codes: dict[str, str], by) -> None:
-    """Set several roles' codes at once; all or nothing, errors keyed by role."""
-    roles = list(codes)
-    if len(roles) == 2 and codes[roles[0]] == codes[roles[1]]:
-        raise ValidationError(
-            {
-                roles[1]: [
-                    ValidationError(
-                        direkt.POLICY_MESSAGES["same_as_other_role"], code="same_as_other_role"
-                    )
-                ]
-            }
-        )
-    errors = {}
+    """Set several roles' codes at once; all or nothing, the policy's errors keyed by role."""
+    errors: dict[str, list[ValidationError]] = {}
     for role, code in codes.items():
         try:
             with transaction.atomic():
                 direkt_code_set(firm=firm, role=role, code=code, by=by)
         except ValidationError as error:
             errors[role] = error.error_list
+    roles = list(codes)
+    if len(roles) == 2 and codes[roles[0]] == codes[roles[1]]:
+        same = errors.setdefault(roles[1], [])
+        if not any(e.code == "same_as_other_role" for e in same):
+            same.append(
+                ValidationError(
+                    direkt.POLICY_MESSAGES["same_as_other_role"], code="same_as_other_role"
+                )
+            )
     if errors:
         raise ValidationError(errors)
 
