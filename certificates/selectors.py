@@ -164,7 +164,7 @@ def _policyholder(contract: Contract) -> dict:
         "address": holder.postal_address,
         "birth_date": _iso(holder.birth_date),
         "tax_number": holder.tax_number,
-        "kind": holder.kind,
+        "kind": str(holder.kind),
     }
 
 
@@ -175,7 +175,7 @@ def _vehicle(link: ContractVehicle) -> dict:
         "chassis_number": vehicle.chassis_number,
         "make": vehicle.make,
         "model": vehicle.model,
-        "category": vehicle.category,
+        "category": str(vehicle.category),
         "category_label": vehicle.get_category_display(),
         "insured_from": _iso(link.insured_from),
         "insured_to": _iso(link.insured_to),
@@ -185,9 +185,9 @@ def _vehicle(link: ContractVehicle) -> dict:
 def _contract(contract: Contract) -> dict:
     return {
         "policy_number": contract.policy_number,
-        "product": contract.product,
+        "product": str(contract.product),
         "product_label": contract.get_product_display(),
-        "status": contract.status,
+        "status": str(contract.status),
         "status_label": contract.get_status_display(),
         "start_date": _iso(contract.start_date),
         "end_date": _iso(contract.end_date),
@@ -372,7 +372,7 @@ def document_snapshot(
 ) -> dict:
     """Return the JSON data a document of ``document_type`` shows about ``contract`` today."""
     return {
-        "document_type": document_type,
+        "document_type": str(document_type),
         "as_of": today.isoformat(),
         "insurer": _insurer(),
         "policyholder": _policyholder(contract),

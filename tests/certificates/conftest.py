@@ -5,6 +5,7 @@ import io
 import re
 
 import pytest
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from claims.models import Claim
@@ -29,6 +30,13 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Compare the refusal reasons and errors with their English msgids, whatever the catalog."""
+    with translation.override("en"):
+        yield
+
+
 def pdf_text(content: bytes) -> str:
     """Return the text of a PDF as one line per text line, spaces normalised."""
     reader = PdfReader(io.BytesIO(content))
@@ -38,7 +46,8 @@ def pdf_text(content: bytes) -> str:
 
 @pytest.fixture
 def today():
-    return datetime.date.today()
+    """Return today in the site's time zone, as the services see it."""
+    return timezone.localdate()
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def test_valid_number_shows_number_type_issue_date_and_validity(client, certific
     assert str(certificate.get_document_type_display()) in page
     assert f"{today.year}. {today.month:02d}. {today.day:02d}." in page
     assert f"{certificate.valid_until.year}. {certificate.valid_until.month:02d}." in page
-    assert 'class="verdict verdict-valid"' in page
+    assert 'data-state="valid"' in page
     for personal in ["Győri", "RXK-421", "GFB-0000123", "Szeged", "1975"]:
         assert personal not in page
 
@@ -49,7 +49,7 @@ def test_unknown_but_well_formed_number_is_not_ours(client, certificate):
     number = f"GR-{year}-{other:06d}-{_check_digits(int(year), other):02d}"
     response = client.get(reverse("certificates:verify", args=[number]))
     assert response.status_code == 404
-    assert "We have not issued" in response.content.decode()
+    assert 'data-state="unknown"' in response.content.decode()
 
 
 def test_tampered_number_is_reported_as_altered(client, certificate):
@@ -57,7 +57,7 @@ def test_tampered_number_is_reported_as_altered(client, certificate):
     tampered = f"{prefix}-{year}-{int(sequence) + 1:06d}-{check}"
     response = client.get(reverse("certificates:verify", args=[tampered]))
     assert response.status_code == 404
-    assert "mistyped or altered" in response.content.decode()
+    assert 'data-state="malformed"' in response.content.decode()
 
 
 def test_lookup_form_redirects_to_the_number(client):
