@@ -340,3 +340,16 @@ DESK_IDENTIFICATION_TRIES = env.int("DESK_IDENTIFICATION_TRIES", default=3)
 # --- Issue 6: partner portal ------------------------------------------------------------------
 # Hours an e-mailed manager invitation link stays valid (it also works only once).
 PARTNER_INVITATION_HOURS = env.int("PARTNER_INVITATION_HOURS", default=72)
+
+# --- Issue 7: supervisor review -------------------------------------------------------------
+INSTALLED_APPS += ["calls.review"]
+# Days a call recording is kept; the nightly purge deletes older ones unless on legal hold.
+RECORDING_RETENTION_DAYS = env.int("RECORDING_RETENTION_DAYS", default=365)
+# The call log and board counters of calls started this many hours ago are refreshed each run.
+REVIEW_RESYNC_HOURS = env.int("REVIEW_RESYNC_HOURS", default=48)
+REVIEW_PAGE_SIZE = env.int("REVIEW_PAGE_SIZE", default=50)
+CELERY_BEAT_SCHEDULE["review-sync"] = {"task": "calls.review.tasks.review_sync", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["review-purge-recordings"] = {
+    "task": "calls.review.tasks.purge_recordings",
+    "schedule": crontab(hour=2, minute=30),
+}

@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("certificates.urls")),
     path("", include("calls.urls")),
     path("desk/", include("calls.desk.urls")),
+    path("review/", include("calls.review.urls")),
 ]

@@ -1,0 +1,236 @@
+"""Bulk call history for demos and the benchmark: tickets, handlings, promises, verification
+failures and their call log rows, written with COPY on PostgreSQL (executemany elsewhere).
+
+The call log rows are written here directly, consistent with what ``call_log_refresh`` would
+compute, because refreshing a million calls through the ORM would take far longer than
+writing them; the hourly counters are then rebuilt from the log in one pass.
+"""
+
+import datetime
+import random
+from collections import defaultdict
+
+from django.contrib.auth import get_user_model
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from calls.desk.models import CallHandling, DeskRequest
+from calls.models import CallTicket, VerificationAttempt
+from partners.models import PartnerFirm
+
+from .models import CallLogEntry
+from .services import board_counters_rebuild
+
+
+class RowWriter:
+    """Collect rows per table and write them in one go; ids are assigned here."""
+
+    def __init__(self):
+        self.rows: dict[type[models.Model], list[tuple]] = defaultdict(list)
+        self.fields: dict[type[models.Model], list] = {}
+        self.next_id: dict[type[models.Model], int] = {}
+
+    def add(self, model: type[models.Model], /, **values) -> int:
+        if model not in self.fields:
+            self.fields[model] = model._meta.concrete_fields
+            top = model._default_manager.aggregate(top=Max("pk"))["top"] or 0
+            self.next_id[model] = top + 1
+        pk = values.get(model._meta.pk.attname)
+        if pk is None:
+            pk = self.next_id[model]
+            self.next_id[model] += 1
+            values[model._meta.pk.attname] = pk
+        row = []
+        for f in self.fields[model]:
+            row.append(values[f.attname] if f.attname in values else f.get_default())
+        self.rows[model].append(tuple(row))
+        return pk
+
+    def flush(self) -> None:
+        with connection.cursor() as cursor:
+            for model, rows in self.rows.items():
+                table = connection.ops.quote_name(model._meta.db_table)
+                fields = self.fields[model]
+                columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+                if connection.vendor == "postgresql":
+                    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                else:
+                    adapt = connection.ops.adapt_datetimefield_value
+                    marks = ", ".join(["%s"] * len(fields))
+                    cursor.executemany(
+                        f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
+                        [
+                            tuple(adapt(v) if isinstance(v, datetime.datetime) else v for v in r)
+                            for r in rows
+                        ],
+                    )
+        self.rows.clear()
+
+    def reset_sequences(self) -> None:
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), list(self.fields)):
+                cursor.execute(sql)
+
+
+OUTCOMES = [
+    (CallHandling.Outcome.ANSWERED, 70),
+    (CallHandling.Outcome.CALLBACK, 10),
+    (CallHandling.Outcome.WRITTEN_ANSWER, 5),
+    (CallHandling.Outcome.WRITTEN_REQUEST, 5),
+    (CallHandling.Outcome.CLAIM_REPORTED, 5),
+    (CallHandling.Outcome.NOT_IDENTIFIED, 3),
+    (CallHandling.Outcome.DROPPED, 2),
+]
+
+
+def seed_calls(
+    n: int,
+    *,
+    agents: list | None = None,
+    seconds_between: float = 40.0,
+    now: datetime.datetime | None = None,
+    batch: int = 50_000,
+    seed: int = 7,
+    progress=lambda k: None,
+) -> int:
+    """Add ``n`` finished calls before the earliest existing one (or before ``now``), about
+    ``seconds_between`` apart, spread over the existing firms and ``agents`` (default: every
+    user who may use the desk). Returns the number of calls written."""
+    rnd = random.Random(seed + n)  # noqa: S311 - demo data, not secrets
+    now = now or timezone.now()
+    earliest = CallTicket.objects.order_by("started_at").values_list("started_at", flat=True)
+    at = min(earliest.first() or now, now)
+    firms = list(PartnerFirm.objects.values_list("pk", "grid")[:5000])
+    if not firms:
+        raise ValueError("no partner firms: seed the demo first")
+    if agents is None:
+        agents = list(
+            get_user_model().objects.filter(
+                groups__permissions__codename="use_desk",
+                groups__permissions__content_type__app_label="gratisz",
+            )
+        )
+    agent_ids = [a.pk for a in agents]
+    if not agent_ids:
+        raise ValueError("no agents")
+    outcomes = [o for o, w in OUTCOMES for _ in range(w)]
+    sid = CallTicket.objects.count()
+    w = RowWriter()
+    done = 0
+    for _ in range(n):
+        at -= datetime.timedelta(seconds=rnd.expovariate(1 / seconds_between))
+        sid += 1
+        firm_id, grid = rnd.choice(firms)
+        roll = rnd.random()
+        failed = 0
+        if roll < 0.04:  # failed verification: no firm, no agent
+            state, firm_id, verified = CallTicket.State.FAILED_VERIFICATION, None, None
+            failed = 2
+        elif roll < 0.10:
+            state, verified = CallTicket.State.ABANDONED, at + datetime.timedelta(seconds=35)
+        else:
+            state, verified = CallTicket.State.COMPLETED, at + datetime.timedelta(seconds=35)
+            failed = 1 if rnd.random() < 0.05 else 0
+        enqueued = verified + datetime.timedelta(seconds=2) if verified else None
+        wait = int(rnd.expovariate(1 / 45)) if enqueued else 0
+        handle = int(rnd.expovariate(1 / 240)) + 30 if state == CallTicket.State.COMPLETED else 0
+        ended = at + datetime.timedelta(seconds=37 + wait + handle)
+        menu = rnd.choice("1112")
+        ticket_id = w.add(
+            CallTicket,
+            call_sid=f"CB{sid:032d}",
+            from_number=f"+3630{rnd.randrange(10**7):07d}",
+            to_number="+3614623800",
+            started_at=at,
+            ended_at=ended,
+            state=state,
+            menu=menu,
+            grid_entered=grid,
+            firm_id=firm_id,
+            verified_at=verified,
+            queue_name="contracts" if verified else "",
+            enqueued_at=enqueued,
+            provider_status="completed",
+            duration_seconds=37 + wait + handle,
+            stage=CallTicket.Stage.DONE,
+            failed_verifications=failed,
+        )
+        for k in range(failed):
+            w.add(
+                VerificationAttempt,
+                ticket_id=ticket_id,
+                number=k + 1,
+                at=at + datetime.timedelta(seconds=20 + 5 * k),
+                menu="1",
+                grid_entered=grid,
+                firm_id=None,
+                role="staff",
+                outcome="wrong_code",
+            )
+        agent_id, outcome, due = None, "", None
+        if state == CallTicket.State.COMPLETED:
+            agent_id = rnd.choice(agent_ids)
+            outcome = rnd.choice(outcomes)
+            taken = enqueued + datetime.timedelta(seconds=wait)
+            handling_id = w.add(
+                CallHandling,
+                ticket_id=ticket_id,
+                agent_id=agent_id,
+                origin=CallHandling.Origin.QUEUE,
+                taken_at=taken,
+                notes="",
+                outcome=outcome,
+                closed_at=taken + datetime.timedelta(seconds=handle),
+            )
+            if outcome in (CallHandling.Outcome.CALLBACK, CallHandling.Outcome.WRITTEN_ANSWER):
+                due = taken + datetime.timedelta(hours=2)
+                kept = due < now - datetime.timedelta(hours=1) and rnd.random() < 0.97
+                w.add(
+                    DeskRequest,
+                    handling_id=handling_id,
+                    kind=outcome,
+                    due_at=due,
+                    contact="+36301234567",
+                    subject="",
+                    created_at=taken,
+                    done_at=due - datetime.timedelta(minutes=30) if kept else None,
+                )
+                due = None if kept else due
+        w.add(
+            CallLogEntry,
+            ticket_id=ticket_id,
+            started_at=at,
+            state=state,
+            menu=menu,
+            grid=grid,
+            firm_id=firm_id,
+            agent_id=agent_id,
+            verification=(
+                CallLogEntry.Verification.VERIFIED if verified else CallLogEntry.Verification.FAILED
+            ),
+            failed_verifications=failed,
+            outcome=outcome,
+            wait_seconds=wait,
+            handle_seconds=handle,
+            requests=1 if outcome in ("callback", "written_answer") else 0,
+            documents_sent=False,
+            failed_delivery=False,
+            open_promise_due_at=due,
+            has_recording=False,
+            refreshed_at=now,
+        )
+        done += 1
+        if done % batch == 0:
+            with transaction.atomic():
+                w.flush()
+            progress(done)
+    with transaction.atomic():
+        w.flush()
+        w.reset_sequences()
+    progress(done)
+    board_counters_rebuild(since=None)
+    return done

@@ -1,0 +1,75 @@
+"""Charts drawn on the server as inline SVG: no script, no CDN, readable without colour."""
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+
+def bar_chart(
+    points: list[tuple[str, float]],
+    *,
+    title: str,
+    unit: str = "",
+    width: int = 640,
+    height: int = 200,
+) -> SafeString:
+    """Return an SVG column chart of ``points`` (label, value), e.g. calls per hour."""
+    pad_l, pad_b, pad_t = 36, 22, 18
+    n = max(1, len(points))
+    top = max([v for _l, v in points] + [0]) or 1
+    slot = (width - pad_l) / n
+    bar = max(2.0, slot * 0.7)
+    plot_h = height - pad_b - pad_t
+    label_every = max(1, n // 12)
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}"><title>{escape(title)}</title>',
+        f'<text class="axis" x="0" y="{pad_t - 6}">{escape(_fmt(top))} {escape(unit)}</text>',
+        f'<line class="base" x1="{pad_l}" y1="{height - pad_b}" x2="{width}" '
+        f'y2="{height - pad_b}"/>',
+    ]
+    for i, (label, value) in enumerate(points):
+        h = plot_h * value / top
+        x = pad_l + i * slot + (slot - bar) / 2
+        y = height - pad_b - h
+        parts.append(
+            f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}">'
+            f"<title>{escape(label)}: {escape(_fmt(value))} {escape(unit)}</title></rect>"
+        )
+        if i % label_every == 0:
+            parts.append(
+                f'<text class="label" x="{x + bar / 2:.1f}" y="{height - 6}" '
+                f'text-anchor="middle">{escape(label)}</text>'
+            )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every interpolated text is escaped
+
+
+def hbar_chart(
+    points: list[tuple[str, float]], *, title: str, unit: str = "", width: int = 640
+) -> SafeString:
+    """Return an SVG horizontal bar chart (one row per label), e.g. handling time per agent."""
+    row, pad_l, pad_r = 22, 180, 70
+    height = max(row, row * len(points)) + 4
+    top = max([v for _l, v in points] + [0]) or 1
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
+    for i, (label, value) in enumerate(points):
+        y = i * row + 2
+        w = (width - pad_l - pad_r) * value / top
+        parts.append(
+            f'<text class="label" x="{pad_l - 6}" y="{y + 15}" text-anchor="end">'
+            f"{escape(label[:28])}</text>"
+            f'<rect class="bar" x="{pad_l}" y="{y + 3}" width="{w:.1f}" height="{row - 6}"/>'
+            f'<text class="value" x="{pad_l + w + 4:.1f}" y="{y + 15}">'
+            f"{escape(_fmt(value))} {escape(unit)}</text>"
+        )
+    if not points:
+        parts.append('<text class="label" x="4" y="16">–</text>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every interpolated text is escaped

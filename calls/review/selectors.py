@@ -1,0 +1,388 @@
+"""Reads of the review app. Every list the supervisor sees is bounded: the log pages by a
+keyset cursor, the board and the reports by the pre-aggregated hourly counters."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from calls.desk.models import CallHandling, DeskRequest, Disclosure, IdentificationCheck, Remark
+from calls.models import CallRecording, CallTicket, IvrStep, VerificationAttempt
+from certificates.models import Delivery
+from partners.models import DirektThrottle
+
+from .models import (
+    BoardCounter,
+    CallLogEntry,
+    QualityCriterion,
+    RecordingFile,
+    ScoreCard,
+    SyncMark,
+)
+
+REVIEW_PERMISSION = "gratisz.review_calls"
+
+# Sort key → (column, descending). The ticket id breaks ties so the cursor is exact.
+SORTS = {
+    "-started": ("started_at", True),
+    "started": ("started_at", False),
+    "-wait": ("wait_seconds", True),
+    "wait": ("wait_seconds", False),
+    "-handle": ("handle_seconds", True),
+    "handle": ("handle_seconds", False),
+}
+DEFAULT_SORT = "-started"
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def call_log(*, filters: dict, now: datetime.datetime | None = None) -> QuerySet:
+    """Return the call log rows matching ``filters`` (the cleaned filter form), unordered."""
+    now = now or timezone.now()
+    qs = CallLogEntry.objects.all()
+    if filters.get("date_from"):
+        qs = qs.filter(started_at__gte=_day_start(filters["date_from"]))
+    if filters.get("date_to"):
+        end = filters["date_to"] + datetime.timedelta(days=1)
+        qs = qs.filter(started_at__lt=_day_start(end))
+    if filters.get("firm"):
+        qs = qs.filter(firm_id=filters["firm"])
+    if filters.get("grid"):
+        qs = qs.filter(grid=filters["grid"])
+    if filters.get("agent"):
+        qs = qs.filter(agent_id=filters["agent"])
+    for name in ("menu", "verification", "outcome", "state"):
+        if filters.get(name):
+            qs = qs.filter(**{name: filters[name]})
+    if filters.get("overdue"):
+        qs = qs.filter(open_promise_due_at__lt=now)
+    if filters.get("documents_sent"):
+        qs = qs.filter(documents_sent=True)
+    if filters.get("failed_delivery"):
+        qs = qs.filter(failed_delivery=True)
+    return qs
+
+
+@dataclass
+class Page:
+    rows: list
+    next_cursor: str = ""
+
+
+def _cursor_value(column: str, raw: str):
+    if column == "started_at":
+        value = parse_datetime(raw)
+        if value is None:
+            raise ValueError(raw)
+        return value
+    return int(raw)
+
+
+def encode_cursor(row: CallLogEntry, sort: str) -> str:
+    column, _desc = SORTS[sort]
+    value = getattr(row, column)
+    raw = value.isoformat() if isinstance(value, datetime.datetime) else str(value)
+    return f"{raw}~{row.ticket_id}"
+
+
+def call_log_page(*, qs: QuerySet, sort: str, cursor: str = "", size: int = 50) -> Page:
+    """Return one page of ``qs`` in ``sort`` order after ``cursor`` (keyset pagination: the
+    database seeks in an index instead of counting past earlier pages). An unreadable cursor
+    starts from the top."""
+    column, desc = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    if cursor:
+        try:
+            raw, _sep, ticket = cursor.rpartition("~")
+            value, ticket_id = _cursor_value(column, raw), int(ticket)
+        except ValueError:
+            value = None
+        if value is not None:
+            if desc:
+                qs = qs.filter(**{f"{column}__lte": value}).exclude(
+                    **{column: value, "ticket_id__gte": ticket_id}
+                )
+            else:
+                qs = qs.filter(**{f"{column}__gte": value}).exclude(
+                    **{column: value, "ticket_id__lte": ticket_id}
+                )
+    order = [f"-{column}", "-ticket_id"] if desc else [column, "ticket_id"]
+    rows = list(qs.select_related("firm", "agent").order_by(*order)[: size + 1])
+    page = Page(rows=rows[:size])
+    if len(rows) > size:
+        page.next_cursor = encode_cursor(rows[size - 1], sort)
+    return page
+
+
+def call_log_iter(*, qs: QuerySet, sort: str, batch: int = 2000):
+    """Yield every row of ``qs`` in ``sort`` order, a keyset page at a time (the export: its
+    memory does not grow with the number of calls)."""
+    cursor = ""
+    while True:
+        page = call_log_page(qs=qs, sort=sort, cursor=cursor, size=batch)
+        yield from page.rows
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor
+
+
+def agents_for_filter() -> QuerySet:
+    return (
+        get_user_model()
+        .objects.filter(
+            groups__permissions__codename="use_desk",
+            groups__permissions__content_type__app_label="gratisz",
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+# --- one call ---------------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEvent:
+    at: datetime.datetime
+    kind: str
+    text: str
+    detail: str = ""
+    children: list = field(default_factory=list)
+
+
+@dataclass
+class CallRecord:
+    ticket: CallTicket
+    handling: CallHandling | None
+    events: list[TimelineEvent]
+    recordings: list
+    cards: list
+    wait_seconds: int | None
+
+
+def call_record(*, ticket_id: int) -> CallRecord:
+    """Return a call's full timeline: IVR steps, verification attempts, queueing, the agent,
+    identification checks, disclosures, requests with their deliveries, outcome, remarks."""
+    ticket = get_object_or_404(CallTicket.objects.select_related("firm"), pk=ticket_id)
+    handling = CallHandling.objects.select_related("agent").filter(ticket=ticket).first()
+    ev: list[TimelineEvent] = [
+        TimelineEvent(ticket.started_at, "call", _("call started"), ticket.from_number)
+    ]
+    for s in IvrStep.objects.filter(ticket=ticket):
+        ev.append(TimelineEvent(s.at, "ivr", s.event, f"{s.stage} {s.input_summary}".strip()))
+    for a in VerificationAttempt.objects.filter(ticket=ticket):
+        ev.append(TimelineEvent(a.at, "verification", a.get_outcome_display(), a.grid_entered))
+    if ticket.verified_at:
+        ev.append(TimelineEvent(ticket.verified_at, "verified", _("verified"), ticket.grid_entered))
+    if ticket.enqueued_at:
+        ev.append(TimelineEvent(ticket.enqueued_at, "queue", _("queued"), ticket.queue_name))
+    wait = None
+    if handling:
+        ev.append(
+            TimelineEvent(
+                handling.taken_at,
+                "agent",
+                _("taken"),
+                f"{handling.agent} ({handling.get_origin_display()})",
+            )
+        )
+        if ticket.enqueued_at and handling.origin == CallHandling.Origin.QUEUE:
+            wait = max(0, int((handling.taken_at - ticket.enqueued_at).total_seconds()))
+        for c in IdentificationCheck.objects.filter(handling=handling).select_related("contract"):
+            ev.append(
+                TimelineEvent(
+                    c.at,
+                    "identification",
+                    _("identified") if c.passed else _("not identified"),
+                    f"{c.contract.policy_number}: {', '.join(c.facts_matched)}",
+                )
+            )
+        requests = DeskRequest.objects.filter(handling=handling).select_related("contract")
+        cert_ids = [r.certificate_request_id for r in requests if r.certificate_request_id]
+        deliveries = defaultdict(list)
+        for d in Delivery.objects.filter(request_id__in=cert_ids).prefetch_related("attempt_log"):
+            deliveries[d.request_id].append(d)
+        for r in requests:
+            detail = r.subject or (r.contract.policy_number if r.contract else "")
+            if r.due_at:
+                detail += f" · {r.due_at:%Y-%m-%d %H:%M}"
+            e = TimelineEvent(r.created_at, "request", r.get_kind_display(), detail)
+            e.children = deliveries.get(r.certificate_request_id, [])
+            ev.append(e)
+            if r.done_at:
+                ev.append(TimelineEvent(r.done_at, "done", _("promise kept"), r.get_kind_display()))
+        if handling.closed_at:
+            ev.append(
+                TimelineEvent(
+                    handling.closed_at, "closed", _("closed"), handling.get_outcome_display()
+                )
+            )
+        for rm in Remark.objects.filter(handling=handling).select_related("by"):
+            ev.append(TimelineEvent(rm.at, "remark", _("remark"), f"{rm.by}: {rm.text}"))
+    for d in Disclosure.objects.filter(ticket=ticket):
+        ev.append(TimelineEvent(d.at, "disclosure", d.get_record_type_display(), d.record_ref))
+    if ticket.ended_at:
+        ev.append(TimelineEvent(ticket.ended_at, "end", _("call ended"), ticket.provider_status))
+    ev.sort(key=lambda e: e.at)
+    recordings = list(
+        CallRecording.objects.filter(ticket=ticket)
+        .select_related("stored_file")
+        .prefetch_related("holds")
+    )
+    cards = list(
+        ScoreCard.objects.filter(ticket=ticket)
+        .select_related("reviewer", "agent")
+        .prefetch_related("scores__criterion")
+    )
+    return CallRecord(ticket, handling, ev, recordings, cards, wait)
+
+
+def recording_for_playback(*, recording_id: int) -> RecordingFile:
+    """Return the stored audio of a recording; 404 when never stored or purged."""
+    return get_object_or_404(
+        RecordingFile.objects.select_related("recording"),
+        recording_id=recording_id,
+        purged_at__isnull=True,
+    )
+
+
+def active_criteria() -> QuerySet:
+    return QualityCriterion.objects.filter(is_active=True)
+
+
+# --- reviews the agent sees -------------------------------------------------------------------
+
+
+def score_cards_for(*, user) -> QuerySet:
+    """Return the score cards ``user`` may read: all for a supervisor, their own for an agent.
+    List and detail use this same scope."""
+    qs = ScoreCard.objects.select_related("ticket__firm", "agent", "reviewer")
+    if user.has_perm(REVIEW_PERMISSION):
+        return qs
+    return qs.filter(agent=user)
+
+
+def score_card_for(*, user, card_id: int) -> ScoreCard:
+    """Return one score card ``user`` may read: 404 if none, 403 if another agent's."""
+    card = get_object_or_404(ScoreCard, pk=card_id)
+    if not score_cards_for(user=user).filter(pk=card.pk).exists():
+        raise PermissionDenied
+    return score_cards_for(user=user).prefetch_related("scores__criterion").get(pk=card.pk)
+
+
+# --- board, reports, alerts -------------------------------------------------------------------
+
+
+@dataclass
+class Alerts:
+    locked_grids: list
+    overdue_promises: list
+    overdue_count: int
+    failed_deliveries: list
+    failed_count: int
+
+    @property
+    def total(self) -> int:
+        return len(self.locked_grids) + self.overdue_count + self.failed_count
+
+
+def alerts(*, now: datetime.datetime | None = None, days: int = 7) -> Alerts:
+    """Return what needs a supervisor now: locked GRIDs, overdue promises, failed deliveries
+    of the last ``days`` days (each list capped; the counts are exact)."""
+    now = now or timezone.now()
+    locked = list(
+        DirektThrottle.objects.filter(locked_at__isnull=False)
+        .filter(Q(unlocked_at__isnull=True) | Q(unlocked_at__lt=F("locked_at")))
+        .order_by("-locked_at")[:20]
+    )
+    overdue = DeskRequest.objects.filter(
+        kind__in=DeskRequest.PROMISES, done_at__isnull=True, due_at__lt=now
+    )
+    failed = Delivery.objects.filter(
+        state=Delivery.State.FAILED, updated_at__gte=now - datetime.timedelta(days=days)
+    )
+    return Alerts(
+        locked_grids=locked,
+        overdue_promises=list(
+            overdue.select_related("handling__agent", "handling__ticket__firm").order_by("due_at")[
+                :20
+            ]
+        ),
+        overdue_count=overdue.count(),
+        failed_deliveries=list(failed.order_by("-updated_at")[:20]),
+        failed_count=failed.count(),
+    )
+
+
+def _counters(start: datetime.datetime, end: datetime.datetime) -> QuerySet:
+    return BoardCounter.objects.filter(hour__gte=start, hour__lt=end)
+
+
+def counter_totals(*, start: datetime.datetime, end: datetime.datetime) -> dict:
+    """Return {metric: {key: total}} over the hours in [start, end) — one query."""
+    totals: dict = defaultdict(lambda: defaultdict(int))
+    for row in _counters(start, end).values("metric", "key").annotate(v=Sum("value")):
+        totals[row["metric"]][row["key"]] += row["v"]
+    return totals
+
+
+def counter_series(
+    *, start: datetime.datetime, end: datetime.datetime, metrics: list[str], by_day: bool
+) -> dict:
+    """Return {metric: {bucket: total}} per local hour or day over [start, end) — one query."""
+    series: dict = defaultdict(lambda: defaultdict(int))
+    rows = _counters(start, end).filter(metric__in=metrics).values_list("hour", "metric", "value")
+    for hour, metric, value in rows:
+        local = timezone.localtime(hour)
+        bucket = local.date() if by_day else local.hour
+        series[metric][bucket] += value
+    return series
+
+
+def live_queue(*, now: datetime.datetime | None = None) -> dict:
+    """Return the calls in the line right now, by state, and the longest wait (seconds)."""
+    now = now or timezone.now()
+    open_calls = CallTicket.objects.filter(state__in=CallTicket.OPEN_STATES)
+    counts = dict.fromkeys(CallTicket.OPEN_STATES, 0)
+    for state, n in open_calls.values_list("state").annotate(n=Count("pk")).order_by():
+        counts[state] = n
+    oldest = (
+        open_calls.filter(state=CallTicket.State.WAITING, enqueued_at__isnull=False)
+        .order_by("enqueued_at")
+        .values_list("enqueued_at", flat=True)
+        .first()
+    )
+    return {
+        "in_ivr": counts[CallTicket.State.IN_IVR],
+        "waiting": counts[CallTicket.State.WAITING],
+        "with_agent": counts[CallTicket.State.WITH_AGENT],
+        "longest_wait": int((now - oldest).total_seconds()) if oldest else 0,
+    }
+
+
+def promise_counts(*, now: datetime.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    open_ = DeskRequest.objects.filter(kind__in=DeskRequest.PROMISES, done_at__isnull=True)
+    return {"open": open_.count(), "overdue": open_.filter(due_at__lt=now).count()}
+
+
+def agent_names(ids) -> dict[str, str]:
+    users = get_user_model().objects.filter(pk__in=[int(i) for i in ids if str(i).isdigit()])
+    return {str(u.pk): (u.get_full_name() or u.username) for u in users}
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    return _day_start(day)
+
+
+def last_sync() -> datetime.datetime | None:
+    return SyncMark.objects.filter(name="review").values_list("at", flat=True).first()

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "review"
+
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("reports/", views.reports, name="reports"),
+    path("calls/", views.call_log, name="calls"),
+    path("calls/export.csv", views.export_csv, name="export-csv"),
+    path("calls/export.xlsx", views.export_xlsx, name="export-xlsx"),
+    path("calls/<int:ticket_id>/", views.call_detail, name="call"),
+    path("calls/<int:ticket_id>/score/", views.score, name="score"),
+    path("recordings/<int:recording_id>/audio/", views.recording_audio, name="audio"),
+    path("recordings/<int:recording_id>/hold/", views.hold, name="hold"),
+    path("my-reviews/", views.my_reviews, name="my-reviews"),
+    path("reviews/<int:card_id>/", views.review_detail, name="review"),
+]

@@ -1,0 +1,10 @@
+// Refresh the live part of the board every 30 seconds (no framework, same origin only).
+(function () {
+  var box = document.querySelector("[data-refresh]");
+  if (!box) return;
+  setInterval(function () {
+    fetch(box.getAttribute("data-refresh"), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html) box.innerHTML = html; });
+  }, 30000);
+})();

@@ -1,0 +1,159 @@
+"""The call log: filters, sorting, keyset pages, a fixed number of queries, exports."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from calls.desk.models import CallHandling
+from calls.review import services
+from certificates.models import Delivery
+from gratisz.roles import Role
+
+from .conftest import add_delivery, add_promise
+
+
+@pytest.fixture
+def agents(make_user):
+    return make_user(Role.AGENT, username="anna"), make_user(Role.AGENT, username="bela")
+
+
+@pytest.fixture
+def calls(make_call, firm, other_firm, agents):
+    anna, bela = agents
+    now = timezone.now()
+    made = []
+    for i in range(12):
+        made.append(
+            make_call(
+                firm if i % 2 else other_firm,
+                agent=anna if i % 3 else bela,
+                started=now - datetime.timedelta(hours=i + 1),
+                wait=10 + i,
+            )
+        )
+    made.append(make_call(None, started=now - datetime.timedelta(days=3), failed_verifications=2))
+    return made
+
+
+def _ids(response) -> list[int]:
+    return [e.ticket_id for e in response.context["page"].rows]
+
+
+def test_log_lists_newest_first_and_filters_by_agent_and_firm(
+    calls, agents, firm, supervisor, login
+):
+    client = login(supervisor)
+    response = client.get(reverse("review:calls"))
+    assert _ids(response) == [c.pk for c in calls]
+
+    anna = agents[0]
+    response = client.get(reverse("review:calls"), {"agent": anna.pk, "firm": firm.pk})
+    expected = [c.pk for i, c in enumerate(calls[:12]) if i % 3 and i % 2]
+    assert _ids(response) == expected
+
+
+def test_log_filters_by_date_range_and_verification(calls, supervisor, login):
+    client = login(supervisor)
+    three_days_ago = timezone.localdate() - datetime.timedelta(days=3)
+    response = client.get(
+        reverse("review:calls"),
+        {"date_from": three_days_ago, "date_to": three_days_ago, "verification": "failed"},
+    )
+    assert _ids(response) == [calls[-1].pk]
+
+
+def test_overdue_promise_and_failed_delivery_filters(calls, supervisor, login):
+    overdue, kept_time, failed = calls[1], calls[2], calls[4]
+    add_promise(overdue, due_in_minutes=-5)
+    add_promise(kept_time, due_in_minutes=60)
+    add_delivery(failed, state=Delivery.State.FAILED)
+    add_delivery(calls[5], state=Delivery.State.SENT)
+    services.call_log_refresh(ticket_ids=[c.pk for c in calls])
+    client = login(supervisor)
+    assert _ids(client.get(reverse("review:calls"), {"overdue": "on"})) == [overdue.pk]
+    assert _ids(client.get(reverse("review:calls"), {"failed_delivery": "on"})) == [failed.pk]
+    assert _ids(client.get(reverse("review:calls"), {"documents_sent": "on"})) == [calls[5].pk]
+
+
+def test_keyset_pages_walk_every_call_once_in_any_sort(calls, supervisor, login, settings):
+    settings.REVIEW_PAGE_SIZE = 5
+    client = login(supervisor)
+    for sort in ("-started", "started", "-wait", "wait", "-handle"):
+        seen, url = [], reverse("review:calls") + f"?sort={sort}"
+        while True:
+            response = client.get(url)
+            seen += _ids(response)
+            if not response.context["next_query"]:
+                break
+            url = reverse("review:calls") + "?" + response.context["next_query"]
+        assert sorted(seen) == sorted(c.pk for c in calls), sort
+        assert len(seen) == len(set(seen)), sort
+    waits = [c.log_entry.wait_seconds for c in calls]
+    response = client.get(reverse("review:calls"), {"sort": "-wait"})
+    assert [e.wait_seconds for e in response.context["page"].rows] == sorted(waits, reverse=True)[
+        :5
+    ]
+
+
+def test_the_list_runs_the_same_queries_for_5_or_50_calls(
+    make_call, firm, agents, supervisor, login, django_assert_num_queries, settings
+):
+    client = login(supervisor)
+    for i in range(5):
+        make_call(firm, agent=agents[i % 2])
+    url = reverse("review:calls")
+    client.get(url)  # warm the session and the permission cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for i in range(45):
+        make_call(firm, agent=agents[i % 2], sync=False)
+    services.call_log_rebuild_all()
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["page"].rows) == 50
+
+
+def test_csv_export_holds_exactly_the_filtered_calls(calls, agents, supervisor, login):
+    anna = agents[0]
+    client = login(supervisor)
+    response = client.get(reverse("review:export-csv"), {"agent": anna.pk, "sort": "started"})
+    assert response.status_code == 200
+    assert response.streaming
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    expected = sorted(
+        (c for c in calls if hasattr(c, "handling") and c.handling.agent_id == anna.pk),
+        key=lambda c: c.started_at,
+    )
+    assert [int(r[0]) for r in rows[1:]] == [c.pk for c in expected]
+    assert {r[7] for r in rows[1:]} == {"anna"}
+    assert {r[10] for r in rows[1:]} == {CallHandling.Outcome.ANSWERED}
+
+
+def test_xlsx_export_opens_and_matches_the_filter(calls, firm, supervisor, login):
+    client = login(supervisor)
+    response = client.get(reverse("review:export-xlsx"), {"firm": firm.pk})
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    rows = list(book.active.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == [c.pk for c in calls if c.firm_id == firm.pk]
+    assert {r[6] for r in rows[1:]} == {firm.name}
+
+
+def test_export_defuses_spreadsheet_formulas(make_call, supervisor, login):
+    from tests.factories import PartnerFirmFactory
+
+    evil = PartnerFirmFactory(grid="555555555", name='=HYPERLINK("http://x")')
+    make_call(evil)
+    client = login(supervisor)
+    response = client.get(reverse("review:export-csv"), {"firm": evil.pk})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text
