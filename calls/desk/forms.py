@@ -112,3 +112,84 @@ class CloseForm(forms.Form):
 
 class RemarkForm(forms.Form):
     text = forms.CharField(label=_("Remark"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+_DATETIME = {
+    "widget": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    "input_formats": ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+}
+
+
+class _ReportForm(forms.Form):
+    """Fields common to motor and property reports; the time checks."""
+
+    event_at = forms.DateTimeField(label=_("Time of the event"), **_DATETIME)
+    noticed_at = forms.DateTimeField(label=_("Time noticed"), **_DATETIME)
+    description = forms.CharField(
+        label=_("What happened"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+
+    def clean(self):
+        from django.utils import timezone
+
+        data = super().clean()
+        event, noticed = data.get("event_at"), data.get("noticed_at")
+        if event and event > timezone.now():
+            self.add_error("event_at", _("The event cannot be in the future."))
+        if event and noticed and noticed < event:
+            self.add_error("noticed_at", _("It cannot be noticed before it happened."))
+        return data
+
+
+class MotorReportForm(_ReportForm):
+    cover = forms.ChoiceField(
+        label=_("Cover"),
+        choices=[
+            ("liability", _("third-party liability")),
+            ("own_damage", _("own damage")),
+            ("glass", _("glass breakage")),
+            ("theft", _("theft")),
+        ],
+    )
+    place = forms.CharField(label=_("Place of the event"), max_length=250)
+    damaged_plate = forms.CharField(label=_("Damaged vehicle's plate"), max_length=20)
+    damaged_vehicle_type = forms.CharField(
+        label=_("Damaged vehicle's make and type"), max_length=120
+    )
+    owner_name = forms.CharField(label=_("Owner's name"), max_length=200)
+    owner_address = forms.CharField(label=_("Owner's address"), max_length=250)
+    owner_phone = forms.CharField(label=_("Owner's phone"), max_length=40)
+    at_fault_plate = forms.CharField(
+        label=_("At-fault vehicle's plate"), max_length=20, required=False
+    )
+    police_involved = forms.BooleanField(label=_("Police involved"), required=False)
+    inspection_place = forms.CharField(
+        label=_("Where the vehicle can be inspected"), max_length=250
+    )
+
+
+class PropertyReportForm(_ReportForm):
+    event_type = forms.ChoiceField(
+        label=_("Type of event"),
+        choices=[
+            ("fire", _("fire")),
+            ("water", _("water damage")),
+            ("storm", _("storm")),
+            ("burglary", _("burglary")),
+            ("other", _("other")),
+        ],
+    )
+    insured_name = forms.CharField(label=_("Insured's name"), max_length=200)
+    insured_birth_date = forms.DateField(
+        label=_("Insured's birth date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    insured_mothers_name = forms.CharField(label=_("Insured's mother's name"), max_length=200)
+    risk_address = forms.CharField(label=_("Risk address"), max_length=250)
+    contact = forms.CharField(label=_("Contact (phone or e-mail)"), max_length=200)
+    estimated_amount = forms.IntegerField(label=_("Estimated damage (HUF)"), min_value=0)
+    authorities_involved = forms.BooleanField(
+        label=_("Police or fire brigade involved"), required=False
+    )
+
+
+REPORT_FORMS = {"motor": MotorReportForm, "property": PropertyReportForm}

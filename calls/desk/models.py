@@ -215,3 +215,52 @@ class WrittenRequestType(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ClaimReport(models.Model):
+    """A first notice of loss taken by phone: a draft the agent may pause, then submitted once
+    (the claim it created is kept, so a second submit returns the same claim)."""
+
+    class Kind(models.TextChoices):
+        MOTOR = "motor", _("motor")
+        PROPERTY = "property", _("property")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+
+    handling = models.ForeignKey(
+        CallHandling, on_delete=models.PROTECT, related_name="claim_reports"
+    )
+    contract = models.ForeignKey(
+        "partners.Contract", verbose_name=_("contract"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default="draft")
+    data = models.JSONField(_("answers"), default=dict, blank=True)
+    claim = models.OneToOneField(
+        "claims.Claim",
+        verbose_name=_("claim"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("saved at"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phone claim report")
+        verbose_name_plural = _("phone claim reports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="draft", claim__isnull=True)
+                | Q(state="submitted", claim__isnull=False),
+                name="desk_report_submitted_has_claim",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract} {self.get_kind_display()} {self.get_state_display()}"

@@ -20,11 +20,13 @@ from calls import opening_hours
 from calls.models import CallTicket, VerificationAttempt
 from certificates.selectors import NotEligible
 from certificates.services import DeliverySpec, certificate_request_create
+from claims.services import claim_report_by_phone
 from partners.models import Contract, ContractVehicle, DirektCode
 from partners.verification import direkt_verify
 
 from .models import (
     CallHandling,
+    ClaimReport,
     DeskRequest,
     Disclosure,
     IdentificationCheck,
@@ -441,3 +443,95 @@ __all__ = [
     "NotIdentified",
     "VerificationFailed",
 ]
+
+
+# --- phone claim report (first notice of loss) ------------------------------------------------
+
+
+def claim_report_start(*, handling: CallHandling, contract: Contract) -> ClaimReport:
+    """Return the call's draft report on this contract, or start one (motor or property by
+    the contract's product). Raises ``HandlingClosed``."""
+
+    _ensure_open(handling)
+    report = ClaimReport.objects.filter(
+        handling=handling, contract=contract, state=ClaimReport.State.DRAFT
+    ).first()
+    if report is None:
+        kind = ClaimReport.Kind.MOTOR if contract.is_motor else ClaimReport.Kind.PROPERTY
+        report = ClaimReport.objects.create(handling=handling, contract=contract, kind=kind)
+    return report
+
+
+@transaction.atomic
+def claim_report_save_draft(*, report: ClaimReport, data: dict) -> None:
+    """Keep what was typed so far (unvalidated), so the agent can pause and come back."""
+
+    _ensure_open(report.handling)
+    ClaimReport.objects.filter(pk=report.pk, state=ClaimReport.State.DRAFT).update(
+        data=data, updated_at=timezone.now()
+    )
+    report.data = data
+
+
+_PROPERTY_COVER = {"fire": "fire", "water": "water", "storm": "storm", "burglary": "burglary"}
+
+
+@transaction.atomic
+def claim_report_submit(*, report_id: int, handling: CallHandling, cleaned: dict, raw: dict):
+    """Submit the report once: create the claim with its number and e-mail it to the firm.
+
+    The report row is locked; a report already submitted (a double click, a resent form)
+    returns its claim and creates nothing. Side effects: a ``Claim`` (origin phone) through
+    ``claims.services``, the report's state and answers, and the e-mail with the claim number
+    to the partner firm after the commit.
+    """
+
+    _ensure_open(handling)
+    report = (
+        ClaimReport.objects.select_for_update(of=("self",))
+        .select_related("contract", "handling__ticket__firm")
+        .get(pk=report_id, handling=handling)
+    )
+    if report.state == ClaimReport.State.SUBMITTED:
+        return report.claim
+    contract = report.contract
+    vehicle = None
+    if report.kind == ClaimReport.Kind.MOTOR:
+        cover = cleaned["cover"]
+        plate = _plain(cleaned["damaged_plate"])
+        for link in ContractVehicle.objects.filter(contract=contract).select_related("vehicle"):
+            if _plain(link.vehicle.plate) == plate:
+                vehicle = link.vehicle
+                break
+    else:
+        cover = _PROPERTY_COVER.get(cleaned["event_type"], "other")
+    lines = [f"{k}: {v}" for k, v in raw.items() if v not in ("", None)]
+    claim = claim_report_by_phone(
+        contract=contract,
+        cover=cover,
+        event_date=timezone.localtime(cleaned["event_at"]).date(),
+        description="\n".join(lines)[:4000],
+        vehicle=vehicle,
+    )
+    ClaimReport.objects.filter(pk=report.pk).update(
+        state=ClaimReport.State.SUBMITTED, claim=claim, data=raw, submitted_at=timezone.now()
+    )
+    firm = report.handling.ticket.firm
+    if firm.email:
+        subject = _("GrATISZ: claim number %(number)s") % {"number": claim.claim_number}
+        body = "\n".join(
+            [
+                _("Dear Partner,"),
+                "",
+                _(
+                    "the claim reported by phone on contract %(policy)s is recorded under claim "
+                    "number %(number)s. An adjuster will contact you within 2 working days. A "
+                    "written claim report may still be required."
+                )
+                % {"policy": contract.policy_number, "number": claim.claim_number},
+                "",
+                f"GrATISZ {settings.GRATISZ_PHONE}",
+            ]
+        )
+        transaction.on_commit(lambda: send_mail(subject, body, None, [firm.email]))
+    return claim

@@ -12,6 +12,11 @@ urlpatterns = [
     path("call/<int:ticket_id>/", views.call, name="call"),
     path("call/<int:ticket_id>/contract/<str:policy_number>/", views.contract, name="contract"),
     path("call/<int:ticket_id>/claim/<str:claim_number>/", views.claim, name="claim"),
+    path(
+        "call/<int:ticket_id>/contract/<str:policy_number>/claim-report/",
+        views.claim_report,
+        name="claim-report",
+    ),
     path("call/<int:ticket_id>/promise/", views.promise, name="promise"),
     path("call/<int:ticket_id>/guidance/", views.guidance, name="guidance"),
     path("call/<int:ticket_id>/close/", views.close, name="close"),

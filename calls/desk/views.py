@@ -17,6 +17,7 @@ from partners.verification import Outcome
 
 from . import selectors, services
 from .forms import (
+    REPORT_FORMS,
     CertificateForm,
     CloseForm,
     GuidanceForm,
@@ -357,6 +358,60 @@ def remark(request: HttpRequest, ticket_id: int) -> HttpResponse:
 def promise_done(request: HttpRequest, request_id: int) -> HttpResponse:
     services.desk_promise_done(request_id=request_id, agent=request.user)
     return redirect("desk:home")
+
+
+@desk_view
+def claim_report(request: HttpRequest, ticket_id: int, policy_number: str) -> HttpResponse:
+    """The phone claim report: save a draft any time, submit once, show the claim number."""
+    handling = _open_handling(request, ticket_id)
+    contract = selectors.contract_for_call(handling=handling, policy_number=policy_number)
+    try:
+        report = services.claim_report_start(handling=handling, contract=contract)
+    except services.HandlingClosed as exc:
+        raise PermissionDenied from exc
+    form_class = REPORT_FORMS[report.kind]
+    if request.method == "POST":
+        raw = {name: request.POST.get(name, "") for name in form_class.base_fields}
+        form = form_class(request.POST)
+        if request.POST.get("action") == "draft":
+            services.claim_report_save_draft(report=report, data=raw)
+            messages.success(request, _("The draft is saved; you can continue later."))
+            return redirect("desk:claim-report", ticket_id=ticket_id, policy_number=policy_number)
+        if form.is_valid():
+            claim = services.claim_report_submit(
+                report_id=report.pk, handling=handling, cleaned=form.cleaned_data, raw=raw
+            )
+            messages.success(
+                request,
+                _(
+                    "The claim is recorded under claim number %(number)s; it was e-mailed to the "
+                    "partner."
+                )
+                % {"number": claim.claim_number},
+            )
+            return redirect("desk:claim", ticket_id=ticket_id, claim_number=claim.claim_number)
+    else:
+        form = form_class(initial=report.data or _report_initial(report, handling))
+    return render(
+        request,
+        "desk/claim_report.html",
+        {
+            "handling": handling,
+            "ticket": handling.ticket,
+            "contract": contract,
+            "report": report,
+            "form": form,
+        },
+    )
+
+
+def _report_initial(report, handling) -> dict:
+    if report.kind == "property":
+        return {
+            "contact": handling.ticket.from_number,
+            "risk_address": report.contract.risk_address,
+        }
+    return {"owner_phone": ""}
 
 
 # --- supervisors -------------------------------------------------------------------------------

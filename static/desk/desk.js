@@ -40,6 +40,15 @@
     }
   });
 
+  // A form marked data-submit-once ignores a second submit (a double click); the server
+  // makes one claim of one report anyway.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-submit-once")) { return; }
+    if (form.getAttribute("data-submitting")) { event.preventDefault(); return; }
+    form.setAttribute("data-submitting", "1");
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-poll]"), poll);
   });

@@ -1,0 +1,126 @@
+"""The phone claim report (first notice of loss): draft, validation, submitted once."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from calls.desk import services
+from calls.desk.models import ClaimReport
+from claims.models import Claim
+from partners.models import Contract
+from tests.factories import ContractFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def motor_answers(contract, **changes):
+    event = timezone.localtime() - datetime.timedelta(hours=5)
+    plate = contract.vehicle_links.select_related("vehicle").first().vehicle.plate
+    answers = {
+        "event_at": event.strftime("%Y-%m-%dT%H:%M"),
+        "noticed_at": (event + datetime.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M"),
+        "description": "Parkolóban tolatás közben nekiment egy oszlopnak.",
+        "cover": "liability",
+        "place": "Szeged, Kárász utca 5.",
+        "damaged_plate": plate.replace("-", " "),
+        "damaged_vehicle_type": "Suzuki Vitara",
+        "owner_name": "Kiss Boglárka",
+        "owner_address": "6720 Szeged, Kárász utca 5.",
+        "owner_phone": "+36301234567",
+        "at_fault_plate": "",
+        "inspection_place": "Szeged, szerviz",
+        "action": "submit",
+    }
+    answers.update(changes)
+    return answers
+
+
+def report_url(handling, contract):
+    return reverse("desk:claim-report", args=[handling.ticket_id, contract.policy_number])
+
+
+def test_a_draft_keeps_what_was_typed_across_a_pause(agent, login, client, firm, contract, on_call):
+    handling = on_call(agent, firm)
+    login(agent)
+    url = report_url(handling, contract)
+    response = client.post(url, {"action": "draft", "place": "Szeged, Tisza Lajos krt."})
+    assert response.status_code == 302
+    page = client.get(url).content.decode()
+    assert 'value="Szeged, Tisza Lajos krt."' in page
+    assert ClaimReport.objects.get().state == ClaimReport.State.DRAFT
+    assert not Claim.objects.exists()
+
+
+def test_a_report_with_errors_keeps_the_input_and_says_what_is_wrong(
+    agent, login, client, firm, contract, on_call
+):
+    handling = on_call(agent, firm)
+    login(agent)
+    future = (timezone.localtime() + datetime.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        report_url(handling, contract), motor_answers(contract, event_at=future, place="")
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Parkolóban tolatás" in page
+    assert page.count('class="errorlist"') >= 2
+    assert not Claim.objects.exists()
+
+
+def test_submitting_twice_makes_one_claim_shown_and_emailed(
+    agent, login, client, firm, contract, on_call, django_capture_on_commit_callbacks
+):
+    handling = on_call(agent, firm)
+    login(agent)
+    url = report_url(handling, contract)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(url, motor_answers(contract))
+    claim = Claim.objects.get()
+    assert claim.origin == Claim.Origin.PHONE and claim.claim_number.startswith("TK")
+    assert claim.vehicle is not None  # matched by plate, spaces ignored
+    assert first.url == reverse("desk:claim", args=[handling.ticket_id, claim.claim_number])
+    assert claim.claim_number in client.get(first.url).content.decode()
+    assert mail.outbox[0].to == [firm.email] and claim.claim_number in mail.outbox[0].body
+    # The same report submitted again (a double click) returns the same claim.
+    report = ClaimReport.objects.get()
+    again = services.claim_report_submit(report_id=report.pk, handling=handling, cleaned={}, raw={})
+    assert again == claim and Claim.objects.count() == 1
+
+
+def test_property_report_uses_the_property_fields(agent, login, client, firm, on_call):
+    home = ContractFactory(firm=firm, product=Contract.Product.HOME, policy_number="OTT-T1")
+    handling = on_call(agent, firm)
+    login(agent)
+    page = client.get(report_url(handling, home)).content.decode()
+    assert 'name="insured_mothers_name"' in page and 'name="damaged_plate"' not in page
+    event = timezone.localtime() - datetime.timedelta(days=1)
+    client.post(
+        report_url(handling, home),
+        {
+            "event_at": event.strftime("%Y-%m-%dT%H:%M"),
+            "noticed_at": event.strftime("%Y-%m-%dT%H:%M"),
+            "description": "Csőtörés a fürdőszobában.",
+            "event_type": "water",
+            "insured_name": "Kiss Boglárka",
+            "insured_birth_date": "1985-03-14",
+            "insured_mothers_name": "Nagy Ilona",
+            "risk_address": "6720 Szeged, Kárász utca 5.",
+            "contact": "+36301234567",
+            "estimated_amount": "450000",
+            "action": "submit",
+        },
+    )
+    assert Claim.objects.get().cover == Claim.Cover.WATER
+
+
+def test_claim_report_of_another_firms_contract_or_a_closed_call_is_refused(
+    agent, login, client, firm, other_contract, contract, on_call
+):
+    handling = on_call(agent, firm)
+    login(agent)
+    assert client.get(report_url(handling, other_contract)).status_code == 404
+    services.call_close(handling=handling, notes="", outcome="dropped")
+    assert client.get(report_url(handling, contract)).status_code == 403
