@@ -1,0 +1,63 @@
+// The demo phone: sends the keys to the server, which plays the telephony provider.
+(function () {
+  const config = document.getElementById("demo-phone").dataset;
+  const url = config.url;
+  const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
+  const typed = document.getElementById("typed");
+  const transcript = document.getElementById("transcript");
+  const labels = {
+    state: config.labelState, menu: config.labelMenu, grid: config.labelGrid,
+    firm: config.labelFirm, queue: config.labelQueue, ended: config.labelEnded,
+    queued: config.labelQueued, silence: config.labelSilence,
+  };
+  let inCall = false, waiting = false;
+  function line(cls, text) {
+    const li = document.createElement("li"); li.className = cls; li.textContent = text;
+    transcript.appendChild(li); li.scrollIntoView({block: "nearest"});
+  }
+  function controls() {
+    document.querySelectorAll("#pad button").forEach(b => { b.disabled = !waiting; });
+    document.getElementById("send").disabled = !waiting;
+    document.getElementById("silence").disabled = !waiting;
+    document.getElementById("hangup").disabled = !inCall;
+    document.getElementById("dial").disabled = inCall;
+  }
+  function showTicket(t) {
+    const dl = document.getElementById("ticket"); dl.replaceChildren();
+    if (!t) return;
+    for (const k of ["state", "menu", "grid", "firm", "queue"]) {
+      if (!t[k]) continue;
+      const dt = document.createElement("dt"); dt.textContent = labels[k];
+      const dd = document.createElement("dd"); dd.textContent = t[k];
+      dl.append(dt, dd);
+    }
+  }
+  async function act(data) {
+    const r = await fetch(url, {method: "POST", body: new URLSearchParams(data),
+                                headers: {"X-CSRFToken": csrf}, credentials: "same-origin"});
+    const j = await r.json();
+    if (!r.ok) { line("event", j.error || String(r.status)); return; }
+    j.said.forEach(s => line("ivr", s));
+    inCall = j.state !== "ended"; waiting = j.state === "gather";
+    if (j.state === "queued") line("event", labels.queued + " " + j.queue);
+    if (j.state === "ended") line("event", labels.ended);
+    showTicket(j.ticket); controls();
+  }
+  document.getElementById("dial").addEventListener("click", () => {
+    transcript.replaceChildren(); typed.textContent = "";
+    act({action: "dial", from: document.getElementById("from").value,
+         ignore_hours: document.getElementById("ignore-hours").checked ? "1" : "0"});
+  });
+  document.querySelectorAll("#pad button").forEach(b => b.addEventListener("click", () => {
+    typed.textContent += b.dataset.key;
+  }));
+  document.getElementById("send").addEventListener("click", () => {
+    const digits = typed.textContent; typed.textContent = "";
+    line("caller", digits || labels.silence);
+    act({action: digits ? "keys" : "silence", digits});
+  });
+  document.getElementById("silence").addEventListener("click", () => {
+    typed.textContent = ""; line("caller", labels.silence); act({action: "silence"});
+  });
+  document.getElementById("hangup").addEventListener("click", () => act({action: "hangup"}));
+})();

@@ -1,0 +1,52 @@
+"""The demo phone in a real browser: a new user places a call into the queue."""
+
+import pytest
+
+from calls.models import CallTicket
+from tests.calls.conftest import STAFF_CODE
+from tests.conftest import PASSWORD, current_token
+from tests.e2e.conftest import browser, page  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def _key(browser_page, digits: str) -> None:
+    for digit in digits:
+        browser_page.locator(f'#pad button[data-key="{digit}"]').click()
+    browser_page.locator("#send").click()
+
+
+def _login(browser_page, user) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    browser_page.goto("/demo-phone/")
+    browser_page.locator("input[name=username]").fill(user.username)
+    browser_page.locator("input[name=password]").fill(PASSWORD)
+    browser_page.locator("input[name=password]").press("Enter")
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    browser_page.locator("input[name=token]").fill(current_token(device))
+    browser_page.locator("input[name=token]").press("Enter")
+    browser_page.locator("#dial").wait_for()
+
+
+def test_agent_calls_into_the_queue_from_the_dial_pad(page, agent, firm):  # noqa: F811
+    _login(page, agent)
+    page.locator("#from").fill("+36301239876")
+    page.locator("#dial").click()
+    page.locator("#transcript li.ivr").first.wait_for()
+    assert "Kedves Partnerünk" in page.locator("#transcript").inner_text()
+    _key(page, "1")
+    page.get_by_text("GRID kódját").wait_for()
+    _key(page, firm.grid)
+    page.get_by_text("Direkt azonosítóját").wait_for()
+    _key(page, STAFF_CODE)
+    page.get_by_text("munkatársunk rövidesen jelentkezik").first.wait_for()
+    page.locator("#transcript li.event").last.wait_for()
+    assert "contracts" in page.locator("#transcript li.event").last.inner_text()
+    assert str(firm) in page.locator("#ticket").inner_text()
+    ticket = CallTicket.objects.get(from_number="+36301239876")
+    assert ticket.state == CallTicket.State.WAITING
+    page.locator("#hangup").click()
+    page.locator("#dial:not([disabled])").wait_for()
+    ticket.refresh_from_db()
+    assert ticket.state == CallTicket.State.ABANDONED
