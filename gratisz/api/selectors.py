@@ -1,8 +1,10 @@
 """Reads of the API, scoped to the client that asks."""
 
+import datetime
+
 from django.db.models import QuerySet
 
-from certificates.models import CertificateRequest
+from certificates.models import CertificateRequest, Delivery
 from partners.models import Contract, Invoice
 
 from .models import ApiClient
@@ -33,3 +35,14 @@ def contract_by_policy_number(*, policy_number: str) -> Contract | None:
 
 def invoice_of(*, contract: Contract, number: str) -> Invoice | None:
     return Invoice.objects.filter(contract=contract, number=number).first()
+
+
+def certificate_deliveries_finished(*, since: datetime.datetime) -> QuerySet[Delivery]:
+    """Return the deliveries sent or failed for good since ``since``, oldest first."""
+    return (
+        Delivery.objects.filter(
+            state__in=[Delivery.State.SENT, Delivery.State.FAILED], updated_at__gte=since
+        )
+        .select_related("request", "request__contract", "request__certificate")
+        .order_by("updated_at")
+    )

@@ -15,7 +15,15 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ApiClient, OutgoingEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from . import selectors
+from .models import (
+    ApiClient,
+    OutgoingEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from .tokens import TOKEN_PREFIX, token_digest, token_make
 
 SIGNATURE_HEADER = "X-GrATISZ-Signature"
@@ -73,19 +81,25 @@ def sign(*, secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def event_emit(*, type: str, data: dict[str, Any]) -> OutgoingEvent | None:
+def event_emit(
+    *, type: str, data: dict[str, Any], source_key: str | None = None
+) -> OutgoingEvent | None:
     """Record an event and queue one delivery per active endpoint subscribed to it.
 
     Side effects: the deliveries are sent by a Celery task after the surrounding transaction
-    commits (so a rolled-back change sends nothing). Returns None when nobody subscribed."""
+    commits (so a rolled-back change sends nothing). Returns None when nobody subscribed, or
+    when the event of ``source_key`` was already recorded."""
     endpoints = [e for e in WebhookEndpoint.objects.filter(is_active=True) if type in e.events]
     if not endpoints:
+        return None
+    if source_key and OutgoingEvent.objects.filter(source_key=source_key).exists():
         return None
     with transaction.atomic():
         event_id = uuid.uuid4()
         event = OutgoingEvent.objects.create(
             event_id=event_id,
             type=type,
+            source_key=source_key,
             payload={
                 "id": str(event_id),
                 "type": type,
@@ -194,3 +208,48 @@ def webhooks_due(*, now: datetime.datetime | None = None) -> list[int]:
             state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now
         ).values_list("pk", flat=True)[:500]
     )
+
+
+def certificate_events_scan(*, now: datetime.datetime | None = None) -> int:
+    """Emit certificate.sent / certificate.failed for deliveries that finished lately.
+
+    The certificates app records a delivery's end with a queryset update (no signal), so its
+    outcomes are found by scanning the last WEBHOOK_CERTIFICATE_SCAN_HOURS; each outcome is sent
+    once (keyed by delivery and attempt count, so a resent delivery reports again). Returns the
+    number of events recorded."""
+    wanted = {WebhookEvent.CERTIFICATE_SENT, WebhookEvent.CERTIFICATE_FAILED}
+    subscribed = {
+        t for e in WebhookEndpoint.objects.filter(is_active=True) for t in e.events
+    } & wanted
+    if not subscribed:
+        return 0
+    now = now or timezone.now()
+    since = now - datetime.timedelta(hours=settings.WEBHOOK_CERTIFICATE_SCAN_HOURS)
+    recorded = 0
+    for delivery in selectors.certificate_deliveries_finished(since=since):
+        kind = (
+            WebhookEvent.CERTIFICATE_SENT
+            if delivery.state == "sent"
+            else WebhookEvent.CERTIFICATE_FAILED
+        )
+        if kind not in subscribed:
+            continue
+        request = delivery.request
+        certificate = getattr(request, "certificate", None)
+        event = event_emit(
+            type=kind,
+            source_key=f"{kind}:{delivery.pk}:{delivery.attempts}",
+            data={
+                "request_id": request.pk,
+                "document_type": request.document_type,
+                "policy_number": request.contract.policy_number if request.contract else None,
+                "certificate_number": certificate.number if certificate else None,
+                "channel": delivery.channel,
+                "state": delivery.state,
+                "attempts": delivery.attempts,
+                "sent_at": delivery.sent_at,
+                "error": delivery.last_error,
+            },
+        )
+        recorded += event is not None
+    return recorded

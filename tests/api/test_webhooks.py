@@ -151,3 +151,47 @@ def test_events_nobody_subscribed_to_are_not_recorded(endpoint):
     endpoint.save()
     DirektLockEvent.objects.create(grid=firm.grid, firm=firm, kind="locked", at=timezone.now())
     assert not OutgoingEvent.objects.exists()
+
+
+def test_finished_certificate_deliveries_are_reported_once_each(receiver):
+    from certificates.models import CertificateRequest, Delivery
+    from tests.factories import ContractFactory
+
+    WebhookEndpoint.objects.create(
+        name="portal",
+        url=receiver.url,
+        secret=SECRET,
+        events=[WebhookEvent.CERTIFICATE_SENT, WebhookEvent.CERTIFICATE_FAILED],
+    )
+    contract = ContractFactory(policy_number="GFB-HOOK-1")
+    request = CertificateRequest.objects.create(document_type="policy_copy", contract=contract)
+    sent = Delivery.objects.create(
+        request=request,
+        channel="email",
+        destination="a@x.hu",
+        on_file=True,
+        state="sent",
+        sent_at=timezone.now(),
+        attempts=1,
+    )
+    Delivery.objects.create(
+        request=request,
+        channel="fax",
+        destination="+3615550",
+        on_file=True,
+        state="failed",
+        attempts=9,
+    )
+    Delivery.objects.create(request=request, channel="post", destination="x", on_file=True)
+
+    assert services.certificate_events_scan() == 2
+    assert services.certificate_events_scan() == 0  # the next minute's scan sends nothing again
+    events = sorted(json.loads(body)["type"] for _headers, body in receiver.received)
+    assert events == ["certificate.failed", "certificate.sent"]
+    payload = OutgoingEvent.objects.get(type="certificate.sent").payload["data"]
+    assert payload["policy_number"] == "GFB-HOOK-1"
+    assert payload["channel"] == "email"
+
+    # Resent after a failure and sent again: a new outcome, reported again.
+    Delivery.objects.filter(pk=sent.pk).update(attempts=2)
+    assert services.certificate_events_scan() == 1
