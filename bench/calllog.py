@@ -51,10 +51,6 @@ def setup(args):
     import django
 
     django.setup()
-    from django.conf import settings
-
-    # As in production: no query log kept in memory, no debug pages.
-    settings.DEBUG = False
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -62,6 +58,10 @@ def setup(args):
 
     if not PartnerFirm.objects.exists():
         call_command("seed_demo", verbosity=0)
+    from django.conf import settings
+
+    # As in production: no query log kept in memory, no debug pages.
+    settings.DEBUG = False
 
 
 def supervisor_client():

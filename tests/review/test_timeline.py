@@ -1,0 +1,82 @@
+"""A call's full timeline, in the order things happened."""
+
+import datetime
+
+from django.urls import reverse
+
+from calls.desk.models import Disclosure, IdentificationCheck, Remark
+from calls.models import IvrStep, VerificationAttempt
+from certificates.models import Delivery, DeliveryAttempt
+from gratisz.roles import Role
+
+from .conftest import add_delivery, add_promise
+
+
+def test_timeline_tells_the_whole_call_in_order(make_call, firm, make_user, supervisor, login):
+    anna = make_user(Role.AGENT, username="anna")
+    ticket = make_call(firm, agent=anna, wait=25)
+    handling = ticket.handling
+    t0 = ticket.started_at
+    IvrStep.objects.create(
+        ticket=ticket, number=1, stage="menu", input_summary="1", event="menu_chosen", twiml="<x/>"
+    )
+    IvrStep.objects.filter(ticket=ticket).update(at=t0 + datetime.timedelta(seconds=5))
+    attempt = VerificationAttempt.objects.create(
+        ticket=ticket,
+        number=1,
+        menu="1",
+        grid_entered=firm.grid,
+        role="staff",
+        outcome="wrong_code",
+    )
+    VerificationAttempt.objects.filter(pk=attempt.pk).update(at=t0 + datetime.timedelta(seconds=20))
+    delivery = add_delivery(ticket, state=Delivery.State.FAILED)
+    contract = delivery.request.contract
+    IdentificationCheck.objects.create(
+        handling=handling,
+        contract=contract,
+        facts_given=["name", "postcode"],
+        facts_matched=["name", "postcode"],
+        passed=True,
+        at=handling.taken_at + datetime.timedelta(seconds=10),
+    )
+    Disclosure.objects.create(
+        agent=anna,
+        ticket=ticket,
+        firm=firm,
+        record_type="contract",
+        record_ref=contract.policy_number,
+        at=handling.taken_at + datetime.timedelta(seconds=15),
+    )
+    DeliveryAttempt.objects.create(
+        delivery=delivery,
+        started_at=handling.taken_at,
+        outcome="permanent",
+        detail="550 mailbox unavailable",
+    )
+    add_promise(ticket, due_in_minutes=90)
+    Remark.objects.create(
+        handling=handling,
+        by=supervisor,
+        at=handling.closed_at + datetime.timedelta(hours=1),
+        text="Az ügyfél később visszahívott.",
+    )
+    client = login(supervisor)
+    response = client.get(reverse("review:call", args=[ticket.pk]))
+    record = response.context["record"]
+    kinds = [e.kind for e in record.events]
+    assert kinds[0] == "call" and kinds[-1] == "remark"
+    assert kinds.index("ivr") < kinds.index("verification") < kinds.index("queue")
+    assert kinds.index("agent") < kinds.index("identification") < kinds.index("disclosure")
+    assert {"request", "closed", "end"} <= set(kinds)
+    assert record.wait_seconds == 25
+    page = response.content.decode()
+    for text in (
+        contract.policy_number,
+        "iroda@alkusz.example.hu",
+        "550 mailbox unavailable",
+        "Az ügyfél később visszahívott.",
+        "Díjrendezettségről kérdezett.",
+        anna.username,
+    ):
+        assert text in page, text
