@@ -1,8 +1,5 @@
-import hashlib
-
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -38,17 +35,20 @@ class LibraryDocumentAdmin(admin.ModelAdmin):
     inlines = [LibraryDocumentVersionInline]
 
     def save_formset(self, request, form, formset, change):
-        versions = formset.save(commit=False)
-        for version in versions:
-            if version.pk is None:
-                last = version.document.versions.aggregate(m=Max("version"))["m"] or 0
-                version.version = last + 1
-                version.uploaded_by = request.user
-                version.file.seek(0)
-                version.sha256 = hashlib.sha256(version.file.read()).hexdigest()
-                version.file.seek(0)
-            version.save()
-        formset.save_m2m()
+        # A new upload becomes the next version through the service (number, hash, uploader);
+        # published versions are never changed.
+        formset.save(commit=False)  # validates and sets the lists the change message reads
+        published = []
+        for version in formset.new_objects:
+            try:
+                published.append(
+                    services.library_version_publish(
+                        document=form.instance, file=version.file, by=request.user
+                    )
+                )
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+        formset.new_objects = published
 
 
 class ReadOnly:

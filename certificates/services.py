@@ -39,6 +39,7 @@ from .models import (
     DocumentType,
     IssuedCertificate,
     LibraryDocument,
+    LibraryDocumentVersion,
     PrintBatch,
 )
 from .selectors import NotEligible, check_eligibility, document_snapshot, validity_of
@@ -207,6 +208,31 @@ def certificate_request_create(
         if not delivery.on_file:
             transaction.on_commit(lambda pk=delivery.pk: tasks.enqueue_dictated_report(pk))
     return request
+
+
+# --- the document library --------------------------------------------------------------------
+
+
+@transaction.atomic
+def library_version_publish(*, document: LibraryDocument, file, by=None) -> LibraryDocumentVersion:
+    """Publish ``file`` (a PDF) as the document's next version; earlier versions stay as sent.
+
+    Raises ``ValidationError`` when the file is not a PDF.
+    """
+    content = file.read()
+    if not content.startswith(b"%PDF-"):
+        raise ValidationError(_("Upload a PDF file."))
+    LibraryDocument.objects.select_for_update().get(pk=document.pk)
+    last = document.versions.order_by("-version").values_list("version", flat=True).first() or 0
+    version = LibraryDocumentVersion(
+        document=document,
+        version=last + 1,
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=by,
+    )
+    version.file.save(f"{document.code}-v{last + 1}.pdf", ContentFile(content), save=False)
+    version.save()
+    return version
 
 
 # --- issuing -----------------------------------------------------------------------------------

@@ -268,3 +268,39 @@ def test_pdf_download_only_for_own_requests_or_supervisors(
     manager = client.__class__()
     login(make_user("partner_manager"), manager)
     assert manager.get(url).status_code == 403
+
+
+def test_library_document_goes_as_its_current_version(
+    eager, gfb_contract, agent, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+
+    from certificates.models import LibraryDocument
+    from certificates.rendering import html_to_pdf
+
+    form = LibraryDocument.objects.create(
+        code="karbejelento", title="Kárbejelentő", category=LibraryDocument.Category.CLAIM_REPORT
+    )
+    with pytest.raises(ValidationError):
+        services.library_version_publish(document=form, file=ContentFile(b"not a pdf"), by=agent)
+    services.library_version_publish(
+        document=form, file=ContentFile(html_to_pdf("<p>Régi űrlap</p>")), by=agent
+    )
+    current = services.library_version_publish(
+        document=form, file=ContentFile(html_to_pdf("<p>Új űrlap</p>")), by=agent
+    )
+    assert current.version == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        request = certificate_request_create(
+            document_type=DocumentType.LIBRARY,
+            library_document=form,
+            contract=gfb_contract,
+            requested_by=agent,
+            deliveries=[DeliverySpec(channel="email")],
+        )
+    assert request.library_version == current
+    (message,) = mail.outbox
+    ((filename, content, _mimetype),) = message.attachments
+    assert filename == "karbejelento-v2.pdf"
+    assert "Új űrlap" in pdf_text(content)
+    assert not IssuedCertificate.objects.exists()

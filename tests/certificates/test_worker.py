@@ -41,6 +41,14 @@ def wait_for(condition, timeout=60.0, what="condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def drop_queued_messages():
+    """Empty Celery's queue and unacked set in the broker (only those keys: the Redis database
+    may be shared with the cache)."""
+    import redis
+
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("celery", "unacked", "unacked_index")
+
+
 class Worker:
     """A `celery worker` subprocess (solo pool) that the test can start and SIGKILL."""
 
@@ -92,9 +100,7 @@ class Worker:
 def pipeline(django_db_setup, django_db_blocker, tmp_path_factory):
     if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL.startswith("redis"):
         pytest.skip("needs PostgreSQL and Redis (DATABASE_URL, CELERY_BROKER_URL)")
-    import redis
-
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    drop_queued_messages()
     folder = tmp_path_factory.mktemp("pipeline")
     db = connection.settings_dict
     smtp = SMTPServer(free_port())
@@ -124,7 +130,7 @@ def pipeline(django_db_setup, django_db_blocker, tmp_path_factory):
     worker.stop()
     smtp.stop()
     fax.stop()
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    drop_queued_messages()
 
 
 @pytest.fixture
