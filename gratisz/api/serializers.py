@@ -96,3 +96,46 @@ class CertificateRequestStatusSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     certificate_number = serializers.CharField(allow_null=True)
     deliveries = DeliveryStatusSerializer(many=True)
+
+
+class CallLogQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField(required=False, help_text="First day (Budapest time).")
+    date_to = serializers.DateField(required=False, help_text="Last day, inclusive.")
+    grid = serializers.RegexField(r"^[0-9]{9}$", required=False)
+    menu = serializers.ChoiceField(choices=["1", "2", "3"], required=False)
+    state = serializers.CharField(max_length=20, required=False)
+    outcome = serializers.CharField(max_length=20, required=False)
+    verification = serializers.ChoiceField(choices=["verified", "failed", "none"], required=False)
+    sort = serializers.ChoiceField(
+        choices=["-started", "started", "-wait", "wait", "-handle", "handle"],
+        required=False,
+        default="-started",
+    )
+    cursor = serializers.CharField(
+        max_length=100, required=False, default="", help_text="`next_cursor` of the last page."
+    )
+    size = serializers.IntegerField(min_value=1, max_value=1000, required=False, default=100)
+
+
+class CallLogRowSerializer(serializers.Serializer):
+    ticket_id = serializers.IntegerField()
+    started_at = serializers.DateTimeField()
+    state = serializers.CharField()
+    menu = serializers.CharField(allow_blank=True)
+    grid = serializers.CharField(allow_blank=True, help_text="As entered in the IVR.")
+    firm_grid = serializers.CharField(allow_null=True, help_text="The verified firm's GRID.")
+    agent_id = serializers.IntegerField(allow_null=True)
+    verification = serializers.CharField()
+    failed_verifications = serializers.IntegerField()
+    outcome = serializers.CharField(allow_blank=True)
+    wait_seconds = serializers.IntegerField()
+    handle_seconds = serializers.IntegerField()
+    requests = serializers.IntegerField()
+    documents_sent = serializers.BooleanField()
+    failed_delivery = serializers.BooleanField()
+    has_recording = serializers.BooleanField()
+
+
+class CallLogPageSerializer(serializers.Serializer):
+    results = CallLogRowSerializer(many=True)
+    next_cursor = serializers.CharField(allow_blank=True, help_text="Empty on the last page.")

@@ -18,6 +18,7 @@ urlpatterns = [
         views.CertificateRequestDetailView.as_view(),
         name="certificate-request",
     ),
+    path("v1/calls/", views.CallLogView.as_view(), name="calls"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -8,6 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from calls.review.selectors import call_log, call_log_page
 from certificates.selectors import NotEligible
 from certificates.services import DeliverySpec, certificate_request_create
 from gratisz.importer import portfolio_import
@@ -17,6 +18,8 @@ from .authentication import ClientTokenAuthentication
 from .models import Scope
 from .permissions import HasScope
 from .serializers import (
+    CallLogPageSerializer,
+    CallLogQuerySerializer,
     CertificateRequestCreateSerializer,
     CertificateRequestStatusSerializer,
     ClientSerializer,
@@ -178,3 +181,55 @@ class CertificateRequestDetailView(ApiView):
         if found is None:
             raise exceptions.drf.NotFound()
         return Response(_request_status(found))
+
+
+_LOG_FIELDS = [
+    "state",
+    "menu",
+    "grid",
+    "verification",
+    "failed_verifications",
+    "outcome",
+    "wait_seconds",
+    "handle_seconds",
+    "requests",
+    "documents_sent",
+    "failed_delivery",
+    "has_recording",
+]
+
+
+class CallLogView(ApiView):
+    """Call tickets for reporting tools, read-only, from the supervisors' call log."""
+
+    required_scope = Scope.REPORTING
+
+    @extend_schema(
+        operation_id="calls_list",
+        summary="Calls (one row per call ticket), newest first, a keyset page at a time",
+        description=(
+            "The supervisors' call log (refreshed every minute from the tickets). Follow "
+            "`next_cursor` for the next page; the pages stay fast however far you go."
+        ),
+        parameters=[CallLogQuerySerializer],
+        responses={200: CallLogPageSerializer, **_REFUSALS},
+    )
+    def get(self, request):
+        query = CallLogQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        qs = call_log(filters=params)
+        page = call_log_page(
+            qs=qs, sort=params["sort"], cursor=params["cursor"], size=params["size"]
+        )
+        rows = [
+            {
+                "ticket_id": row.ticket_id,
+                "started_at": row.started_at,
+                "firm_grid": row.firm.grid if row.firm else None,
+                "agent_id": row.agent_id,
+                **{name: getattr(row, name) for name in _LOG_FIELDS},
+            }
+            for row in page.rows
+        ]
+        return Response({"results": rows, "next_cursor": page.next_cursor})

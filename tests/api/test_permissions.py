@@ -19,6 +19,7 @@ ENDPOINTS = [
         Scope.CERTIFICATES,
     ),
     ("get", "/api/v1/certificate-requests/1/", None, Scope.CERTIFICATES),
+    ("get", "/api/v1/calls/", None, Scope.REPORTING),
 ]
 IDS = [f"{m} {p}" for m, p, _b, _s in ENDPOINTS]
 
