@@ -9,7 +9,9 @@ whole flow, signed like Twilio: entry, menu, GRID, code (most right, some wrong 
 wrong twice), the queue's wait music, the status callback. A caller keys each answer after
 ``--think`` seconds on average (0.5 s: far faster than a person, who listens to a prompt for
 several seconds; ``--think 0`` measures the server at saturation instead). Prints p50/p99/max
-latency per webhook and overall, and the errors. Stops after ``--calls`` calls or ``--seconds`` seconds, whichever comes first, and stops gunicorn.
+latency per webhook and overall, the errors, and the machine's load average (other work on a
+2-core machine shows in the figures). Stops after ``--calls`` calls or ``--seconds`` seconds,
+whichever comes first, and stops gunicorn.
 """
 
 import argparse
@@ -315,7 +317,6 @@ def main() -> None:
         server = start_server(args, port, log)
         try:
             stats = Stats()
-            deadline = time.monotonic() + args.seconds
             run_id = f"{int(time.time()):x}"
 
             def caller_loop(number: int) -> None:
@@ -336,6 +337,8 @@ def main() -> None:
             for n in range(args.workers * 2):
                 warm_caller.place_call(f"CAwarm{run_id}{n:06d}".ljust(34, "0"))
 
+            load_before = os.getloadavg()[0]
+            deadline = time.monotonic() + args.seconds
             started = time.perf_counter()
             threads = [threading.Thread(target=caller_loop, args=(n,)) for n in range(args.callers)]
             for thread in threads:
@@ -348,6 +351,8 @@ def main() -> None:
             server.wait(timeout=30)
 
     everything = [ms for values in stats.latencies.values() for ms in values]
+    # Other work on the machine shows in the figures: print the load the run saw.
+    print(f"load average (1 min) before {load_before:.1f}, after {os.getloadavg()[0]:.1f}")
     print(
         f"{stats.calls} calls, {len(everything)} webhook requests in {wall:.1f} s "
         f"({len(everything) / wall:.0f} req/s), {args.callers} concurrent callers, "
