@@ -288,9 +288,12 @@ class DemoBuilder:
         return contract
 
     def ledger(self, contract: Contract, *, paid: str) -> None:
-        """Write invoices from the cover start (at most the last three years) and payments."""
+        """Write invoices from the cover start (at most the last three years) and payments.
+
+        "lapsed": the contract ended on day 60 after the first unpaid due date (the motor
+        liability rule), so its end date is set here; "arrears": the last due one is unpaid.
+        """
         months = PERIOD_MONTHS[contract.payment_frequency]
-        amount = contract.annual_premium * months // 12
         period_start = contract.start_date
         while period_start < _add_years(self.today, -3):
             period_start = _add_months(period_start, months)
@@ -306,28 +309,33 @@ class DemoBuilder:
                     due_on=period_start,
                     period_start=period_start,
                     period_end=period_end,
-                    amount=amount,
+                    amount=contract.annual_premium * months // 12,
                 )
             )
             period_start = period_end + datetime.timedelta(days=1)
-        Invoice.objects.bulk_create(invoices)
         due = [i for i in invoices if i.due_on <= self.today]
-        unpaid = {"settled": 0, "arrears": 1, "lapsed": 2}[paid]
+        paid_count = len(due) - (paid != "settled")
+        if paid == "lapsed":
+            long_due = [i for i in due if i.due_on <= self.today - datetime.timedelta(days=61)]
+            if long_due:
+                contract.end_date = long_due[-1].due_on + datetime.timedelta(days=60)
+                contract.save(update_fields=["end_date"])
+                contract.vehicle_links.update(insured_to=contract.end_date)
+                invoices = [i for i in invoices if i.period_start <= contract.end_date]
+                paid_count = len(long_due) - 1
+        Invoice.objects.bulk_create(invoices)
         Payment.objects.bulk_create(
-            [
-                Payment(
-                    contract=contract,
-                    external_id=self.next_id("BEF"),
-                    paid_on=min(
-                        invoice.due_on + datetime.timedelta(days=self.rnd.randint(-10, 12)),
-                        self.today,
-                    ),
-                    amount=invoice.amount,
-                    method=contract.payment_method,
-                )
-                for invoice in due[: len(due) - unpaid]
-                if len(due) > unpaid
-            ]
+            Payment(
+                contract=contract,
+                external_id=self.next_id("BEF"),
+                paid_on=min(
+                    invoice.due_on + datetime.timedelta(days=self.rnd.randint(-10, 12)),
+                    self.today,
+                ),
+                amount=invoice.amount,
+                method=contract.payment_method,
+            )
+            for invoice in due[: max(0, paid_count)]
         )
 
     def bonus_malus(self, contract: Contract, *, current: str) -> None:
