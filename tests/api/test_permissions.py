@@ -106,3 +106,16 @@ def test_a_token_is_refused_whatever_its_case_or_extra_parts(make_client):
         http = APIClient()
         http.credentials(HTTP_AUTHORIZATION=header)
         assert http.get("/api/v1/client/").status_code == 401, header
+
+
+def test_no_token_reaches_the_logs(make_client, caplog):
+    integration, token, http = make_client(Scope.SYNC)
+    api_client_revoke(client=integration)
+    wrong = APIClient()
+    wrong.credentials(HTTP_AUTHORIZATION="Bearer gtz_wrong-token-value")
+    with caplog.at_level("DEBUG"):
+        http.post("/api/v1/sync/", {"records": []}, format="json")
+        wrong.get("/api/v1/client/")
+    assert caplog.records  # the refusals are logged…
+    assert token not in caplog.text  # …without the token
+    assert "gtz_wrong-token-value" not in caplog.text
