@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--small", type=int, default=10_000, help="0: skip")
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument(
@@ -88,16 +88,22 @@ def supervisor_client():
     return client
 
 
-def measure(client, url: str, runs: int) -> float:
+def measure(client, url: str, runs: int) -> tuple[float, float]:
+    """Return the median server time of ``url`` and the median time spent in SQL (ms)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     client.get(url)  # warm caches and the connection
-    times = []
+    times, sql = [], []
     for _ in range(runs):
-        start = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - start)
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            response = client.get(url)
+            times.append(time.perf_counter() - start)
+        sql.append(sum(float(q["time"]) for q in queries.captured_queries))
         if response.status_code != 200:
             raise SystemExit(f"{url}: {response.status_code}")
-    return statistics.median(times) * 1000
+    return statistics.median(times) * 1000, statistics.median(sql) * 1000
 
 
 def pages():
@@ -105,6 +111,7 @@ def pages():
 
     agent_id = CallHandling.objects.order_by("-taken_at").values_list("agent_id", flat=True)[0]
     return {
+        "home (floor)": "/",
         "log, first page": "/review/calls/",
         "log, filtered page": f"/review/calls/?agent={agent_id}&outcome=callback",
         "board": "/review/",
@@ -134,17 +141,23 @@ def main():
     setup(args)
     client = supervisor_client()
     results = {}
-    for size in (args.small, args.large):
+    sizes = [s for s in (args.small, args.large) if s]
+    for size in sizes:
         grow_to(size)
         urls = pages()
         results[size] = {name: measure(client, url, args.runs) for name, url in urls.items()}
-        for name, ms in results[size].items():
-            print(f"{size:>9} calls  {name:<20} {ms:8.1f} ms (median of {args.runs})")
+        for name, (ms, sql) in results[size].items():
+            print(f"{size:>9} calls  {name:<20} {ms:8.1f} ms, SQL {sql:6.1f} ms")
+    if len(sizes) < 2:
+        return
     print()
-    print(f"{'page':<22}{args.small:>10}{args.large:>12}{'ratio':>8}")
+    print(f"{'page (server / SQL ms)':<22}{args.small:>16}{args.large:>18}{'ratio':>8}")
     for name in results[args.small]:
-        small, large = results[args.small][name], results[args.large][name]
-        print(f"{name:<22}{small:>8.1f}ms{large:>10.1f}ms{large / small:>8.2f}")
+        (small, s_sql), (large, l_sql) = results[args.small][name], results[args.large][name]
+        print(
+            f"{name:<22}{small:>8.1f} /{s_sql:>6.1f}{large:>10.1f} /{l_sql:>6.1f}"
+            f"{large / small:>8.2f}"
+        )
 
 
 if __name__ == "__main__":
