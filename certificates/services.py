@@ -442,9 +442,24 @@ def delivery_process(*, delivery_id: int) -> str:
                 lease_until=None,
             )
             return Outcome.QUEUED_FOR_PRINT
-        Delivery.objects.filter(pk=delivery.pk).update(
-            state=State.SENDING, updated_at=timezone.now()
+        # Fence: renew the lease just before the transport, and only if it is still ours (a slow
+        # render past the lease may have let the sweep hand the delivery to another worker).
+        # The send is bounded by CERTIFICATES_SEND_TIMEOUT, shorter than the lease.
+        now = timezone.now()
+        still_ours = Delivery.objects.filter(
+            pk=delivery.pk, state=State.RENDERING, lease_until=delivery.lease_until
+        ).update(
+            state=State.SENDING,
+            lease_until=now + datetime.timedelta(seconds=settings.CERTIFICATES_LEASE_SECONDS),
+            updated_at=now,
         )
+        if not still_ours:
+            DeliveryAttempt.objects.filter(pk=attempt.pk, outcome=Outcome.STARTED).update(
+                outcome=Outcome.INTERRUPTED,
+                finished_at=now,
+                detail="lease lost before sending; another worker took over",
+            )
+            return Outcome.INTERRUPTED
         if delivery.channel == Channel.EMAIL:
             reference = _send_email(delivery, attachment)
         else:
