@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import services
@@ -57,6 +58,7 @@ manager_view = _requires(MANAGE_OWN_FIRM)
 referent_view = _requires(CARE_FOR_PARTNERS)
 
 
+@sensitive_variables("codes")
 def _show_codes(request, firm, codes, *, back: str) -> HttpResponse:
     """Show new codes, this once: the response is not cached and nothing keeps the digits."""
     response = render(
@@ -76,6 +78,7 @@ def _show_codes(request, firm, codes, *, back: str) -> HttpResponse:
 
 
 @never_cache
+@sensitive_post_parameters("password1", "password2")
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """Let an invited person choose a username and password; the first login enrols TOTP."""
@@ -134,6 +137,8 @@ def firm_detail(request: HttpRequest, grid: str) -> HttpResponse:
 
 
 @never_cache
+@sensitive_post_parameters("staff_code", "manager_code")
+@sensitive_variables("codes")
 @manager_view
 @require_http_methods(["GET", "POST"])
 def firm_register(request: HttpRequest, grid: str) -> HttpResponse:
@@ -161,6 +166,8 @@ def firm_register(request: HttpRequest, grid: str) -> HttpResponse:
 
 
 @never_cache
+@sensitive_post_parameters("staff_code", "manager_code")
+@sensitive_variables("codes")
 @manager_view
 @require_http_methods(["GET", "POST"])
 def firm_rotate(request: HttpRequest, grid: str) -> HttpResponse:
