@@ -195,3 +195,16 @@ def test_finished_certificate_deliveries_are_reported_once_each(receiver):
     # Resent after a failure and sent again: a new outcome, reported again.
     Delivery.objects.filter(pk=sent.pk).update(attempts=2)
     assert services.certificate_events_scan() == 1
+
+
+def test_a_claim_reported_by_phone_is_announced_but_not_one_from_the_core_systems(receiver):
+    from tests.factories import ClaimFactory
+
+    WebhookEndpoint.objects.create(
+        name="claims system", url=receiver.url, secret=SECRET, events=[WebhookEvent.CLAIM_REPORTED]
+    )
+    ClaimFactory(claim_number="K-CORE-1")  # origin: core claims system
+    ClaimFactory(claim_number="K-PHONE-1", origin="phone")
+    assert [json.loads(body)["data"]["claim_number"] for _h, body in receiver.received] == [
+        "K-PHONE-1"
+    ]
