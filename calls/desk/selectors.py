@@ -160,14 +160,6 @@ def _instalment(contract: Contract) -> int:
     return contract.annual_premium // per_year.get(contract.payment_frequency, 1)
 
 
-def identified_contract_ids(*, handling: CallHandling) -> set[int]:
-    return set(
-        IdentificationCheck.objects.filter(handling=handling, passed=True).values_list(
-            "contract_id", flat=True
-        )
-    )
-
-
 def disclosures_for_review(*, ticket_id: int | None = None, record_ref: str = "") -> QuerySet:
     """Return the disclosure log for supervisors, newest first."""
     from .models import Disclosure

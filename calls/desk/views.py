@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from certificates.selectors import NotEligible, eligibility_overview
@@ -108,9 +109,13 @@ def take(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 
 _VERIFY_REFUSALS = {
-    Outcome.THROTTLED: _("Too many recent failures for this GRID: wait a little and try again."),
-    Outcome.LOCKED: _("This GRID is locked after repeated failures; the referent can unlock it."),
-    Outcome.NUMBER_CAPPED: _("Too many failures from this number today."),
+    Outcome.THROTTLED: gettext_lazy(
+        "Too many recent failures for this GRID: wait a little and try again."
+    ),
+    Outcome.LOCKED: gettext_lazy(
+        "This GRID is locked after repeated failures; the referent can unlock it."
+    ),
+    Outcome.NUMBER_CAPPED: gettext_lazy("Too many failures from this number today."),
 }
 
 
@@ -173,6 +178,7 @@ def _render_call(request, handling, **overrides) -> HttpResponse:
                 "contact": ticket.from_number,
             }
         ),
+        "written_answer_due": timezone.localtime(services.written_answer_default_due()),
         "guidance_form": GuidanceForm(initial={"email": ticket.firm.email}),
         "close_form": CloseForm(initial={"notes": handling.notes, "outcome": handling.outcome}),
         "remark_form": RemarkForm(),

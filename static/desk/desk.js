@@ -49,6 +49,16 @@
     form.setAttribute("data-submitting", "1");
   });
 
+  // A promise form proposes the default due time of the kind chosen (callback: within the
+  // configured opening hours; written answer: a number of open days).
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    var form = select.form;
+    if (!form || select.name !== "kind" || !form.hasAttribute("data-due-defaults")) { return; }
+    var defaults = JSON.parse(form.getAttribute("data-due-defaults"));
+    if (defaults[select.value] && form.elements.due_at) { form.elements.due_at.value = defaults[select.value]; }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-poll]"), poll);
   });

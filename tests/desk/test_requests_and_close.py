@@ -70,6 +70,9 @@ def test_callback_default_due_is_inside_opening_hours(db):
     # Sunday night: from Monday's opening.
     sunday = datetime.datetime(2026, 11, 29, 22, 0, tzinfo=tz)
     assert timezone.localtime(services.callback_default_due(now=sunday)).hour == 10
+    # A written answer: closing time of the fifth open day after today.
+    due = timezone.localtime(services.written_answer_default_due(now=friday))
+    assert due == datetime.datetime(2026, 12, 4, 17, 0, tzinfo=tz)
 
 
 def test_callback_promise_is_recorded_and_leads_my_queue_when_overdue(
@@ -79,6 +82,7 @@ def test_callback_promise_is_recorded_and_leads_my_queue_when_overdue(
     login(agent)
     page = client.get(reverse("desk:call", args=[handling.ticket_id])).content.decode()
     assert 'name="due_at"' in page and "+36301234567" in page  # defaults filled in
+    assert '"written_answer": "20' in page  # the other kind's default, for the kind switch
     due = timezone.localtime() + datetime.timedelta(hours=1)
     response = client.post(
         reverse("desk:promise", args=[handling.ticket_id]),
