@@ -130,6 +130,7 @@ def main() -> None:
     _setup_django()
     snapshots = build_snapshots()
 
+    print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print(f"render time per type ({options.runs} runs each, warm process)")
     print(f"{'type':<22} {'median ms':>10} {'p95 ms':>8} {'CPU median':>11} {'KiB':>6}")
     _render("coverage", snapshots["coverage"], 0)  # warm-up: fonts and CSS
