@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import ExtractHour, TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -339,12 +340,19 @@ def counter_series(
     *, start: datetime.datetime, end: datetime.datetime, metrics: list[str], by_day: bool
 ) -> dict:
     """Return {metric: {bucket: total}} per local hour or day over [start, end) — one query."""
+    tz = timezone.get_current_timezone()
+    bucket = TruncDate("hour", tzinfo=tz) if by_day else ExtractHour("hour", tzinfo=tz)
+    rows = (
+        _counters(start, end)
+        .filter(metric__in=metrics)
+        .annotate(b=bucket)
+        .values("b", "metric")
+        .annotate(v=Sum("value"))
+        .order_by()
+    )
     series: dict = defaultdict(lambda: defaultdict(int))
-    rows = _counters(start, end).filter(metric__in=metrics).values_list("hour", "metric", "value")
-    for hour, metric, value in rows:
-        local = timezone.localtime(hour)
-        bucket = local.date() if by_day else local.hour
-        series[metric][bucket] += value
+    for row in rows:
+        series[row["metric"]][row["b"]] += row["v"]
     return series
 
 
