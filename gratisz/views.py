@@ -113,7 +113,10 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Show the areas this user's roles open."""
+    """Show the areas this user's roles open; a partner manager goes straight to the portal."""
+    user = request.user
+    if user.has_perm("gratisz.manage_own_firm") and not user.is_staff:
+        return redirect("partner-portal:home")
     return render(request, "gratisz/home.html")
 
 

@@ -7,7 +7,9 @@ from .models import (
     ContractVehicle,
     DirectDebitMandate,
     DirektCode,
+    FirmAuditEntry,
     Invoice,
+    ManagerInvitation,
     Offer,
     PartnerFirm,
     PartnerManager,
@@ -160,3 +162,23 @@ class DirectDebitMandateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     exclude = ["account_number"]
     readonly_fields = ["masked_account"]
+
+
+@admin.register(FirmAuditEntry)
+class FirmAuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["at", "firm", "action", "by", "ip_address", "roles"]
+    list_filter = ["action"]
+    search_fields = ["=firm__grid", "firm__name", "by__username"]
+    list_select_related = ["firm", "by"]
+    date_hierarchy = "at"
+
+
+@admin.register(ManagerInvitation)
+class ManagerInvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Invitations are sent from the referent's pages; here they are only looked at."""
+
+    list_display = ["email", "firm", "is_leader", "created_at", "expires_at", "accepted_at"]
+    list_filter = [("accepted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["email", "=firm__grid", "firm__name"]
+    exclude = ["token_hash"]
+    list_select_related = ["firm"]

@@ -1,5 +1,6 @@
 import json
 import logging
+from functools import partial
 
 import pytest
 from django.db import OperationalError
@@ -25,13 +26,15 @@ def test_liveness_and_readiness_need_no_login(client, tmp_path, settings):
 
 
 @pytest.mark.django_db
-def test_readiness_is_503_when_the_broker_is_down(client):
-    saved = celery_app.conf.broker_url
-    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
-    try:
-        response = client.get(reverse("health-ready"))
-    finally:
-        celery_app.conf.broker_url = saved
+def test_readiness_is_503_when_the_broker_is_down(client, monkeypatch):
+    # A broker URL where nothing listens (the discard port); Celery prefers the environment's
+    # CELERY_BROKER_URL over its configuration, so the URL is handed to the connection itself.
+    monkeypatch.setattr(
+        celery_app,
+        "connection_for_write",
+        partial(celery_app.connection_for_write, url="redis://127.0.0.1:9/0"),
+    )
+    response = client.get(reverse("health-ready"))
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"

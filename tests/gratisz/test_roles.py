@@ -76,3 +76,26 @@ def test_referent_cannot_open_the_portfolio_in_the_admin(client, login, referent
     login(referent)
     assert client.get(reverse("admin:partners_contract_changelist")).status_code == 403
     assert client.get(reverse("admin:partners_partnerfirm_changelist")).status_code == 200
+
+
+def test_partner_managers_land_on_the_portal_and_staff_on_home(client, login, make_user):
+    login(make_user(Role.PARTNER_MANAGER))
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("partner-portal:home")
+    client.logout()
+    login(make_user(Role.AGENT))
+    page = client.get(reverse("home")).content.decode()
+    assert reverse("desk:home") in page
+    assert reverse("review:board") not in page
+
+
+def test_audit_and_invitations_are_read_only_in_the_admin_without_the_token(
+    client, login, administrator
+):
+    login(administrator)
+    assert client.get(reverse("admin:partners_firmauditentry_changelist")).status_code == 200
+    assert client.get(reverse("admin:partners_firmauditentry_add")).status_code == 403
+    page = client.get(reverse("admin:partners_managerinvitation_changelist"))
+    assert page.status_code == 200
+    assert "token" not in page.content.decode().lower().replace("csrfmiddlewaretoken", "")
