@@ -97,6 +97,12 @@ class CallLogEntry(models.Model):
                 condition=Q(open_promise_due_at__isnull=False),
                 name="review_log_open_promise",
             ),
+            # Calls still in progress: the periodic sync refreshes them until they end.
+            models.Index(
+                fields=["state"],
+                condition=Q(state__in=["in_ivr", "waiting", "with_agent"]),
+                name="review_log_in_progress",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -54,6 +54,9 @@ _LOG_FIELDS = [
 ]
 
 
+_COMPARED = [f for f in _LOG_FIELDS if f != "refreshed_at"]
+
+
 def _seconds(start, end) -> int:
     if start is None or end is None or end < start:
         return 0
@@ -105,6 +108,10 @@ def call_log_refresh(*, ticket_ids: Iterable[int], now: datetime.datetime | None
         recorded = set(
             CallRecording.objects.filter(ticket_id__in=chunk).values_list("ticket_id", flat=True)
         )
+        existing = {
+            e.ticket_id: tuple(getattr(e, f) for f in _COMPARED)
+            for e in CallLogEntry.objects.filter(ticket_id__in=chunk)
+        }
         rows = []
         for t in tickets:
             h = handlings.get(t.pk)
@@ -147,6 +154,10 @@ def call_log_refresh(*, ticket_ids: Iterable[int], now: datetime.datetime | None
                     refreshed_at=now,
                 )
             )
+        # Rewrite only the rows that changed: each write touches a dozen indexes.
+        rows = [
+            r for r in rows if existing.get(r.ticket_id) != tuple(getattr(r, f) for f in _COMPARED)
+        ]
         CallLogEntry.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["ticket"], update_fields=_LOG_FIELDS
         )
@@ -158,6 +169,11 @@ def _touched_ticket_ids(*, since: datetime.datetime) -> set[int]:
     """Return the tickets whose log row may have changed since ``since``: recent calls, and
     older calls whose promises were kept or whose deliveries moved."""
     ids = set(CallTicket.objects.filter(started_at__gte=since).values_list("pk", flat=True))
+    ids |= set(
+        CallLogEntry.objects.filter(state__in=CallTicket.OPEN_STATES).values_list(
+            "ticket_id", flat=True
+        )
+    )
     ids |= set(
         DeskRequest.objects.filter(done_at__gte=since).values_list("handling__ticket_id", flat=True)
     )
@@ -238,14 +254,15 @@ def board_counters_rebuild(*, since: datetime.datetime | None = None) -> int:
 def review_sync(*, now: datetime.datetime | None = None) -> int:
     """Bring the call log and the board's counters up to date (the periodic job).
 
-    Refreshes the log rows of calls started in the last ``REVIEW_RESYNC_HOURS`` hours and of
-    older calls touched since the last run, then recounts those hours' counters. Returns the
-    log rows written.
+    Refreshes the log rows of calls started since the last run (a few minutes' margin), of
+    calls the log still shows in progress, and of older calls whose promises, deliveries or
+    recordings moved since; then recounts the last ``REVIEW_RESYNC_HOURS`` hours' counters.
+    Returns the log rows written (unchanged rows are not rewritten).
     """
     now = now or timezone.now()
     window = now - datetime.timedelta(hours=settings.REVIEW_RESYNC_HOURS)
     mark = SyncMark.objects.filter(name="review").values_list("at", flat=True).first()
-    since = min(window, mark) if mark else window
+    since = mark - datetime.timedelta(minutes=10) if mark else window
     written = call_log_refresh(ticket_ids=_touched_ticket_ids(since=since), now=now)
     board_counters_rebuild(since=window)
     SyncMark.objects.update_or_create(name="review", defaults={"at": now})

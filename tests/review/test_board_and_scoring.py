@@ -7,9 +7,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from calls.desk.models import CallHandling
 from calls.models import CallTicket, VerificationAttempt
 from calls.review import services
-from calls.review.models import QualityCriterion, ScoreCard
+from calls.review.models import CallLogEntry, QualityCriterion, ScoreCard
 from certificates.models import Delivery
 from gratisz.roles import Role
 from partners.models import DirektThrottle
@@ -51,6 +52,27 @@ def test_sync_picks_up_a_call_the_log_has_not_seen(make_call, firm, anna, superv
     services.review_sync()
     rows = client.get(reverse("review:calls")).context["page"].rows
     assert [r.ticket_id for r in rows] == [ticket.pk]
+
+
+def test_sync_follows_a_call_until_it_ends(make_call, firm, anna, supervisor, login):
+    ticket = make_call(
+        firm, state=CallTicket.State.WAITING, started=timezone.now() - datetime.timedelta(hours=3)
+    )
+    services.review_sync()
+    assert CallLogEntry.objects.get().state == CallTicket.State.WAITING
+    # Later, long after the call started, an agent takes and closes it.
+    CallHandling.objects.create(
+        ticket=ticket,
+        agent=anna,
+        origin=CallHandling.Origin.QUEUE,
+        taken_at=timezone.now() - datetime.timedelta(minutes=5),
+        closed_at=timezone.now(),
+        outcome=CallHandling.Outcome.CALLBACK,
+    )
+    CallTicket.objects.filter(pk=ticket.pk).update(state=CallTicket.State.COMPLETED)
+    services.review_sync(now=timezone.now() + datetime.timedelta(hours=1))
+    entry = CallLogEntry.objects.get()
+    assert (entry.state, entry.agent, entry.outcome) == ("completed", anna, "callback")
 
 
 def test_reports_chart_failures_per_grid_and_requests(make_call, firm, anna, supervisor, login):
