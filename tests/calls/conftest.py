@@ -1,6 +1,7 @@
 """Fixtures for the IVR: a firm with codes, its people, the fake provider, an open line."""
 
 import datetime
+import importlib
 
 import pytest
 from django.test import Client
@@ -23,6 +24,18 @@ def _ivr_settings(settings):
     settings.TELEPHONY_AUTH_TOKEN = "test-auth-token-0123456789"
     settings.IVR_LANGUAGE = "hu"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _calls_seed_data(request):
+    """Put back what the data migration loads (prompts, opening hours) if an earlier
+    transactional test flushed it. (No serialized rollback in this suite: after its flush it
+    withholds the post-migrate signal, and later tests would lose the role groups.)"""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    from django.apps import apps
+
+    importlib.import_module("calls.migrations.0002_default_prompts_and_hours").load(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ from tests.calls.conftest import STAFF_CODE
 from tests.conftest import PASSWORD, current_token
 from tests.e2e.conftest import browser, page  # noqa: F401 (fixtures)
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _key(browser_page, digits: str) -> None:

@@ -136,7 +136,7 @@ def test_staff_code_is_not_accepted_where_the_manager_code_is_asked(firm):
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite serialises)"
 )
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("factor", "counted"), [(0, 6), (60, 1)])
 def test_parallel_failing_calls_on_one_grid_count_exactly(
     provider, firm, settings, factor, counted
