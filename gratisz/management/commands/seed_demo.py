@@ -1,12 +1,16 @@
 import datetime
+from io import StringIO
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
 from gratisz import demo
 from partners.models import PartnerFirm
+
+DEMO_CALLS = 400
 
 
 class Command(BaseCommand):
@@ -45,6 +49,8 @@ class Command(BaseCommand):
             self.stdout.write("The demo data is already loaded.")
         else:
             demo.seed_demo(today=today)
+            # A call history, so that the supervisor's board and log have something to show.
+            call_command("review_seed_calls", DEMO_CALLS, recordings=5, stdout=StringIO())
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(demo_summary())
 
