@@ -250,7 +250,9 @@ DEMO_PHONE_ENABLED = env.bool("DEMO_PHONE_ENABLED", default=DEBUG)
 # What the demo phone page tells a first-time user (the seed_demo fixture firm of the README).
 DEMO_PHONE_HINT = env.str(
     "DEMO_PHONE_HINT",
-    default="Demo Alkusz Kft.: GRID 314159265 · Direkt kód 2718 · vezetői kód 1414" if DEBUG else "",
+    default="Demo Alkusz Kft.: GRID 314159265 · Direkt kód 2718 · vezetői kód 1414"
+    if DEBUG
+    else "",
 )
 
 # --- Certificates (issue 5) ---------------------------------------------------------------------
