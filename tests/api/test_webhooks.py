@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from gratisz.api import services
 from gratisz.api.models import OutgoingEvent, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from gratisz.celery import app as celery_app
 from partners.models import DirektLockEvent
 from tests.factories import PartnerFirmFactory, set_direkt_code
 
@@ -57,9 +58,12 @@ def receiver():
 
 
 @pytest.fixture(autouse=True)
-def _eager(settings):
-    # The first try runs in-process right after the commit, as a worker would run it.
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+def _eager():
+    # The first try runs in-process right after the commit, as a worker would run it. (The
+    # Celery app reads its settings once, so the flag is set on the app itself.)
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
 
 
 @pytest.fixture
