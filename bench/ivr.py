@@ -42,7 +42,7 @@ def parse_args():
     parser.add_argument("--callers", type=int, default=20)
     parser.add_argument("--calls", type=int, default=300, help="total calls, at most")
     parser.add_argument("--seconds", type=float, default=90, help="time limit of the run")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (one a core)")
     parser.add_argument(
         "--think",
         type=float,
@@ -323,6 +323,8 @@ def main() -> None:
                 caller = Caller(
                     number, f"http://127.0.0.1:{port}", args, stats, random.Random(number)
                 )
+                # Calls come in at random moments, not all in the same millisecond.
+                time.sleep(caller.rng.uniform(0, 6 * args.think))
                 while time.monotonic() < deadline:
                     call = stats.take_call(args.calls)
                     if call is None:
