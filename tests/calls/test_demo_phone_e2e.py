@@ -5,7 +5,6 @@ import pytest
 from calls.models import CallTicket
 from tests.calls.conftest import STAFF_CODE
 from tests.conftest import PASSWORD, current_token
-from tests.e2e.conftest import browser, page  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +28,7 @@ def _login(browser_page, user) -> None:
     browser_page.locator("#dial").wait_for()
 
 
-def test_agent_calls_into_the_queue_from_the_dial_pad(page, agent, firm):  # noqa: F811
+def test_agent_calls_into_the_queue_from_the_dial_pad(page, agent, firm):
     _login(page, agent)
     page.locator("#from").fill("+36301239876")
     page.locator("#dial").click()

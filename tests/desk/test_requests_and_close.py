@@ -27,7 +27,7 @@ def test_certificate_needs_identification_then_goes_through_the_certificates_ser
     form = {"action": "certificate", "document_type": "damage_history", "channel": ""}
     page = client.post(url, form).content.decode()
     assert not CertificateRequest.objects.exists()
-    assert "Identify the client" in page or "Azonosítsa" in page
+    assert "azonosítsa az ügyfelet" in page
     identify(handling, contract)
     assert client.post(url, form).status_code == 302
     request = CertificateRequest.objects.get()
