@@ -22,14 +22,17 @@ def _fail_twice(provider, grid, number="+36301234567"):
     return call.press(grid).press("0001")
 
 
-def test_tenth_consecutive_failure_locks_the_grid_and_emails_referent_and_managers(
-    provider, firm, django_capture_on_commit_callbacks
+def test_the_ninth_consecutive_failure_locks_the_grid_and_emails_referent_and_managers(
+    provider, firm, django_capture_on_commit_callbacks, settings
 ):
+    assert settings.DIREKT_LOCK_AFTER_FAILURES == 9  # keeps a code's odds under 0.1%
     with django_capture_on_commit_callbacks(execute=True):
-        for n in range(5):
+        for n in range(4):
             _fail_twice(provider, firm.grid, number=f"+3630000000{n}")
+        assert not DirektThrottle.objects.get(grid=firm.grid).is_locked
+        provider.call(from_number="+36300000009").press("1").press(firm.grid).press("0000")
     throttle = DirektThrottle.objects.get(grid=firm.grid)
-    assert throttle.failure_count == 10
+    assert throttle.failure_count == 9
     assert throttle.is_locked
     assert DirektLockEvent.objects.filter(grid=firm.grid, kind="locked").count() == 1
     recipients = sorted(address for message in mail.outbox for address in message.to)
