@@ -299,7 +299,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Issue 8: REST API and integrations -------------------------------------------------------
-INSTALLED_APPS += ["drf_spectacular", "gratisz.api"]
+INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar", "gratisz.api"]
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
 # Requests per client unless the client has its own limit (ApiClient.throttle_rate).
 API_DEFAULT_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/min")
@@ -321,6 +321,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["gratisz.api.schema.only_api_v1"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the installed package (no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 CELERY_BEAT_SCHEDULE["api-webhooks-sweep"] = {
     "task": "gratisz.api.tasks.sweep_webhooks",

@@ -1,7 +1,10 @@
 """One error format (code, message, details) in Hungarian by default, English on request; limits
 per client."""
 
+import re
+
 import pytest
+from django.contrib.staticfiles import finders
 from rest_framework.test import APIClient
 
 from gratisz.api.models import Scope
@@ -60,4 +63,15 @@ def test_schema_and_docs_are_served(client):
     schema = client.get("/api/schema/")
     assert schema.status_code == 200
     assert b"/api/v1/sync/" in schema.content
-    assert client.get("/api/docs/").status_code == 200
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    page = docs.content.decode()
+    # Everything the page loads comes from this site (no CDN) and no script is inline (CSP).
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert sources and all(src.startswith("/") for src in sources), sources
+    assert re.search(r"<script>\s*\S", page) is None
+    for src in sources:
+        if src.startswith("/static/"):  # shipped by an installed package, found by staticfiles
+            assert finders.find(src.removeprefix("/static/").split("?")[0]), src
+        else:
+            assert client.get(src).status_code == 200, src
