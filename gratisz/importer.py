@@ -117,249 +117,6 @@ def _pick(record: dict[str, Any], *names: str) -> dict[str, Any]:
     return {n: record[n] for n in names if n in record}
 
 
-def _firm(r: dict) -> str:
-    values = _pick(
-        r,
-        "name",
-        "kind",
-        "mnb_register_number",
-        "email",
-        "fax",
-        "postal_code",
-        "city",
-        "address_line",
-        "status",
-    )
-    return _upsert(PartnerFirm, {"grid": r["grid"]}, values)[1]
-
-
-def _policyholder(r: dict) -> str:
-    values = _pick(
-        r,
-        "kind",
-        "name",
-        "birth_date",
-        "mothers_name",
-        "tax_number",
-        "postal_code",
-        "city",
-        "address_line",
-        "email",
-        "phone",
-    )
-    return _upsert(Policyholder, {"external_id": r["id"]}, values)[1]
-
-
-def _vehicle(r: dict) -> str:
-    values = _pick(
-        r, "plate", "chassis_number", "make", "model", "category", "first_registration_year"
-    )
-    return _upsert(Vehicle, {"external_id": r["id"]}, values)[1]
-
-
-def _adjuster(r: dict) -> str:
-    return _upsert(Adjuster, {"external_id": r["id"]}, _pick(r, "name", "phone", "email"))[1]
-
-
-def _contract(r: dict) -> str:
-    values = _pick(
-        r,
-        "product",
-        "status",
-        "end_reason",
-        "start_date",
-        "end_date",
-        "annual_premium",
-        "payment_frequency",
-        "payment_method",
-        "bonus_malus_class",
-        "risk_address",
-    )
-    values["firm_id"] = _get(PartnerFirm, "GRID", grid=r["grid"]).pk
-    values["policyholder_id"] = _get(
-        Policyholder, "policyholder", external_id=r["policyholder_id"]
-    ).pk
-    contract, outcome = _upsert(Contract, {"policy_number": r["policy_number"]}, values)
-    changed = False
-    if "vehicles" in r:
-        changed |= _sync_children(
-            contract.vehicle_links,
-            "vehicle_id",
-            r["vehicles"],
-            lambda v: {
-                "vehicle_id": _get(Vehicle, "vehicle", external_id=v["id"]).pk,
-                **_pick(v, "insured_from", "insured_to"),
-            },
-        )
-    if "bonus_malus_history" in r:
-        changed |= _sync_children(
-            contract.bonus_malus_history,
-            "period_start",
-            r["bonus_malus_history"],
-            lambda h: {
-                "bonus_malus_class": h["class"],
-                **_pick(h, "period_start", "period_end", "claims_paid"),
-            },
-        )
-    return UPDATED if outcome == UNCHANGED and changed else outcome
-
-
-def _offer(r: dict) -> str:
-    values = _pick(r, "product", "status", "submitted_on", "annual_premium")
-    values["firm_id"] = _get(PartnerFirm, "GRID", grid=r["grid"]).pk
-    values["policyholder_id"] = _get(
-        Policyholder, "policyholder", external_id=r["policyholder_id"]
-    ).pk
-    if r.get("policy_number"):
-        values["contract_id"] = _get(Contract, "policy", policy_number=r["policy_number"]).pk
-    return _upsert(Offer, {"offer_number": r["offer_number"]}, values)[1]
-
-
-def _contract_id(r: dict) -> int:
-    return _get(Contract, "policy", policy_number=r["policy_number"]).pk
-
-
-def _invoice(r: dict) -> str:
-    values = _pick(r, "issued_on", "due_on", "period_start", "period_end", "amount")
-    values["contract_id"] = _contract_id(r)
-    return _upsert(Invoice, {"number": r["number"]}, values)[1]
-
-
-def _payment(r: dict) -> str:
-    values = _pick(r, "paid_on", "amount", "method")
-    values["contract_id"] = _contract_id(r)
-    return _upsert(Payment, {"external_id": r["id"]}, values)[1]
-
-
-def _mandate(r: dict) -> str:
-    values = _pick(
-        r,
-        "identifier",
-        "payer_name",
-        "account_number",
-        "status",
-        "start_date",
-        "limit_amount",
-        "problem",
-        "problem_on",
-    )
-    values["contract_id"] = _contract_id(r)
-    return _upsert(DirectDebitMandate, {"external_id": r["id"]}, values)[1]
-
-
-def _claim(r: dict) -> str:
-    values = _pick(
-        r,
-        "cover",
-        "event_date",
-        "reported_on",
-        "status",
-        "status_changed_at",
-        "description",
-        "reserve_amount",
-        "origin",
-    )
-    values["contract_id"] = _contract_id(r)
-    if r.get("vehicle_id"):
-        values["vehicle_id"] = _get(Vehicle, "vehicle", external_id=r["vehicle_id"]).pk
-    if r.get("adjuster_id"):
-        values["adjuster_id"] = _get(Adjuster, "adjuster", external_id=r["adjuster_id"]).pk
-    claim, outcome = _upsert(Claim, {"claim_number": r["claim_number"]}, values)
-    changed = False
-    if "status_history" in r:
-        changed |= _sync_children(
-            claim.status_history,
-            "changed_at",
-            r["status_history"],
-            lambda h: _pick(h, "changed_at", "status", "note"),
-        )
-    if "missing_documents" in r:
-        changed |= _sync_children(
-            claim.missing_documents,
-            "description",
-            r["missing_documents"],
-            lambda d: _pick(d, "description", "requested_on", "received_on"),
-        )
-    if "payments" in r:
-        changed |= _sync_children(
-            claim.payments,
-            "external_id",
-            r["payments"],
-            lambda p: {"external_id": p["id"], **_pick(p, "paid_on", "amount", "cover")},
-        )
-    return UPDATED if outcome == UNCHANGED and changed else outcome
-
-
-HANDLERS: dict[str, Callable[[dict], str]] = {
-    "firm": _firm,
-    "policyholder": _policyholder,
-    "vehicle": _vehicle,
-    "adjuster": _adjuster,
-    "contract": _contract,
-    "offer": _offer,
-    "invoice": _invoice,
-    "payment": _payment,
-    "mandate": _mandate,
-    "claim": _claim,
-}
-
-
-_WRONG_SHAPE = "a field has the wrong shape (a list or object where a value is expected)"
-
-
-def _refuse_nul(value: Any) -> None:
-    """Refuse text with NUL characters anywhere in a record: no database column stores them."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise RecordError("text may not contain NUL characters")
-    elif isinstance(value, dict):
-        for item in value.values():
-            _refuse_nul(item)
-    elif isinstance(value, list):
-        for item in value:
-            _refuse_nul(item)
-
-
-def _describe(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return "; ".join(
-            f"{name}: {' '.join(messages)}" if name != "__all__" else " ".join(messages)
-            for name, messages in error.message_dict.items()
-        )
-    return " ".join(error.messages)
-
-
-def portfolio_record_import(record: Any) -> str:
-    """Import one record in its own transaction; return created, updated or unchanged.
-
-    Raises ``RecordError`` with a readable reason; then the record wrote nothing.
-    """
-    if not isinstance(record, dict):
-        raise RecordError("a record is a JSON object")
-    kind = record.get("type")
-    handler = HANDLERS.get(kind) if isinstance(kind, str) else None
-    if handler is None:
-        raise RecordError(f"unknown type: {record.get('type')!r} (one of {', '.join(HANDLERS)})")
-    _refuse_nul(record)
-    try:
-        with transaction.atomic():
-            return handler(record)
-    except KeyError as missing:
-        raise RecordError(f"missing field: {missing.args[0]}") from None
-    except ValidationError as error:
-        raise RecordError(_describe(error)) from None
-    except (TypeError, AttributeError):
-        raise RecordError(_WRONG_SHAPE) from None
-    except (DatabaseError, ValueError, OverflowError) as error:
-        # What the checks above let through and the database refused (a value out of its
-        # range, a constraint across rows): the savepoint is rolled back.
-        raise RecordError(f"refused by the database: {error}".strip()[:300]) from None
-
-
-# --- The batch engine ------------------------------------------------------------------------
-
-BATCH_SIZE = 1000
-
 # type -> (model, natural key field, record field that carries it, plain fields)
 SPECS: dict[str, tuple[type[models.Model], str, str, tuple[str, ...]]] = {
     "firm": (
@@ -463,6 +220,190 @@ SPECS: dict[str, tuple[type[models.Model], str, str, tuple[str, ...]]] = {
         ),
     ),
 }
+
+
+def _plain(kind: str, r: dict) -> dict[str, Any]:
+    """Take the plain fields of a record of ``kind``, as SPECS lists them."""
+    return _pick(r, *SPECS[kind][3])
+
+
+def _simple_handler(kind: str) -> Callable[[dict], str]:
+    """Return the handler of a record type without references or children."""
+    model, key, field_name, _fields = SPECS[kind]
+
+    def handler(r: dict) -> str:
+        return _upsert(model, {key: r[field_name]}, _plain(kind, r))[1]
+
+    return handler
+
+
+def _contract(r: dict) -> str:
+    values = _plain("contract", r)
+    values["firm_id"] = _get(PartnerFirm, "GRID", grid=r["grid"]).pk
+    values["policyholder_id"] = _get(
+        Policyholder, "policyholder", external_id=r["policyholder_id"]
+    ).pk
+    contract, outcome = _upsert(Contract, {"policy_number": r["policy_number"]}, values)
+    changed = False
+    if "vehicles" in r:
+        changed |= _sync_children(
+            contract.vehicle_links,
+            "vehicle_id",
+            r["vehicles"],
+            lambda v: {
+                "vehicle_id": _get(Vehicle, "vehicle", external_id=v["id"]).pk,
+                **_pick(v, "insured_from", "insured_to"),
+            },
+        )
+    if "bonus_malus_history" in r:
+        changed |= _sync_children(
+            contract.bonus_malus_history,
+            "period_start",
+            r["bonus_malus_history"],
+            lambda h: {
+                "bonus_malus_class": h["class"],
+                **_pick(h, "period_start", "period_end", "claims_paid"),
+            },
+        )
+    return UPDATED if outcome == UNCHANGED and changed else outcome
+
+
+def _offer(r: dict) -> str:
+    values = _plain("offer", r)
+    values["firm_id"] = _get(PartnerFirm, "GRID", grid=r["grid"]).pk
+    values["policyholder_id"] = _get(
+        Policyholder, "policyholder", external_id=r["policyholder_id"]
+    ).pk
+    if r.get("policy_number"):
+        values["contract_id"] = _get(Contract, "policy", policy_number=r["policy_number"]).pk
+    return _upsert(Offer, {"offer_number": r["offer_number"]}, values)[1]
+
+
+def _contract_id(r: dict) -> int:
+    return _get(Contract, "policy", policy_number=r["policy_number"]).pk
+
+
+def _invoice(r: dict) -> str:
+    values = _plain("invoice", r)
+    values["contract_id"] = _contract_id(r)
+    return _upsert(Invoice, {"number": r["number"]}, values)[1]
+
+
+def _payment(r: dict) -> str:
+    values = _plain("payment", r)
+    values["contract_id"] = _contract_id(r)
+    return _upsert(Payment, {"external_id": r["id"]}, values)[1]
+
+
+def _mandate(r: dict) -> str:
+    values = _plain("mandate", r)
+    values["contract_id"] = _contract_id(r)
+    return _upsert(DirectDebitMandate, {"external_id": r["id"]}, values)[1]
+
+
+def _claim(r: dict) -> str:
+    values = _plain("claim", r)
+    values["contract_id"] = _contract_id(r)
+    if r.get("vehicle_id"):
+        values["vehicle_id"] = _get(Vehicle, "vehicle", external_id=r["vehicle_id"]).pk
+    if r.get("adjuster_id"):
+        values["adjuster_id"] = _get(Adjuster, "adjuster", external_id=r["adjuster_id"]).pk
+    claim, outcome = _upsert(Claim, {"claim_number": r["claim_number"]}, values)
+    changed = False
+    if "status_history" in r:
+        changed |= _sync_children(
+            claim.status_history,
+            "changed_at",
+            r["status_history"],
+            lambda h: _pick(h, "changed_at", "status", "note"),
+        )
+    if "missing_documents" in r:
+        changed |= _sync_children(
+            claim.missing_documents,
+            "description",
+            r["missing_documents"],
+            lambda d: _pick(d, "description", "requested_on", "received_on"),
+        )
+    if "payments" in r:
+        changed |= _sync_children(
+            claim.payments,
+            "external_id",
+            r["payments"],
+            lambda p: {"external_id": p["id"], **_pick(p, "paid_on", "amount", "cover")},
+        )
+    return UPDATED if outcome == UNCHANGED and changed else outcome
+
+
+HANDLERS: dict[str, Callable[[dict], str]] = {
+    "firm": _simple_handler("firm"),
+    "policyholder": _simple_handler("policyholder"),
+    "vehicle": _simple_handler("vehicle"),
+    "adjuster": _simple_handler("adjuster"),
+    "contract": _contract,
+    "offer": _offer,
+    "invoice": _invoice,
+    "payment": _payment,
+    "mandate": _mandate,
+    "claim": _claim,
+}
+
+
+_WRONG_SHAPE = "a field has the wrong shape (a list or object where a value is expected)"
+
+
+def _refuse_nul(value: Any) -> None:
+    """Refuse text with NUL characters anywhere in a record: no database column stores them."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise RecordError("text may not contain NUL characters")
+    elif isinstance(value, dict):
+        for item in value.values():
+            _refuse_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul(item)
+
+
+def _describe(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return "; ".join(
+            f"{name}: {' '.join(messages)}" if name != "__all__" else " ".join(messages)
+            for name, messages in error.message_dict.items()
+        )
+    return " ".join(error.messages)
+
+
+def portfolio_record_import(record: Any) -> str:
+    """Import one record in its own transaction; return created, updated or unchanged.
+
+    Raises ``RecordError`` with a readable reason; then the record wrote nothing.
+    """
+    if not isinstance(record, dict):
+        raise RecordError("a record is a JSON object")
+    kind = record.get("type")
+    handler = HANDLERS.get(kind) if isinstance(kind, str) else None
+    if handler is None:
+        raise RecordError(f"unknown type: {record.get('type')!r} (one of {', '.join(HANDLERS)})")
+    _refuse_nul(record)
+    try:
+        with transaction.atomic():
+            return handler(record)
+    except KeyError as missing:
+        raise RecordError(f"missing field: {missing.args[0]}") from None
+    except ValidationError as error:
+        raise RecordError(_describe(error)) from None
+    except (TypeError, AttributeError):
+        raise RecordError(_WRONG_SHAPE) from None
+    except (DatabaseError, ValueError, OverflowError) as error:
+        # What the checks above let through and the database refused (a value out of its
+        # range, a constraint across rows): the savepoint is rolled back.
+        raise RecordError(f"refused by the database: {error}".strip()[:300]) from None
+
+
+# --- The batch engine ------------------------------------------------------------------------
+
+BATCH_SIZE = 1000
+
 # Parents are written before the rows that point at them.
 WRITE_ORDER = [SPECS[t][0] for t in SPECS]
 
