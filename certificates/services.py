@@ -43,6 +43,7 @@ from .models import (
     PrintBatch,
 )
 from .selectors import NotEligible, check_eligibility, document_snapshot, validity_of
+from .signals import delivery_finished
 
 logger = logging.getLogger(__name__)
 
@@ -383,6 +384,16 @@ def retry_delay(attempts: int) -> int:
     return int(min(base * 2 ** max(attempts - 1, 0), settings.CERTIFICATES_RETRY_MAX_SECONDS))
 
 
+def _announce_end(delivery_id: int, state: str) -> None:
+    """Send ``delivery_finished`` inside the caller's transaction; a failing receiver is rolled
+    back to a savepoint and logged, so the delivery's end is recorded whatever it does."""
+    try:
+        with transaction.atomic():
+            delivery_finished.send(sender=Delivery, delivery_id=delivery_id, state=state)
+    except Exception:
+        logger.exception("a receiver of delivery_finished failed for delivery %s", delivery_id)
+
+
 def _finish(delivery_id: int, attempt_id: int, outcome: str, detail: str = "", **changes) -> None:
     now = timezone.now()
     with transaction.atomic():
@@ -390,6 +401,8 @@ def _finish(delivery_id: int, attempt_id: int, outcome: str, detail: str = "", *
             outcome=outcome, finished_at=now, detail=detail[:500]
         )
         Delivery.objects.filter(pk=delivery_id).update(updated_at=now, **changes)
+        if changes.get("state") in (State.SENT, State.FAILED):
+            _announce_end(delivery_id, changes["state"])
 
 
 def delivery_process(*, delivery_id: int) -> str:
@@ -611,6 +624,8 @@ def print_batch_build(*, now: datetime.datetime | None = None) -> PrintBatch | N
             reference=f"print batch {batch.pk}",
             updated_at=now,
         )
+        for delivery in letters:
+            _announce_end(delivery.pk, State.SENT)
     return batch
 
 

@@ -330,12 +330,6 @@ CELERY_BEAT_SCHEDULE["api-webhooks-sweep"] = {
     "task": "gratisz.api.tasks.sweep_webhooks",
     "schedule": 60.0,
 }
-CELERY_BEAT_SCHEDULE["api-certificate-events"] = {
-    "task": "gratisz.api.tasks.scan_certificate_events",
-    "schedule": 60.0,
-}
-# How far back the scan looks for finished certificate deliveries (see certificate_events_scan).
-WEBHOOK_CERTIFICATE_SCAN_HOURS = env.int("WEBHOOK_CERTIFICATE_SCAN_HOURS", default=24)
 
 # --- Issue 4: the agent desk ----------------------------------------------------------------
 INSTALLED_APPS += ["calls.desk"]

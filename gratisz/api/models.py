@@ -108,8 +108,8 @@ class OutgoingEvent(models.Model):
     event_id = models.UUIDField(_("event id"), unique=True)
     type = models.CharField(_("type"), max_length=40, choices=WebhookEvent.choices)
     payload = models.JSONField(_("payload"))
-    # What the event is about, for events found by scanning (one event per change, however
-    # often the scan runs).
+    # What the event is about, where one change must be announced once (a certificate delivery's
+    # end: delivery and attempt count), however often it is reported.
     source_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

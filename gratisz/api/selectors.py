@@ -1,7 +1,5 @@
 """Reads of the API, scoped to the client that asks."""
 
-import datetime
-
 from django.db.models import QuerySet
 
 from certificates.models import CertificateRequest, Delivery
@@ -37,12 +35,7 @@ def invoice_of(*, contract: Contract, number: str) -> Invoice | None:
     return Invoice.objects.filter(contract=contract, number=number).first()
 
 
-def certificate_deliveries_finished(*, since: datetime.datetime) -> QuerySet[Delivery]:
-    """Return the deliveries sent or failed for good since ``since``, oldest first."""
-    return (
-        Delivery.objects.filter(
-            state__in=[Delivery.State.SENT, Delivery.State.FAILED], updated_at__gte=since
-        )
-        .select_related("request", "request__contract", "request__certificate")
-        .order_by("updated_at")
-    )
+def certificate_delivery(*, delivery_id: int) -> Delivery:
+    return Delivery.objects.select_related(
+        "request", "request__contract", "request__certificate"
+    ).get(pk=delivery_id)

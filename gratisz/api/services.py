@@ -210,46 +210,32 @@ def webhooks_due(*, now: datetime.datetime | None = None) -> list[int]:
     )
 
 
-def certificate_events_scan(*, now: datetime.datetime | None = None) -> int:
-    """Emit certificate.sent / certificate.failed for deliveries that finished lately.
+def certificate_event_emit(*, delivery_id: int) -> OutgoingEvent | None:
+    """Emit certificate.sent or certificate.failed for a delivery that just ended.
 
-    The certificates app records a delivery's end with a queryset update (no signal), so its
-    outcomes are found by scanning the last WEBHOOK_CERTIFICATE_SCAN_HOURS; each outcome is sent
-    once (keyed by delivery and attempt count, so a resent delivery reports again). Returns the
-    number of events recorded."""
-    wanted = {WebhookEvent.CERTIFICATE_SENT, WebhookEvent.CERTIFICATE_FAILED}
-    subscribed = {
-        t for e in WebhookEndpoint.objects.filter(is_active=True) for t in e.events
-    } & wanted
-    if not subscribed:
-        return 0
-    now = now or timezone.now()
-    since = now - datetime.timedelta(hours=settings.WEBHOOK_CERTIFICATE_SCAN_HOURS)
-    recorded = 0
-    for delivery in selectors.certificate_deliveries_finished(since=since):
-        kind = (
-            WebhookEvent.CERTIFICATE_SENT
-            if delivery.state == "sent"
-            else WebhookEvent.CERTIFICATE_FAILED
-        )
-        if kind not in subscribed:
-            continue
-        request = delivery.request
-        certificate = getattr(request, "certificate", None)
-        event = event_emit(
-            type=kind,
-            source_key=f"{kind}:{delivery.pk}:{delivery.attempts}",
-            data={
-                "request_id": request.pk,
-                "document_type": request.document_type,
-                "policy_number": request.contract.policy_number if request.contract else None,
-                "certificate_number": certificate.number if certificate else None,
-                "channel": delivery.channel,
-                "state": delivery.state,
-                "attempts": delivery.attempts,
-                "sent_at": delivery.sent_at,
-                "error": delivery.last_error,
-            },
-        )
-        recorded += event is not None
-    return recorded
+    Called from the certificates app's ``delivery_finished`` signal, inside the transaction
+    that records the end, so the event commits with it. Each outcome is sent once (keyed by
+    delivery and attempt count, so a resent delivery reports again)."""
+    delivery = selectors.certificate_delivery(delivery_id=delivery_id)
+    kind = (
+        WebhookEvent.CERTIFICATE_SENT
+        if delivery.state == delivery.State.SENT
+        else WebhookEvent.CERTIFICATE_FAILED
+    )
+    request = delivery.request
+    certificate = getattr(request, "certificate", None)
+    return event_emit(
+        type=kind,
+        source_key=f"{kind}:{delivery.pk}:{delivery.attempts}",
+        data={
+            "request_id": request.pk,
+            "document_type": request.document_type,
+            "policy_number": request.contract.policy_number if request.contract else None,
+            "certificate_number": certificate.number if certificate else None,
+            "channel": delivery.channel,
+            "state": delivery.state,
+            "attempts": delivery.attempts,
+            "sent_at": delivery.sent_at,
+            "error": delivery.last_error,
+        },
+    )

@@ -7,11 +7,12 @@ to their models' saves instead.
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from certificates.signals import delivery_finished
 from claims.models import Claim
 from partners.models import DirektCode, DirektLockEvent
 
 from .models import WebhookEvent
-from .services import event_emit
+from .services import certificate_event_emit, event_emit
 
 
 @receiver(post_save, sender=DirektCode, dispatch_uid="api-direkt-code-rotated")
@@ -46,3 +47,8 @@ def _claim_reported(sender, instance: Claim, created: bool, raw=False, **kwargs)
                 "cover": instance.cover,
             },
         )
+
+
+@receiver(delivery_finished, dispatch_uid="api-certificate-delivery-finished")
+def _certificate_delivery_finished(sender, delivery_id: int, **kwargs):
+    certificate_event_emit(delivery_id=delivery_id)

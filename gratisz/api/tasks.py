@@ -20,9 +20,3 @@ def sweep_webhooks() -> int:
     for pk in due:
         deliver_webhook.delay(pk)
     return len(due)
-
-
-@shared_task
-def scan_certificate_events() -> int:
-    """Turn finished certificate deliveries into webhook events (every minute from beat)."""
-    return services.certificate_events_scan()

@@ -157,8 +157,12 @@ def test_events_nobody_subscribed_to_are_not_recorded(endpoint):
     assert not OutgoingEvent.objects.exists()
 
 
-def test_finished_certificate_deliveries_are_reported_once_each(receiver):
-    from certificates.models import CertificateRequest, Delivery
+def test_a_certificate_delivery_is_announced_when_it_ends(receiver, settings):
+    """The certificates app signals each end of a delivery in the transaction that records it:
+    sent → certificate.sent, failed for good → certificate.failed, resent and sent → again."""
+    from certificates import services as certificate_services
+    from certificates.models import Delivery
+    from certificates.services import DeliverySpec, certificate_request_create
     from tests.factories import ContractFactory
 
     WebhookEndpoint.objects.create(
@@ -168,37 +172,49 @@ def test_finished_certificate_deliveries_are_reported_once_each(receiver):
         events=[WebhookEvent.CERTIFICATE_SENT, WebhookEvent.CERTIFICATE_FAILED],
     )
     contract = ContractFactory(policy_number="GFB-HOOK-1")
-    request = CertificateRequest.objects.create(document_type="policy_copy", contract=contract)
-    sent = Delivery.objects.create(
-        request=request,
-        channel="email",
-        destination="a@x.hu",
-        on_file=True,
-        state="sent",
-        sent_at=timezone.now(),
-        attempts=1,
+    request = certificate_request_create(
+        document_type="coverage",
+        contract=contract,
+        requested_by=None,
+        deliveries=[DeliverySpec(channel="email", destination="a@example.hu", read_back=True)],
+        source="test",
     )
-    Delivery.objects.create(
-        request=request,
-        channel="fax",
-        destination="+3615550",
-        on_file=True,
-        state="failed",
-        attempts=9,
-    )
-    Delivery.objects.create(request=request, channel="post", destination="x", on_file=True)
+    delivery = request.deliveries.get()
+    assert delivery.state == Delivery.State.SENT
+    ((headers, body),) = receiver.received
+    sent = json.loads(body)
+    assert headers["X-GrATISZ-Event"] == "certificate.sent"
+    assert sent["data"]["policy_number"] == "GFB-HOOK-1"
+    assert sent["data"]["certificate_number"] == request.certificate.number
+    assert sent["data"]["channel"] == "email"
+    # A redelivered task finds the delivery sent: no second event.
+    certificate_services.delivery_process(delivery_id=delivery.pk)
+    assert len(receiver.received) == 1
 
-    assert services.certificate_events_scan() == 2
-    assert services.certificate_events_scan() == 0  # the next minute's scan sends nothing again
-    events = sorted(json.loads(body)["type"] for _headers, body in receiver.received)
-    assert events == ["certificate.failed", "certificate.sent"]
-    payload = OutgoingEvent.objects.get(type="certificate.sent").payload["data"]
-    assert payload["policy_number"] == "GFB-HOOK-1"
-    assert payload["channel"] == "email"
+    # SMTP refuses every try: failed for good after the last one, announced once.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # discard: nothing listens
+    settings.CERTIFICATES_MAX_ATTEMPTS = 1
+    failing = certificate_request_create(
+        document_type="coverage",
+        contract=contract,
+        requested_by=None,
+        deliveries=[DeliverySpec(channel="email", destination="b@example.hu", read_back=True)],
+        source="test",
+    ).deliveries.get()
+    assert failing.state == Delivery.State.FAILED
+    failed = json.loads(receiver.received[-1][1])
+    assert failed["type"] == "certificate.failed" and failed["data"]["error"]
+    assert len(receiver.received) == 2
 
-    # Resent after a failure and sent again: a new outcome, reported again.
-    Delivery.objects.filter(pk=sent.pk).update(attempts=2)
-    assert services.certificate_events_scan() == 1
+    # Resent once SMTP is back: a new outcome, reported again.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    certificate_services.delivery_resend(delivery=failing, by=None)
+    assert [json.loads(b)["type"] for _h, b in receiver.received] == [
+        "certificate.sent",
+        "certificate.failed",
+        "certificate.sent",
+    ]
 
 
 def test_a_claim_reported_by_phone_is_announced_but_not_one_from_the_core_systems(receiver):
