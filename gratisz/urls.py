@@ -23,6 +23,7 @@ urlpatterns = [
     path("health/ready/", health.ready, name="health-ready"),
     path("admin/", admin.site.urls),
     path("partner/", include("partners.portal.urls")),
+    path("partner/", include("calls.portal_urls")),
     path("api/", include("gratisz.api.urls")),
     path("", include("certificates.urls")),
     path("", include("calls.urls")),
