@@ -162,6 +162,38 @@ class VerificationAttempt(models.Model):
         return f"{self.ticket.call_sid} #{self.number}: {self.outcome}"
 
 
+class CtiEvent(models.Model):
+    """One event a PBX reported on a call through the CTI API (never a Direkt code).
+
+    Unique per call, kind and attempt: a resent event is recognised and answered as before."""
+
+    class Kind(models.TextChoices):
+        STARTED = "started", _("call started")
+        IDENTIFIED = "identified", _("caller identified")
+        ANSWERED = "answered", _("answered by an extension")
+        ENDED = "ended", _("call ended")
+
+    ticket = models.ForeignKey(CallTicket, on_delete=models.CASCADE, related_name="cti_events")
+    kind = models.CharField(_("event"), max_length=10, choices=Kind.choices)
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
+    occurred_at = models.DateTimeField(_("at (PBX clock)"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    extension = models.CharField(_("extension"), max_length=20, blank=True)
+    # What the event changed, as answered to the PBX (e.g. "verified", "failed", "agent anna").
+    result = models.CharField(_("result"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("CTI event")
+        verbose_name_plural = _("CTI events")
+        ordering = ["ticket", "received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "kind", "attempt"], name="cti_event_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket.call_sid} {self.kind} #{self.attempt}"
+
+
 class CallRecording(models.Model):
     """A recording of the call, as the provider's recording status callback reports it."""
 

@@ -63,6 +63,7 @@ class DemoUser:
     role: str
     first_name: str
     last_name: str
+    extension: str = ""
 
     @property
     def totp_key_hex(self) -> str:
@@ -76,8 +77,8 @@ class DemoUser:
 
 
 DEMO_USERS = [
-    DemoUser("agent", Role.AGENT, "Anna", "Ügynök"),
-    DemoUser("agent2", Role.AGENT, "Bence", "Hívásfogadó"),
+    DemoUser("agent", Role.AGENT, "Anna", "Ügynök", extension="201"),
+    DemoUser("agent2", Role.AGENT, "Bence", "Hívásfogadó", extension="202"),
     DemoUser("supervisor", Role.SUPERVISOR, "Szilvia", "Csoportvezető"),
     DemoUser("referent", Role.REFERENT, "Róbert", "Referens"),
     DemoUser("manager", Role.PARTNER_MANAGER, "Margit", "Cégvezető"),
@@ -515,6 +516,7 @@ def _user(spec: DemoUser) -> User:
         first_name=spec.first_name,
         last_name=spec.last_name,
         email=f"{spec.username}@gratisz.example.hu",
+        extension=spec.extension,
         is_staff=spec.role in STAFF_ROLES,
         is_superuser=spec.role == Role.ADMINISTRATOR,
     )

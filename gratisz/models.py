@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,10 +8,19 @@ class User(AbstractUser):
     """A person who logs in: insurer staff (agent, supervisor, referent, administrator) or a
     partner firm's manager. What they may do comes from their groups (see ``gratisz.roles``)."""
 
+    # The agent's telephone extension: a PBX's CTI "answered by extension" event opens the call
+    # on this agent's desk.
+    extension = models.CharField(_("telephone extension"), max_length=20, blank=True)
+
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["extension"], condition=~Q(extension=""), name="user_extension_unique"
+            )
+        ]
 
 
 class Access(models.Model):

@@ -63,6 +63,16 @@ class BatchTooLarge(ApiError):
     message = _("Too many records in one request.")
 
 
+class Conflict(ApiError):
+    """The request does not fit the current state of what it is about (``code`` says how)."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+    def __init__(self, code: str, message, details=None):
+        self.code, self.message = code, message
+        super().__init__(details=details)
+
+
 # DRF's and Django's own exceptions, mapped to our codes and messages.
 _BUILTIN = [
     (drf.NotAuthenticated, "not_authenticated", NotAuthenticated.message),

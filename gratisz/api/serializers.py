@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from calls.models import CallTicket, CtiEvent
 from certificates.models import Delivery, DocumentType
 
 from .models import Scope
@@ -139,3 +140,64 @@ class CallLogRowSerializer(serializers.Serializer):
 class CallLogPageSerializer(serializers.Serializer):
     results = CallLogRowSerializer(many=True)
     next_cursor = serializers.CharField(allow_blank=True, help_text="Empty on the last page.")
+
+
+class CtiEventSerializer(serializers.Serializer):
+    call_id = serializers.RegexField(
+        r"^[A-Za-z0-9._:@-]{1,60}$",
+        help_text="The PBX's id of the call (e.g. Asterisk's linkedid), the same on every event.",
+    )
+    event = serializers.ChoiceField(choices=CtiEvent.Kind.choices)
+    at = serializers.DateTimeField(help_text="When it happened, by the PBX's clock.")
+    from_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    to_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    menu = serializers.ChoiceField(
+        choices=[c for c in CallTicket.Menu.choices if c[0] != CallTicket.Menu.CODE_CHANGE],
+        required=False,
+        help_text="identified: the menu the caller chose (1 contracts, 2 claims).",
+    )
+    grid = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, help_text="identified: as keyed."
+    )
+    direkt_code = serializers.CharField(
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="identified: as keyed; checked here, never stored or logged.",
+    )
+    attempt = serializers.IntegerField(
+        min_value=1,
+        max_value=2,
+        default=1,
+        help_text="identified: 1 for the first try, 2 for the second (a second failure ends).",
+    )
+    extension = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, help_text="answered: the extension."
+    )
+
+    def validate(self, data):
+        needed = {
+            CtiEvent.Kind.IDENTIFIED: ["menu", "grid", "direkt_code"],
+            CtiEvent.Kind.ANSWERED: ["extension"],
+        }.get(data["event"], [])
+        missing = {f: [_("Required for this event.")] for f in needed if not data.get(f)}
+        if missing:
+            raise serializers.ValidationError(missing)
+        return data
+
+
+class CtiEventResultSerializer(serializers.Serializer):
+    call_id = serializers.CharField()
+    ticket_id = serializers.IntegerField()
+    event = serializers.ChoiceField(choices=CtiEvent.Kind.choices)
+    repeated = serializers.BooleanField(
+        help_text="The same event was recorded before: nothing changed, this is its answer."
+    )
+    state = serializers.ChoiceField(choices=CallTicket.State.choices)
+    result = serializers.CharField(
+        help_text="identified: verified or failed; answered: the agent or why none; else state."
+    )
+    attempts_left = serializers.IntegerField(
+        help_text="Identification attempts the caller still has (0: say goodbye)."
+    )

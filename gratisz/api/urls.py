@@ -19,6 +19,7 @@ urlpatterns = [
         name="certificate-request",
     ),
     path("v1/calls/", views.CallLogView.as_view(), name="calls"),
+    path("v1/cti/events/", views.CtiEventView.as_view(), name="cti-events"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the page runs under the CSP; the
     # Swagger UI assets come from the drf-spectacular-sidecar package, not a CDN.

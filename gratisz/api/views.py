@@ -8,6 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from calls.cti import MAX_IDENTIFICATION_ATTEMPTS, CtiConflict, cti_call_id, cti_event_record
 from calls.review.selectors import call_log, call_log_page
 from certificates.selectors import NotEligible
 from certificates.services import DeliverySpec, certificate_request_create
@@ -23,6 +24,8 @@ from .serializers import (
     CertificateRequestCreateSerializer,
     CertificateRequestStatusSerializer,
     ClientSerializer,
+    CtiEventResultSerializer,
+    CtiEventSerializer,
     ErrorSerializer,
     SyncRequestSerializer,
     SyncResponseSerializer,
@@ -233,3 +236,66 @@ class CallLogView(ApiView):
             for row in page.rows
         ]
         return Response({"results": rows, "next_cursor": page.next_cursor})
+
+
+class CtiEventView(ApiView):
+    """Call events from a PBX that does not speak TwiML; its calls reach the desk's queue."""
+
+    required_scope = Scope.CTI
+
+    @extend_schema(
+        operation_id="cti_events_create",
+        summary="Report a call event: started, identified, answered by an extension, ended",
+        description=(
+            "The call's ticket is created by its first event. `identified` carries the GRID "
+            "and Direkt code the caller keyed: GrATISZ checks them (with the IVR's throttles "
+            "and lock) and answers `verified` (the call now waits in the desk's queue) or "
+            "`failed` with the attempts left. `answered` opens the call on the desk of the "
+            "agent with that extension. Sending an event again changes nothing and returns "
+            "the first answer (`repeated`)."
+        ),
+        request=CtiEventSerializer,
+        responses={
+            200: CtiEventResultSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The event does not fit the call (call_not_identifying, "
+                "attempt_out_of_turn).",
+            ),
+            **_REFUSALS,
+        },
+    )
+    def post(self, request):
+        payload = CtiEventSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        try:
+            recorded = cti_event_record(
+                call_id=data["call_id"],
+                kind=data["event"],
+                at=data["at"],
+                from_number=data.get("from_number", ""),
+                to_number=data.get("to_number", ""),
+                menu=data.get("menu", ""),
+                grid=data.get("grid", ""),
+                code=data.get("direkt_code", ""),
+                attempt=data["attempt"],
+                extension=data.get("extension", ""),
+            )
+        except CtiConflict as conflict:
+            raise exceptions.Conflict(conflict.code, conflict.message, conflict.details) from None
+        ticket = recorded.ticket
+        left = 0
+        if ticket.state == ticket.State.IN_IVR:
+            left = MAX_IDENTIFICATION_ATTEMPTS - ticket.failed_verifications
+        return Response(
+            {
+                "call_id": cti_call_id(ticket.call_sid),
+                "ticket_id": ticket.pk,
+                "event": recorded.event.kind,
+                "repeated": recorded.repeated,
+                "state": ticket.state,
+                "result": recorded.event.result,
+                "attempts_left": left,
+            }
+        )

@@ -20,6 +20,12 @@ ENDPOINTS = [
     ),
     ("get", "/api/v1/certificate-requests/1/", None, Scope.CERTIFICATES),
     ("get", "/api/v1/calls/", None, Scope.REPORTING),
+    (
+        "post",
+        "/api/v1/cti/events/",
+        {"call_id": "perm.1", "event": "started", "at": "2026-11-27T10:00:00+01:00"},
+        Scope.CTI,
+    ),
 ]
 IDS = [f"{m} {p}" for m, p, _b, _s in ENDPOINTS]
 
