@@ -6,6 +6,7 @@ through the portal's scoped selectors, so another firm's GRID is a 404 and a use
 role's permission a 403, exactly as on the portal's own pages.
 """
 
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -38,6 +39,7 @@ def _calls_page(request: HttpRequest, firm, *, as_referent: bool) -> HttpRespons
 
 
 def _failures_page(request: HttpRequest, firm, *, as_referent: bool) -> HttpResponse:
+    unlock_form: forms.Form
     if as_referent:
         unlock_url = reverse("partner-portal:referent-unlock", args=[firm.grid])
         unlock_form = ReasonForm(prefix="unlock")

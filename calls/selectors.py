@@ -135,7 +135,7 @@ def firm_call_history(
         document = document_names.get(r["certificate_request__document_type"] or "", "")
         requests.setdefault(ticket_id, []).append(
             FirmCallRequest(
-                kind=DeskRequest.Kind(r["kind"]).label,
+                kind=str(DeskRequest.Kind(r["kind"]).label),
                 document=str(document),
                 subject=r["subject"],
                 due_at=r["due_at"],
@@ -161,8 +161,8 @@ def firm_call_history(
         documents.setdefault(request_ticket[d["request_id"]], []).append(
             FirmCallDocument(
                 document=str(document_names.get(d["request__document_type"], "")),
-                channel=Delivery.Channel(d["channel"]).label,
-                state=Delivery.State(d["state"]).label,
+                channel=str(Delivery.Channel(d["channel"]).label),
+                state=str(Delivery.State(d["state"]).label),
                 is_sent=d["state"] == Delivery.State.SENT,
                 sent_at=d["sent_at"],
                 dictated_to="" if d["on_file"] else d["destination"],
