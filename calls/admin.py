@@ -11,6 +11,7 @@ from .ivr.flow import ivr_prompts_forget
 from .models import (
     CallRecording,
     CallTicket,
+    CtiEvent,
     IvrPrompt,
     IvrStep,
     OpeningHours,
@@ -53,6 +54,13 @@ class CallRecordingInline(_ReadOnly, admin.TabularInline):
     readonly_fields = fields
 
 
+class CtiEventInline(_ReadOnly, admin.TabularInline):
+    model = CtiEvent
+    extra = 0
+    fields = ["kind", "attempt", "occurred_at", "received_at", "extension", "result"]
+    readonly_fields = fields
+
+
 @admin.register(CallTicket)
 class CallTicketAdmin(_ReadOnly, admin.ModelAdmin):
     list_display = [
@@ -70,7 +78,7 @@ class CallTicketAdmin(_ReadOnly, admin.ModelAdmin):
     date_hierarchy = "started_at"
     list_select_related = ["firm"]
     exclude = ["pending_code_salt", "pending_code_hash"]
-    inlines = [IvrStepInline, VerificationAttemptInline, CallRecordingInline]
+    inlines = [IvrStepInline, CtiEventInline, VerificationAttemptInline, CallRecordingInline]
 
 
 @admin.register(IvrPrompt)

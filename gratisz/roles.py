@@ -63,6 +63,7 @@ ROLE_PERMISSIONS[Role.SUPERVISOR] += [
     "calls.view_ivrstep",
     "calls.view_verificationattempt",
     "calls.view_callrecording",
+    "calls.view_ctievent",
     "partners.view_direktthrottle",
     "partners.view_direktlockevent",
 ]

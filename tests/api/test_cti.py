@@ -231,3 +231,19 @@ def test_cti_calls_count_in_the_throttles_of_the_calling_number(pbx, firm, setti
     assert answer["result"] == "failed"
     outcome = VerificationAttempt.objects.get(number=2).outcome
     assert outcome == "throttled", outcome
+
+
+def test_supervisors_read_a_pbx_calls_events_in_the_back_office(
+    pbx, firm, supervisor, agent, login, client
+):
+    pbx("started", from_number="+36301112233")
+    identify(pbx, firm)
+    url = reverse("admin:calls_callticket_change", args=[CallTicket.objects.get().pk])
+    login(agent)
+    assert client.get(url).status_code == 302  # agents have no back office
+    client.logout()
+    login(supervisor)
+    page = client.get(url)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "CTI" in text and "verified" in text and CODE not in text
