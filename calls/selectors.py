@@ -55,7 +55,6 @@ class FirmCall:
     menu: str
     calling_number: str  # masked
     outcome: str
-    duration_seconds: int | None
     requests: list[FirmCallRequest] = field(default_factory=list)
     documents: list[FirmCallDocument] = field(default_factory=list)
 
@@ -102,7 +101,6 @@ def firm_call_history(
             "from_number",
             "state",
             "code_changed_at",
-            "duration_seconds",
             "handling__id",
             "handling__outcome",
         )
@@ -177,7 +175,6 @@ def firm_call_history(
                 menu=t.get_menu_display(),
                 calling_number=mask_calling_number(t.from_number),
                 outcome=_call_outcome(t, handling),
-                duration_seconds=t.duration_seconds,
                 requests=requests.get(t.pk, []),
                 documents=documents.get(t.pk, []),
             )
