@@ -343,7 +343,7 @@ def test_failure_list_stops_at_its_limit_and_says_so(world, as_user, monkeypatch
     assert failures.rows[0].calling_number == "+36 30 ••• •• 03"  # the newest first
 
 
-def test_referent_sees_the_same_failures_and_can_unlock_from_there(world, as_user, settings):
+def test_referent_sees_the_same_failures_and_can_unlock_from_there(world, as_user):
     a = world["a"]
     failed_call("+36301234567", grid=a["firm"].grid)
     failed_call("+36705550011", grid=world["b"]["firm"].grid)
