@@ -5,7 +5,12 @@ import logging
 from functools import wraps
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+)
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -31,6 +36,10 @@ def _refuse(request: HttpRequest, reason: str) -> HttpResponse:
     return HttpResponseForbidden()
 
 
+def _has_nul(data) -> bool:
+    return any("\x00" in key or "\x00" in value for key, values in data.lists() for value in values)
+
+
 def telephony_webhook(view):
     """Let only requests signed by the provider through; hide ``Digits`` from error reports."""
 
@@ -40,6 +49,10 @@ def telephony_webhook(view):
             return _refuse(request, "bad or missing signature")
         if not request.POST.get("CallSid"):
             return _refuse(request, "no CallSid")
+        if _has_nul(request.POST) or _has_nul(request.GET):
+            # PostgreSQL text cannot hold a NUL character: refuse instead of failing (a 500).
+            security_log.warning("telephony webhook with a NUL character: %s", request.path)
+            return HttpResponseBadRequest()
         return view(request, *args, **kwargs)
 
     return csrf_exempt(require_POST(sensitive_post_parameters("Digits")(wrapped)))

@@ -1,0 +1,1017 @@
+"""Whole-system load test: 40 agents working a compressed day against the production shape.
+
+    .venv/bin/python bench/load.py [--minutes 3] [--agents 40] [--calls-per-minute 60]
+
+Starts the production shape of ``make serve`` on its own database (``LOAD_DATABASE_URL``,
+default ``gratisz_load``), its own Redis databases (broker 12, cache 14) and its own port
+(8765), with a local SMTP server (aiosmtpd) as the outgoing mail server. It runs the same
+commands as the Makefile's ``serve`` target, with the same environment (``DJANGO_DEBUG=0``,
+``LOG_FORMAT=json``, ``DATABASE_URL``, ``CELERY_BROKER_URL``, ``REDIS_URL``, ...), rather than
+``make serve`` itself, so that the fault scenarios (bench/faults.py) can kill one piece:
+
+    celery -A gratisz worker --concurrency 2 --loglevel INFO
+    celery -A gratisz beat --loglevel INFO --schedule var/load/celerybeat-schedule
+    gunicorn gratisz.wsgi --workers 2*cores+1 --bind 127.0.0.1:8765 --access-logfile -
+        --graceful-timeout 20
+
+The secrets are fixed bench values (loopback only) instead of ``var/serve.env``; static and
+media files, logs and the beat schedule go under ``var/load/``. ``--attach URL`` uses a stack
+you started yourself instead (with ``EMAIL_URL=smtp://127.0.0.1:<--smtp-port>`` and the same
+``TELEPHONY_AUTH_TOKEN``, ``DIREKT_CODE_PEPPER`` and ``DATABASE_URL`` in this environment).
+
+The data: ``seed_scale`` contracts (100 a firm, staff codes from ``scale_firm_code``) with an
+e-mail address on file for each policyholder, and ``--agents`` agent users with TOTP devices.
+
+The day: calls arrive at random (Poisson) at ``--calls-per-minute`` for ``--minutes``. Each
+caller goes through the IVR with signed provider webhooks (voice, menu, GRID, Direkt code;
+one in twenty keys a wrong code twice and is refused), waits in the queue (the provider
+fetches the wait URL) and hangs up after ``--patience`` seconds if nobody takes the call. Each
+agent logs in (password, then the TOTP code computed from the device's key), polls the queue
+like the desk page does (every ``DESK_POLL_SECONDS``), takes a waiting call, opens the call
+screen, searches the portfolio, opens the contract and, for menu 1, identifies the client and
+requests a coverage certificate by e-mail (3 calls in 5), then closes the call; the caller's
+queue-result and status callbacks follow. Agents think ``--think`` seconds between clicks.
+After the last arrival the queue drains and the documents go out.
+
+Prints throughput (requests/s, calls/min), p50/p99/max per action, errors per action, and the
+end check: every call ticket of the run in a final state, every handling closed, every
+requested document delivered (Delivery ``sent``) with exactly one SMTP message carrying its
+Message-ID, and no other message.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import datetime
+import email
+import email.policy
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+VAR = ROOT / "var" / "load"
+AUTH_TOKEN = "load-auth-token-0123456789abcdef"  # noqa: S105 (loopback benchmark only)
+PEPPER = "load-pepper-0123456789abcdefghijklmnopqrstuvwxyz"
+SECRET_KEY = "load-secret-key-" + "y" * 40
+AGENT_PASSWORD = "load-agent-password"  # noqa: S105
+FINAL_STATES = {"completed", "abandoned", "failed_verification", "closed_hours"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--minutes", type=float, default=3, help="length of the compressed day")
+    parser.add_argument("--agents", type=int, default=40)
+    parser.add_argument("--calls-per-minute", type=float, default=60)
+    parser.add_argument("--contracts", type=int, default=20_000, help="seed_scale contracts")
+    parser.add_argument("--think", type=float, default=1.0, help="mean seconds between clicks")
+    parser.add_argument("--patience", type=float, default=90, help="seconds a caller waits")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--smtp-port", type=int, default=8766)
+    parser.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--drain", type=float, default=240, help="seconds to wait at the end")
+    parser.add_argument("--attach", default="", help="URL of a stack you started yourself")
+    parser.add_argument(
+        "--db",
+        default=os.environ.get(
+            "LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gratisz_load"
+        ),
+    )
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/12")
+    parser.add_argument("--cache", default="redis://127.0.0.1:6379/14")
+
+
+# --- the stack --------------------------------------------------------------------------------
+
+
+def stack_env(args, **extra) -> dict[str, str]:
+    """The environment of ``make serve`` (SERVE_ENV), with bench secrets and our SMTP server."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "gratisz.settings",
+        "DJANGO_DEBUG": "0",
+        "LOG_FORMAT": "json",
+        "DATABASE_URL": args.db,
+        "CELERY_BROKER_URL": args.broker,
+        "REDIS_URL": args.cache,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SECURE_COOKIES": "0",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{args.port}",
+        "DJANGO_SECRET_KEY": SECRET_KEY,
+        "DIREKT_CODE_PEPPER": PEPPER,
+        "TELEPHONY_AUTH_TOKEN": AUTH_TOKEN,
+        "EMAIL_URL": f"smtp://127.0.0.1:{args.smtp_port}",
+        "DJANGO_STATIC_ROOT": str(VAR / "static"),
+        "DJANGO_MEDIA_ROOT": str(VAR / "media"),
+        "CERTIFICATES_SEND_TIMEOUT": "20",
+    }
+    if args.attach:
+        for name in ("DIREKT_CODE_PEPPER", "TELEPHONY_AUTH_TOKEN", "DJANGO_SECRET_KEY"):
+            if name in os.environ:
+                env[name] = os.environ[name]
+    env.update(extra)
+    return env
+
+
+def wait_for_port(port: int, proc: subprocess.Popen | None, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if proc is not None and proc.poll() is not None:
+                raise SystemExit(f"process {proc.args[0]} ended; see {VAR}/*.log") from None
+            time.sleep(0.2)
+    raise SystemExit(f"nothing listens on {port} after {timeout} s")
+
+
+class Stack:
+    """gunicorn, a Celery worker and beat: the commands of ``make serve``, one process each."""
+
+    def __init__(self, args, env: dict[str, str]):
+        self.args, self.env = args, env
+        self.procs: dict[str, subprocess.Popen] = {}
+        VAR.mkdir(parents=True, exist_ok=True)
+
+    def _start(self, name: str, command: list[str]) -> subprocess.Popen:
+        log = open(VAR / f"{name}.log", "ab")  # noqa: SIM115 (kept open by the process)
+        proc = subprocess.Popen(  # noqa: S603 (fixed commands on loopback)
+            command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a process group of its own: faults.py kills one piece
+        )
+        self.procs[name] = proc
+        return proc
+
+    def manage(self, *command: str) -> None:
+        done = subprocess.run(  # noqa: S603
+            [str(ROOT / ".venv/bin/python"), "manage.py", *command],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode:
+            raise SystemExit(f"manage.py {command[0]} failed:\n{done.stdout}{done.stderr}")
+
+    def start_web(self) -> None:
+        proc = self._start(
+            "gunicorn",
+            [
+                str(ROOT / ".venv/bin/gunicorn"),
+                "gratisz.wsgi",
+                "--workers",
+                str(self.args.web_workers),
+                "--bind",
+                f"127.0.0.1:{self.args.port}",
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "20",
+            ],
+        )
+        wait_for_port(self.args.port, proc)
+
+    def start_worker(self) -> subprocess.Popen:
+        proc = self._start(
+            "worker",
+            [
+                str(ROOT / ".venv/bin/celery"),
+                "-A",
+                "gratisz",
+                "worker",
+                "--concurrency",
+                "2",
+                "--loglevel",
+                "INFO",
+            ],
+        )
+        # Ready when it logs so (the log is appended to across restarts).
+        log = VAR / "worker.log"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise SystemExit(f"the Celery worker ended; see {log}")
+            if log.read_bytes().count(b"ready.") > self._worker_starts:
+                break
+            time.sleep(0.3)
+        self._worker_starts += 1
+        return proc
+
+    _worker_starts = 0
+
+    def kill_worker(self) -> None:
+        """SIGKILL the Celery worker and its pool processes at once, like a host dying."""
+        proc = self.procs["worker"]
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    def start_beat(self) -> None:
+        self._start(
+            "beat",
+            [
+                str(ROOT / ".venv/bin/celery"),
+                "-A",
+                "gratisz",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(VAR / "celerybeat-schedule"),
+            ],
+        )
+
+    def start(self) -> None:
+        for name in ("gunicorn", "worker", "beat"):
+            (VAR / f"{name}.log").unlink(missing_ok=True)
+        self.manage("collectstatic", "--noinput", "--verbosity", "0")
+        self.manage("check", "--deploy", "--fail-level", "ERROR")
+        self.start_worker()
+        self.start_beat()
+        self.start_web()
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=25)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+# --- the data ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Firm:
+    grid: str
+    code: str
+    contracts: list[dict]
+
+
+@dataclass
+class World:
+    firms: list[Firm]
+    bad_firms: list[Firm]
+    agents: list[tuple[str, str]]  # username, TOTP key (hex)
+    outcomes: list[str]
+    run_started: datetime.datetime
+
+
+def create_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(env: dict[str, str]) -> None:
+    import django
+    from django.conf import settings
+
+    if settings.configured:
+        return
+    for name in (
+        "DJANGO_SETTINGS_MODULE",
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "REDIS_URL",
+        "DIREKT_CODE_PEPPER",
+        "TELEPHONY_AUTH_TOKEN",
+        "DJANGO_SECRET_KEY",
+        "DJANGO_ALLOWED_HOSTS",
+        "DJANGO_MEDIA_ROOT",
+    ):
+        os.environ[name] = env[name]
+    os.environ["LOG_LEVEL"] = "WARNING"
+    django.setup()
+
+
+def prepare(args) -> World:
+    """Migrate, add the scale portfolio once, e-mail addresses on file, the agents, open hours."""
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from calls.desk.models import CallHandling
+    from calls.models import SpecialDay
+    from claims.models import Claim
+    from gratisz.demo import SCALE_GRID_BASE, scale_firm_code, seed_scale
+    from gratisz.models import User
+    from gratisz.roles import Role
+    from partners.models import (
+        CallingNumberFailures,
+        Contract,
+        DirektThrottle,
+        PartnerFirm,
+        Policyholder,
+    )
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("the load test runs on PostgreSQL")
+    call_command("migrate", verbosity=0)
+    have = Contract.objects.filter(policy_number__startswith="S-").count()
+    if have < args.contracts:
+        started = time.perf_counter()
+        seed_scale(args.contracts - have, today=timezone.localdate())
+        seconds = time.perf_counter() - started
+        print(f"seed_scale: {args.contracts - have} contracts in {seconds:.0f} s")
+    Policyholder.objects.filter(external_id__startswith="S-UGY-", email="").update(
+        email=models_concat_email()
+    )
+    for i in range(args.agents):
+        username = f"load-agent-{i:02d}"
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=username,
+                password=AGENT_PASSWORD,
+                first_name="Load",
+                last_name=f"Agent {i:02d}",
+                is_staff=True,
+            )
+            user.groups.add(Group.objects.get(name=Role.AGENT))
+            TOTPDevice.objects.create(user=user, name="load", confirmed=True)
+        # A fresh run: no open call left from an interrupted one, no TOTP throttle.
+        CallHandling.objects.filter(agent=user, closed_at__isnull=True).update(
+            closed_at=timezone.now(), outcome=CallHandling.Outcome.DROPPED
+        )
+        TOTPDevice.objects.filter(user=user).update(throttling_failure_count=0, last_t=-1)
+    DirektThrottle.objects.all().delete()
+    CallingNumberFailures.objects.all().delete()
+    today = timezone.localdate()
+    for day in (today, today + datetime.timedelta(days=1)):
+        SpecialDay.objects.update_or_create(
+            date=day,
+            defaults={
+                "is_open": True,
+                "opens": datetime.time(0, 0),
+                "closes": datetime.time(23, 59, 59),
+                "note": "load test",
+            },
+        )
+    # What the callers know: their firm's GRID and code, and their clients' facts.
+    firm_rows = list(
+        PartnerFirm.objects.filter(grid__gte=str(SCALE_GRID_BASE))
+        .order_by("grid")
+        .values_list("pk", "grid")
+    )
+    contracts = defaultdict(list)
+    for row in (
+        Contract.objects.filter(
+            policy_number__startswith="S-", firm_id__in=[p for p, _ in firm_rows]
+        )
+        .values(
+            "firm_id",
+            "policy_number",
+            "product",
+            "policyholder__name",
+            "policyholder__birth_date",
+        )
+        .iterator()
+    ):
+        contracts[row["firm_id"]].append(row)
+    claims = defaultdict(list)
+    for number, policy in Claim.objects.filter(claim_number__startswith="S-K-").values_list(
+        "claim_number", "contract__policy_number"
+    ):
+        claims[policy].append(number)
+    firms = []
+    for pk, grid in firm_rows:
+        rows = contracts[pk]
+        for row in rows:
+            row["claims"] = claims.get(row["policy_number"], [])
+        firms.append(Firm(grid=grid, code=scale_firm_code(grid), contracts=rows))
+    # A few firms only for the callers who key a wrong code: their throttle stays theirs.
+    bad_firms, firms = firms[:5], firms[5:]
+    agents = [
+        (u, d)
+        for u, d in TOTPDevice.objects.filter(user__username__startswith="load-agent-")
+        .order_by("user__username")
+        .values_list("user__username", "key")
+    ][: args.agents]
+    connection.close()
+    return World(
+        firms=firms,
+        bad_firms=bad_firms,
+        agents=agents,
+        outcomes=[CallHandling.Outcome.ANSWERED, CallHandling.Outcome.WRITTEN_REQUEST],
+        run_started=timezone.now(),
+    )
+
+
+def models_concat_email():
+    from django.db.models import Value
+    from django.db.models.functions import Concat, Lower
+
+    return Concat(Lower("external_id"), Value("@ugyfel.example.hu"))
+
+
+# --- the outside world: an SMTP server ---------------------------------------------------------
+
+
+class MailSink:
+    """A real SMTP server (aiosmtpd) that counts the messages per Message-ID."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.by_id: Counter[str] = Counter()
+        self.total = 0
+        self.lock = threading.Lock()
+        self.controller = None
+        self.sending = threading.Event()
+        self.delay = 0.0
+
+    async def handle_DATA(self, server, session, envelope):
+        # ``delay`` holds the reply (a slow server); a client that dies meanwhile cancels this
+        # and the message is not taken, as a real server would not commit it.
+        self.sending.set()
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.by_id[str(message.get("Message-ID", "")).strip()] += 1
+            self.total += 1
+        return "250 2.0.0 Message accepted for delivery"
+
+    def start(self) -> "MailSink":
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+
+# --- measurements -----------------------------------------------------------------------------
+
+
+class Stats:
+    def __init__(self):
+        self.latencies: dict[str, list[float]] = defaultdict(list)
+        self.errors: Counter[str] = Counter()
+        self.error_samples: dict[str, str] = {}
+        self.counts: Counter[str] = Counter()
+        self.error_times: list[tuple[float, str]] = []
+        self.statuses: Counter[tuple[str, int]] = Counter()
+
+    def ok(self, action: str, ms: float) -> None:
+        self.latencies[action].append(ms)
+
+    def error(self, action: str, what: str, sample: str = "") -> None:
+        key = f"{action}: {what}"
+        self.errors[key] += 1
+        self.error_samples.setdefault(key, sample[:300])
+        self.error_times.append((time.monotonic(), key))
+
+
+def percentile(values: list[float], p: float) -> float:
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
+
+
+def print_stats(stats: Stats, wall: float, exclude=("login",)) -> None:
+    measured = {k: v for k, v in stats.latencies.items() if k not in exclude}
+    total = sum(len(v) for v in measured.values())
+    print(f"{total} requests in {wall:.0f} s: {total / wall:.1f} requests/s")
+    print(f"{'action':<16} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>7}")
+    errors_by_action = Counter()
+    for key, n in stats.errors.items():
+        errors_by_action[key.split(":", 1)[0]] += n
+    for action in sorted(set(stats.latencies) | set(errors_by_action)):
+        values = stats.latencies.get(action, [])
+        if values:
+            print(
+                f"{action:<16} {len(values):>6} {percentile(values, 50):>8.0f} "
+                f"{percentile(values, 99):>8.0f} {max(values):>8.0f} "
+                f"{errors_by_action[action]:>7}"
+            )
+        else:
+            print(f"{action:<16} {0:>6} {'':>8} {'':>8} {'':>8} {errors_by_action[action]:>7}")
+    print(f"errors: {sum(stats.errors.values())}")
+    for key, n in stats.errors.most_common():
+        print(f"  {n:>5} × {key}   e.g. {stats.error_samples[key]!r}")
+
+
+# --- the simulated people ---------------------------------------------------------------------
+
+
+TAKE_ROW = re.compile(
+    r"<td>(\+[0-9]+)</td>\s*<td[^>]*>[^<]*</td>\s*<td><form method=\"post\" "
+    r"action=\"/desk/take/([0-9]+)/\""
+)
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@dataclass
+class Caller:
+    sid: str
+    number: str
+    menu: str
+    firm: Firm
+    contract: dict
+    taken: asyncio.Event = field(default_factory=asyncio.Event)
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+    agent_has_it: bool = False
+    reaching: int = 0  # agents clicking "Take" on it right now
+
+
+class Day:
+    """One run: the callers, the agents, the measurements."""
+
+    def __init__(self, args, world: World, base: str, stats: Stats, rng: random.Random):
+        from twilio.request_validator import RequestValidator
+
+        self.args, self.world, self.base, self.stats, self.rng = args, world, base, stats, rng
+        self.validator = RequestValidator(AUTH_TOKEN)
+        self.public = f"http://127.0.0.1:{args.port}"
+        self.waiting: dict[str, Caller] = {}
+        self.callers_active = 0
+        self.arrivals_over = False
+        self.calls = Counter()
+        self.certificates_requested = 0
+        self.run_id = f"{int(time.time()):x}"
+        self.session = None
+        self.certificate_times: list[float] = []
+        self.started_at = datetime.datetime.now(datetime.UTC)
+        self.login_slots: asyncio.Semaphore | None = None
+        self.logins_done = 0
+
+    async def request(
+        self,
+        session,
+        action: str,
+        method: str,
+        path: str,
+        *,
+        data=None,
+        headers=None,
+        expect=(200,),
+    ) -> tuple[int, str, str]:
+        """Send one request, time it, count an unexpected status as an error of ``action``."""
+        import aiohttp
+
+        started = time.perf_counter()
+        try:
+            async with session.request(
+                method,
+                self.base + path,
+                data=data,
+                headers=headers,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=30),
+            ) as response:
+                text = await response.text()
+                status, location = response.status, response.headers.get("Location", "")
+                self.last_status = status
+        except (aiohttp.ClientError, TimeoutError) as error:
+            self.stats.error(action, type(error).__name__, str(error))
+            return 0, "", ""
+        ms = (time.perf_counter() - started) * 1000
+        self.stats.statuses[(action, status)] += 1
+        if status == 503 and not response.headers.get("Retry-After"):
+            self.stats.error(action, "503 without Retry-After", text[:300])
+        if status in expect:
+            self.stats.ok(action, ms)
+        else:
+            self.stats.error(action, str(status), text[:300])
+        return status, text, location
+
+    # The telephony provider's side: signed webhooks.
+    async def webhook(self, action: str, path: str, params: dict, expect=(200,)) -> str:
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": self.validator.compute_signature(self.public + path, params),
+        }
+        status, text, _loc = await self.request(
+            self.session,
+            action,
+            "POST",
+            path,
+            data=urlencode(params),
+            headers=headers,
+            expect=expect,
+        )
+        return text if status in expect else None
+
+    async def hang_up(self, common: dict) -> None:
+        """The provider's final status callback; it retries until the server answers."""
+        end = {**common, "CallStatus": "completed", "CallDuration": "60"}
+        for _try in range(60):
+            if await self.webhook("ivr status", "/ivr/status/", end, expect=(204,)) is not None:
+                return
+            await asyncio.sleep(2)
+
+    async def caller(self, n: int) -> None:
+        self.callers_active += 1
+        try:
+            await self._call(n)
+        finally:
+            self.callers_active -= 1
+
+    async def _call(self, n: int) -> None:
+        rng = self.rng
+        wrong = rng.random() < 0.05
+        firm = rng.choice(self.world.bad_firms if wrong else self.world.firms)
+        caller = Caller(
+            sid=f"CA{self.run_id}{n:08d}".ljust(34, "0"),
+            number=f"+3670{int(self.run_id, 16) % 1000:03d}{n:05d}",
+            menu=rng.choice("112"),
+            firm=firm,
+            contract=rng.choice(firm.contracts),
+        )
+        common = {
+            "CallSid": caller.sid,
+            "AccountSid": "AC" + "c" * 32,
+            "From": caller.number,
+            "To": "+3614623800",
+            "Direction": "inbound",
+            "ApiVersion": "2010-04-01",
+            "CallStatus": "in-progress",
+        }
+        self.calls["arrived"] += 1
+        twiml = await self.webhook("ivr voice", "/ivr/voice/", {**common, "CallStatus": "ringing"})
+        bad = f"{(int(firm.code) + 1) % 10_000:04d}"
+        keys = (
+            [caller.menu, firm.grid, bad, firm.grid, bad]
+            if wrong
+            else [caller.menu, firm.grid, firm.code]
+        )
+        for step, digits in enumerate(keys, start=1):
+            if twiml is None:
+                break
+            await asyncio.sleep(rng.uniform(0.5, 1.5))  # listening to the prompt, keying
+            twiml = await self.webhook(
+                "ivr step", f"/ivr/step/?n={step}", {**common, "Digits": digits}
+            )
+        if twiml is None:
+            # The provider plays its error message and hangs up; the status callback follows.
+            self.calls["cut off by an error"] += 1
+            await self.hang_up(common)
+            return
+        if "<Enqueue" not in twiml:
+            if not wrong:
+                self.stats.error("ivr flow", "not queued", twiml)
+            self.calls["refused"] += 1
+            await self.hang_up(common)
+            return
+        self.waiting[caller.number] = caller
+        patience = time.monotonic() + self.args.patience
+        while not caller.taken.is_set() and time.monotonic() < patience:
+            await self.webhook("ivr wait", "/ivr/wait/", common)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(caller.taken.wait(), timeout=5)
+        self.waiting.pop(caller.number, None)
+        if caller.taken.is_set():
+            await caller.ended.wait()
+            result = "bridged"
+            self.calls["answered"] += 1
+        else:
+            result = "hangup"
+            self.calls["abandoned"] += 1
+        await self.webhook("ivr queue", "/ivr/queue/", {**common, "QueueResult": result})
+        await self.hang_up(common)
+
+    async def arrivals(self, minutes: float) -> None:
+        deadline = time.monotonic() + minutes * 60
+        tasks, n = [], 0
+        rate = self.args.calls_per_minute / 60
+        while True:
+            await asyncio.sleep(self.rng.expovariate(rate))
+            if time.monotonic() >= deadline:
+                break
+            n += 1
+            tasks.append(asyncio.create_task(self.caller(n)))
+        self.arrivals_over = True
+        await asyncio.gather(*tasks)
+
+    # The agents' side: the desk in a browser.
+    async def think(self) -> None:
+        await asyncio.sleep(self.rng.uniform(0.5, 1.5) * self.args.think)
+
+    async def login(self, session, username: str, key_hex: str) -> bool:
+        from django_otp.oath import totp
+
+        status, text, _ = await self.request(session, "login", "GET", "/accounts/login/")
+        token = CSRF_INPUT.search(text)
+        if not token:
+            self.stats.error("login", "no form", text)
+            return False
+        form = {
+            "csrfmiddlewaretoken": token.group(1),
+            "username": username,
+            "password": AGENT_PASSWORD,
+            "next": "/desk/",
+        }
+        status, text, location = await self.request(
+            session, "login", "POST", "/accounts/login/", data=form, expect=(302,)
+        )
+        if "/accounts/otp/" not in location:
+            return False
+        status, text, _ = await self.request(session, "login", "GET", location)
+        token = CSRF_INPUT.search(text)
+        code = f"{totp(bytes.fromhex(key_hex), step=30, t0=0, digits=6):06d}"
+        form = {"csrfmiddlewaretoken": token.group(1), "token": code, "next": "/desk/"}
+        status, text, location = await self.request(
+            session, "login", "POST", "/accounts/otp/", data=form, expect=(302,)
+        )
+        return status == 302
+
+    async def agent(self, username: str, key_hex: str, ready: asyncio.Event) -> None:
+        import aiohttp
+        from yarl import URL
+
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+            async with self.login_slots:
+                logged_in = await self.login(session, username, key_hex)
+            self.logins_done += 1
+            if not logged_in:
+                self.stats.error("login", "failed", username)
+                return
+            await ready.wait()
+            csrf = session.cookie_jar.filter_cookies(URL(self.base))["csrftoken"].value
+            while not (self.arrivals_over and self.callers_active == 0):
+                _status, text, _ = await self.request(session, "queue poll", "GET", "/desk/queue/")
+                rows = [
+                    (number, int(ticket))
+                    for number, ticket in TAKE_ROW.findall(text)
+                    if number in self.waiting
+                    and not self.waiting[number].agent_has_it
+                    # Two agents may reach for the same call at once, not all forty: people see
+                    # who is taking what (a CTI would route it to one).
+                    and self.waiting[number].reaching < 2
+                ]
+                if not rows:
+                    await asyncio.sleep(3 * self.rng.uniform(0.8, 1.2))  # DESK_POLL_SECONDS
+                    continue
+                number, ticket = self.rng.choice(rows)
+                caller = self.waiting.get(number)
+                if caller is None:  # hung up meanwhile
+                    continue
+                caller.reaching += 1
+                try:
+                    status, _text, location = await self.request(
+                        session,
+                        "take",
+                        "POST",
+                        f"/desk/take/{ticket}/",
+                        data={"csrfmiddlewaretoken": csrf},
+                        expect=(302,),
+                    )
+                finally:
+                    caller.reaching -= 1
+                if location.rstrip("/").endswith(f"/desk/call/{ticket}"):
+                    if caller.agent_has_it:
+                        self.stats.error("take", "taken twice", number)
+                    caller.agent_has_it = True
+                    caller.taken.set()
+                    try:
+                        await self.handle(session, csrf, ticket, caller)
+                    finally:
+                        caller.ended.set()
+                elif status == 302:
+                    self.calls["take conflicts"] += 1  # another agent was faster
+                    await self.request(session, "home", "GET", "/desk/")
+
+    async def handle(self, session, csrf: str, ticket: int, caller: Caller) -> None:
+        call = f"/desk/call/{ticket}/"
+        await self.request(session, "call screen", "GET", call)
+        await self.think()
+        contract = caller.contract
+        query = (
+            contract["policy_number"] if self.rng.random() < 0.7 else contract["policyholder__name"]
+        )
+        _s, text, _ = await self.request(
+            session, "search", "GET", f"{call}?{urlencode({'q': query})}"
+        )
+        if contract["policy_number"] not in text:
+            self.stats.error("search", "contract not found", query)
+        await self.think()
+        page = f"{call}contract/{contract['policy_number']}/"
+        await self.request(session, "contract", "GET", page)
+        await self.think()
+        if caller.menu == "1" and self.rng.random() < 0.6:
+            facts = {
+                "csrfmiddlewaretoken": csrf,
+                "action": "identify",
+                "name": contract["policyholder__name"],
+                "birth_date": contract["policyholder__birth_date"].isoformat(),
+            }
+            status, text, _ = await self.request(
+                session, "identify", "POST", page, data=facts, expect=(302,)
+            )
+            await self.request(session, "contract", "GET", page)
+            await self.think()
+            form = {
+                "csrfmiddlewaretoken": csrf,
+                "action": "certificate",
+                "document_type": "coverage",
+                "channel": "email",
+                "destination": "",
+            }
+            status, text, _ = await self.request(
+                session, "certificate", "POST", page, data=form, expect=(302,)
+            )
+            if status == 302:
+                self.certificates_requested += 1
+                self.certificate_times.append(time.monotonic())
+            await self.request(session, "contract", "GET", page)
+            await self.think()
+        elif caller.menu == "2" and contract["claims"]:
+            await self.request(session, "claim", "GET", f"{call}claim/{contract['claims'][0]}/")
+            await self.think()
+        form = {
+            "csrfmiddlewaretoken": csrf,
+            "action": "close",
+            "notes": "Terheléses teszt hívás.",
+            "outcome": self.rng.choice(self.world.outcomes),
+        }
+        for _try in range(60):  # an agent clicks again until the call is closed
+            status, _t, _l = await self.request(
+                session, "close", "POST", f"{call}close/", data=form, expect=(302,)
+            )
+            if status == 302:
+                break
+            await asyncio.sleep(2)
+        await self.request(session, "home", "GET", "/desk/")
+        self.calls["handled"] += 1
+
+    async def run(self, minutes: float, during=None) -> float:
+        """Log the agents in, run the day; ``during`` (a coroutine) runs alongside (faults)."""
+        import aiohttp
+
+        connector = aiohttp.TCPConnector(limit=0)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            self.session = session
+            ready = asyncio.Event()
+            agents = []
+            # The shift starts: everybody logs in (two at a time: a password hash takes a core).
+            self.login_slots = asyncio.Semaphore(2)
+            self.logins_done = 0
+            for username, key in self.world.agents:
+                agents.append(asyncio.create_task(self.agent(username, key, ready)))
+            while self.logins_done < len(agents):
+                await asyncio.sleep(0.2)
+            logged_in = len(agents) - self.stats.errors["login: failed"]
+            print(f"{logged_in} agents logged in; the day starts")
+            ready.set()
+            started = time.perf_counter()
+            side = asyncio.create_task(during()) if during else None
+            await self.arrivals(minutes)
+            await asyncio.gather(*agents)
+            wall = time.perf_counter() - started
+            if side:
+                await side
+            return wall
+
+
+# --- the end check ----------------------------------------------------------------------------
+
+
+def end_check(day: Day, sink: MailSink, drain: float) -> bool:
+    """Wait for the documents to go out; print and return whether everything ended well."""
+    from django.db import connection
+
+    from calls.desk.models import CallHandling
+    from calls.models import CallTicket
+    from certificates.models import CertificateRequest, Delivery
+
+    tickets = CallTicket.objects.filter(call_sid__startswith=f"CA{day.run_id}")
+    ticket_ids = list(tickets.values_list("pk", flat=True))
+    sources = [f"call:{pk}" for pk in ticket_ids]
+    requests = CertificateRequest.objects.filter(source__in=sources)
+    deliveries = Delivery.objects.filter(request__in=requests)
+    deadline = time.monotonic() + drain
+    started = time.monotonic()
+    while time.monotonic() < deadline:
+        if not deliveries.exclude(state=Delivery.State.SENT).exists():
+            break
+        time.sleep(2)
+    connection.close()
+    waited = time.monotonic() - started
+    states = Counter(tickets.values_list("state", flat=True))
+    open_tickets = sum(n for s, n in states.items() if s not in FINAL_STATES)
+    open_handlings = CallHandling.objects.filter(
+        ticket_id__in=ticket_ids, closed_at__isnull=True
+    ).count()
+    delivery_states = Counter(deliveries.values_list("state", flat=True))
+    ids = [d.message_id for d in deliveries.only("pk", "request_id")]
+    with sink.lock:
+        counts = [sink.by_id.get(mid, 0) for mid in ids]
+        total = sink.total
+    once = sum(1 for c in counts if c == 1)
+    twice = sum(1 for c in counts if c > 1)
+    never = sum(1 for c in counts if c == 0)
+    ours = sum(counts)
+    print(
+        f"end check: {len(ticket_ids)} call tickets {dict(states)}; open tickets {open_tickets}, "
+        f"open handlings {open_handlings}"
+    )
+    print(
+        f"  documents: {day.certificates_requested} asked at the desk, {requests.count()} "
+        f"requests, {len(ids)} deliveries {dict(delivery_states)} (waited {waited:.0f} s); "
+        f"SMTP: {once} once, {twice} more than once, {never} never, "
+        f"{total - ours} other messages"
+    )
+    good = (
+        open_tickets == 0
+        and open_handlings == 0
+        and len(ids) == day.certificates_requested == requests.count()
+        and delivery_states.get(Delivery.State.SENT, 0) == len(ids)
+        and once == len(ids)
+        and total == ours
+    )
+    print("  END CHECK:", "PASS" if good else "FAIL")
+    return good
+
+
+@dataclass
+class Outcome:
+    day: "Day"
+    stats: Stats
+    wall: float
+    end_check_passed: bool
+
+
+def run(args, env: dict[str, str], during=None, setup=None) -> Outcome:
+    """Prepare the data, start the stack and the SMTP server, run the day, check the end.
+
+    ``during(stack, sink, day)`` is a coroutine run alongside the day (bench/faults.py breaks
+    something there); ``setup(stack, sink)`` runs before the day.
+    """
+    create_database(args.db)
+    setup_django(env)
+    world = prepare(args)
+    sink = MailSink(args.smtp_port).start()
+    stack = None
+    if not args.attach:
+        stack = Stack(args, env)
+        stack.start()
+    base = args.attach.rstrip("/") or f"http://127.0.0.1:{args.port}"
+    try:
+        if setup:
+            setup(stack, sink)
+        stats = Stats()
+        day = Day(args, world, base, stats, random.Random(20261127))
+        load_before = os.getloadavg()[0]
+        side = (lambda: during(stack, sink, day)) if during else None
+        wall = asyncio.run(day.run(args.minutes, side))
+        load_after = os.getloadavg()[0]
+        print(
+            f"\n{args.agents} agents, {day.calls['arrived']} calls in {wall:.0f} s "
+            f"({day.calls['arrived'] / wall * 60:.0f} calls/min arriving, "
+            f"{day.calls['handled'] / wall * 60:.0f} calls/min handled): {dict(day.calls)}; "
+            f"{args.web_workers} gunicorn workers; load average {load_before:.1f} → "
+            f"{load_after:.1f} on {os.cpu_count()} cores"
+        )
+        logins = stats.latencies.get("login", [])
+        if logins:
+            print(f"login steps (before the day): n={len(logins)} max {max(logins):.0f} ms")
+        print_stats(stats, wall)
+        good = end_check(day, sink, args.drain)
+    finally:
+        if stack:
+            stack.stop()
+        sink.stop()
+    return Outcome(day=day, stats=stats, wall=wall, end_check_passed=good)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    args = parser.parse_args()
+    outcome = run(args, stack_env(args))
+    return 0 if outcome.end_check_passed and not outcome.stats.errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
