@@ -360,3 +360,25 @@ CELERY_BEAT_SCHEDULE["review-purge-recordings"] = {
     "task": "calls.review.tasks.purge_recordings",
     "schedule": crontab(hour=2, minute=30),
 }
+
+# --- Putting the caller through to the agent who took the call (calls.telephony) -------------
+# A class path like EMAIL_BACKEND: calls.telephony.TwilioBackend (Twilio's REST API redirects
+# the queued call to the agent's phone) or .DemoBackend (a JSON file per call under
+# TELEPHONY_DEMO_FILE_PATH, shown by the demo phone). The default follows the auth token: the
+# demo backend with the demo token, Twilio with a real one; check --deploy refuses the demo.
+_TELEPHONY_DEMO = TELEPHONY_AUTH_TOKEN == DEMO_TELEPHONY_AUTH_TOKEN
+TELEPHONY_BACKEND = env.str(
+    "TELEPHONY_BACKEND",
+    default="calls.telephony.DemoBackend" if _TELEPHONY_DEMO else "calls.telephony.TwilioBackend",
+)
+TELEPHONY_ACCOUNT_SID = env.str("TELEPHONY_ACCOUNT_SID", default="")
+TELEPHONY_API_BASE_URL = env.str("TELEPHONY_API_BASE_URL", default="https://api.twilio.com")
+# Agents' phones are dialled as sip:<User.extension>@TELEPHONY_SIP_DOMAIN.
+TELEPHONY_SIP_DOMAIN = env.str(
+    "TELEPHONY_SIP_DOMAIN", default="desk.demo.invalid" if _TELEPHONY_DEMO else ""
+)
+TELEPHONY_DEMO_FILE_PATH = env.path("TELEPHONY_DEMO_FILE_PATH", default=VAR_DIR / "telephony")
+# Seconds one request to the provider may take, and tries before the desk shows a failure
+# (1, 2, 4, 8… seconds apart: the caller is waiting on the line).
+TELEPHONY_TIMEOUT = env.int("TELEPHONY_TIMEOUT", default=10)
+TELEPHONY_CONNECT_ATTEMPTS = env.int("TELEPHONY_CONNECT_ATTEMPTS", default=5)
