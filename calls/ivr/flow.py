@@ -10,6 +10,7 @@ twice, and a captured request cannot be replayed into a later call state.
 The typed digits of a Direkt code are used in memory only: ``IvrStep`` keeps their shape.
 """
 
+import contextlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from ..models import CallRecording, CallTicket, IvrPrompt, IvrStep, Verification
 from ..tasks import code_changed_notice_task
 from .prompts import DEFAULT_PROMPTS
 
+logger = logging.getLogger(__name__)
 security_log = logging.getLogger("gratisz.security")
 
 Stage = CallTicket.Stage
@@ -86,12 +88,22 @@ PROMPTS_CACHE_SECONDS = 60
 
 def ivr_prompts() -> dict[str, tuple[str, str, str]]:
     """Return every prompt as key → (Hungarian, English, audio URL), cached for a minute
-    (the admin forgets the cache when a prompt is saved)."""
-    prompts = cache.get(PROMPTS_CACHE_KEY)
+    (the admin forgets the cache when a prompt is saved). The cache is only a shortcut: while
+    it is unreachable (Redis restarting) the prompts come from the database and calls go on."""
+    try:
+        prompts = cache.get(PROMPTS_CACHE_KEY)
+    except Exception:  # noqa: BLE001 - any cache failure: read the database instead
+        logger.warning("IVR prompt cache unavailable; reading the prompts from the database")
+        return _prompts_from_database()
     if prompts is None:
-        prompts = {p.key: (p.text_hu, p.text_en, p.audio_url) for p in IvrPrompt.objects.all()}
-        cache.set(PROMPTS_CACHE_KEY, prompts, PROMPTS_CACHE_SECONDS)
+        prompts = _prompts_from_database()
+        with contextlib.suppress(Exception):
+            cache.set(PROMPTS_CACHE_KEY, prompts, PROMPTS_CACHE_SECONDS)
     return prompts
+
+
+def _prompts_from_database() -> dict[str, tuple[str, str, str]]:
+    return {p.key: (p.text_hu, p.text_en, p.audio_url) for p in IvrPrompt.objects.all()}
 
 
 def ivr_prompts_forget() -> None:
