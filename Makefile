@@ -72,8 +72,10 @@ serve: install messages
 		--access-logfile - --graceful-timeout 20 & \
 	wait
 
+# Two test processes (each with its own test database and Redis databases, see settings.py);
+# a module's tests stay together in one process, so its module-scoped services start once.
 test: install-dev messages
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadscope
 
 lint: install-dev
 	$(VENV)/bin/ruff format --check .

@@ -85,7 +85,11 @@ class CallTicket(models.Model):
         verbose_name = _("call ticket")
         verbose_name_plural = _("call tickets")
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["state", "queue_name", "enqueued_at"])]
+        indexes = [
+            models.Index(fields=["state", "queue_name", "enqueued_at"]),
+            # A firm's own history (the partner portal, the desk's recent calls of the firm).
+            models.Index(fields=["firm", "-started_at"], name="ticket_firm_started"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(grid_entered="") | Q(grid_entered__regex=r"^[0-9]{9}$"),
@@ -157,6 +161,8 @@ class VerificationAttempt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ticket", "number"], name="verification_once"),
         ]
+        # The recent failures on a GRID (the partner portal's security page).
+        indexes = [models.Index(fields=["grid_entered", "-at"], name="verification_grid_at")]
 
     def __str__(self) -> str:
         return f"{self.ticket.call_sid} #{self.number}: {self.outcome}"

@@ -6,6 +6,7 @@ broker, e-mails written to files). Production sets DJANGO_DEBUG=0 and real secre
 ``manage.py check --deploy`` reports nothing.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -143,8 +144,19 @@ STORAGES = {
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "media/"
 
+
+def _redis_db_per_test_process(url: str) -> str:
+    """Under pytest-xdist, give each test process its own Redis database (gw0 keeps the
+    configured one, gwN adds N): the Celery worker tests drain and consume the broker's queue."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not (url.startswith("redis") and worker.startswith("gw")):
+        return url
+    base, _slash, db = url.rpartition("/")
+    return f"{base}/{int(db) + int(worker[2:])}" if db.isdigit() else url
+
+
 # Cache: Redis when REDIS_URL is given, otherwise a per-process memory cache for the demo.
-REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_URL = _redis_db_per_test_process(env.str("REDIS_URL", default=""))
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -163,7 +175,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="GrATISZ <gratisz@exa
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: Redis (or RabbitMQ) in production; the filesystem broker needs no service.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = _redis_db_per_test_process(
+    env.str("CELERY_BROKER_URL", default="filesystem://")
+)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -1,11 +1,15 @@
 """Shared fixtures: users per role, logged in through the real password + TOTP flow, and the
 browser (Playwright driving Debian's chromium) for the e2e tests, one for the whole session."""
 
+import importlib
+import itertools
 import os
 import shutil
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
+from django.db.models.signals import post_migrate
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -14,6 +18,8 @@ from gratisz.models import User
 from gratisz.roles import STAFF_ROLES, Role
 
 PASSWORD = "correct-horse-battery"
+DESK_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR)
+_extensions = itertools.count(1)
 
 
 def current_token(device: TOTPDevice) -> str:
@@ -26,7 +32,11 @@ def make_user(db):
     def make(role: str | None = None, username: str | None = None, enrolled: bool = True) -> User:
         username = username or f"{role or 'nobody'}-{User.objects.count() + 1}"
         user = User.objects.create_user(
-            username=username, password=PASSWORD, is_staff=role in STAFF_ROLES
+            username=username,
+            password=PASSWORD,
+            is_staff=role in STAFF_ROLES,
+            # Desk users have a phone: a call from the queue is put through to it.
+            extension=f"9{next(_extensions):04d}" if role in DESK_ROLES else "",
         )
         if role:
             user.groups.add(Group.objects.get(name=role))
@@ -131,3 +141,28 @@ def browser_login(page):
         return page
 
     return do_login
+
+
+# --- the data migrations' rows, after a flush ---------------------------------------------------
+
+_DATA_MIGRATIONS = [
+    ("calls.migrations.0002_default_prompts_and_hours", "load"),
+    ("calls.desk.migrations.0002_default_written_request_types", "add"),
+    ("calls.review.migrations.0002_default_criteria", "add"),
+]
+
+
+def _restore_migration_data(sender, **kwargs):
+    """A transactional test ends with a flush, which empties the rows the data migrations wrote
+    (prompts, opening hours, written-request types, quality criteria). Under pytest-xdist the
+    next test in that database may be an ordinary one that needs them; the flush emits
+    post_migrate, so put them back then (each loader is idempotent)."""
+    for module, loader in _DATA_MIGRATIONS:
+        getattr(importlib.import_module(module), loader)(django_apps, None)
+
+
+post_migrate.connect(
+    _restore_migration_data,
+    sender=django_apps.get_app_config("review"),
+    dispatch_uid="tests-restore-migration-data",
+)
