@@ -10,9 +10,33 @@ from django.utils.translation import gettext
 # lock notice too (partners has no tasks module of its own yet).
 from partners.verification import direkt_lock_notice_task, firm_notice_recipients
 
+from . import telephony
 from .models import CallTicket
 
-__all__ = ["code_changed_notice_task", "direkt_lock_notice_task"]
+__all__ = ["code_changed_notice_task", "connect_call_task", "direkt_lock_notice_task"]
+
+
+@shared_task(
+    bind=True,
+    name="calls.connect_call",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+)
+def connect_call_task(self, handling_id: int) -> str:
+    """Have the provider put the caller of a call taken on the desk through to the agent.
+
+    Idempotent (``telephony.call_connect`` redirects a call once), so a redelivered message is
+    harmless. Temporary failures are tried again 1, 2, 4, 8… seconds later, as the caller is
+    waiting; after ``TELEPHONY_CONNECT_ATTEMPTS`` tries the desk shows the failure.
+    """
+    state = telephony.call_connect(handling_id=handling_id)
+    if state != telephony.RETRY:
+        return state
+    if self.request.retries + 1 >= settings.TELEPHONY_CONNECT_ATTEMPTS:
+        telephony.call_connect_give_up(handling_id=handling_id)
+        return "gave up"
+    raise self.retry(countdown=min(2**self.request.retries, 30))
 
 
 @shared_task(name="calls.code_changed_notice")

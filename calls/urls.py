@@ -14,4 +14,5 @@ urlpatterns = [
     # Screens.
     path("demo-phone/", views.demo_phone, name="demo-phone"),
     path("demo-phone/act/", views.demo_phone_act, name="demo-phone-act"),
+    path("demo-phone/state/", views.demo_phone_state, name="demo-phone-state"),
 ]

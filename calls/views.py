@@ -7,6 +7,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from . import telephony
+from .desk.models import CallHandling
 from .ivr import demo_phone as provider
 from .ivr import flow
 from .selectors import ticket_by_call_sid
@@ -36,7 +38,18 @@ def _ticket_json(call_sid: str) -> dict | None:
         "grid": ticket.grid_entered,
         "firm": str(ticket.firm) if ticket.firm else "",
         "queue": ticket.queue_name,
+        "connected": _connected_to(ticket),
     }
+
+
+def _connected_to(ticket) -> str:
+    """Name the agent the caller was put through to, from the demo backend's record."""
+    record = telephony.DemoBackend.recorded(ticket.call_sid)
+    handling = CallHandling.objects.filter(ticket=ticket).select_related("agent").first()
+    if record is None or handling is None:
+        return ""
+    agent = handling.agent
+    return f"{agent.get_full_name() or agent.get_username()} ({record['address']})"
 
 
 @require_GET
@@ -120,6 +133,18 @@ def demo_phone_act(request: HttpRequest) -> JsonResponse:
             "ticket": _ticket_json(call["sid"]),
         }
     )
+
+
+@require_GET
+@_demo_only
+@login_required
+@permission_required("gratisz.use_demo_phone", raise_exception=True)
+def demo_phone_state(request: HttpRequest) -> JsonResponse:
+    """Answer the call ticket as it is now (polled while the caller waits in the queue)."""
+    call = request.session.get(SESSION_KEY)
+    if call is None:
+        return JsonResponse({"error": "no call"}, status=409)
+    return JsonResponse({"ticket": _ticket_json(call["sid"]), "ended": bool(call.get("ended"))})
 
 
 def _send(call: dict, url: str, extra: dict, host: str) -> provider.Answer:

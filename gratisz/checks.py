@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
@@ -38,3 +38,33 @@ def check_secrets(app_configs, **kwargs):
             )
         )
     return errors
+
+
+DEMO_TELEPHONY_BACKEND = "calls.telephony.DemoBackend"
+TWILIO_TELEPHONY_BACKEND = "calls.telephony.TwilioBackend"
+
+
+@register(Tags.security, deploy=True)
+def check_telephony(app_configs, **kwargs):
+    """Refuse a production that would put no caller through: the demo backend only writes
+    files; Twilio needs the account and the agents' SIP domain."""
+    if settings.TELEPHONY_BACKEND == DEMO_TELEPHONY_BACKEND:
+        return [
+            Error(
+                "TELEPHONY_BACKEND is the demo backend: no caller is put through to an agent.",
+                hint=f"Set TELEPHONY_BACKEND={TWILIO_TELEPHONY_BACKEND} (or another backend).",
+                id="gratisz.E005",
+            )
+        ]
+    if settings.TELEPHONY_BACKEND == TWILIO_TELEPHONY_BACKEND and not (
+        settings.TELEPHONY_ACCOUNT_SID and settings.TELEPHONY_SIP_DOMAIN
+    ):
+        return [
+            Warning(
+                "TELEPHONY_ACCOUNT_SID or TELEPHONY_SIP_DOMAIN is not set: taken calls cannot be "
+                "put through to the agents' phones.",
+                hint="Set the provider's account SID and the SIP domain the agents' phones are on.",
+                id="gratisz.W001",
+            )
+        ]
+    return []

@@ -32,6 +32,14 @@ class CallHandling(models.Model):
         NOT_IDENTIFIED = "not_identified", _("client could not be identified")
         DROPPED = "dropped", _("call dropped")
 
+    class Connection(models.TextChoices):
+        """Whether the provider put the queued caller through to the agent's phone."""
+
+        PENDING = "pending", _("connecting")
+        CONNECTED = "connected", _("connected")
+        FAILED = "failed", _("not connected")
+        NOT_NEEDED = "not_needed", _("already on the line")
+
     ticket = models.OneToOneField(
         "calls.CallTicket",
         verbose_name=_("call ticket"),
@@ -49,6 +57,17 @@ class CallHandling(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Set by calls.telephony: a call from the provider's queue starts "pending"; PBX calls and
+    # manual verifications have the caller on the line already.
+    connect_state = models.CharField(
+        _("connection to the agent's phone"),
+        max_length=12,
+        choices=Connection.choices,
+        default=Connection.NOT_NEEDED,
+    )
+    connect_error = models.CharField(_("connection problem"), max_length=300, blank=True)
+    connect_attempts = models.PositiveSmallIntegerField(_("connection attempts"), default=0)
+    connected_at = models.DateTimeField(_("connected at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("call handling")

@@ -6,8 +6,10 @@ never changed again (``HandlingClosed``).
 """
 
 import datetime
+import logging
 import secrets
 import unicodedata
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,8 +18,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls import opening_hours
+from calls import opening_hours, telephony
 from calls.models import CallTicket, OpeningHours, SpecialDay, VerificationAttempt
+from calls.tasks import connect_call_task
 from certificates.selectors import NotEligible
 from certificates.services import DeliverySpec, certificate_request_create
 from claims.services import claim_report_by_phone
@@ -35,6 +38,7 @@ from .models import (
 )
 
 State = CallTicket.State
+logger = logging.getLogger(__name__)
 
 
 class CallAlreadyTaken(Exception):
@@ -43,6 +47,10 @@ class CallAlreadyTaken(Exception):
 
 class AgentBusy(Exception):
     """The agent still has an open call; close it before taking another."""
+
+
+class NoExtension(Exception):
+    """The agent has no telephone extension, so the caller cannot be put through to them."""
 
 
 class HandlingClosed(Exception):
@@ -68,26 +76,46 @@ def call_take(*, ticket_id: int, agent) -> CallHandling:
 
     The ticket moves from ``waiting`` to ``with_agent`` by one conditional UPDATE, so of two
     agents clicking at once exactly one succeeds; the other gets ``CallAlreadyTaken``.
-    Raises ``AgentBusy`` when the agent has an open call. Side effects: the ticket's state,
-    a new ``CallHandling``.
+    Raises ``AgentBusy`` when the agent has an open call, ``NoExtension`` when a caller waiting
+    in the provider's queue could not be put through to the agent's phone. Side effects: the
+    ticket's state, a new ``CallHandling``; for a call from the provider's queue, after the
+    commit, the task that has the provider put the caller through (a PBX's call is on the
+    agent's phone already).
     """
     if CallHandling.objects.filter(agent=agent, closed_at__isnull=True).exists():
         raise AgentBusy
+    call_sid = CallTicket.objects.filter(pk=ticket_id).values_list("call_sid", flat=True).first()
+    connect = call_sid is not None and telephony.needs_connection(call_sid)
+    if connect and not agent.extension:
+        raise NoExtension
     updated = CallTicket.objects.filter(
         pk=ticket_id, state=State.WAITING, firm__isnull=False, verified_at__isnull=False
     ).update(state=State.WITH_AGENT)
     if updated != 1:
         raise CallAlreadyTaken
+    Connection = CallHandling.Connection
     try:
         with transaction.atomic():
-            return CallHandling.objects.create(
+            handling = CallHandling.objects.create(
                 ticket_id=ticket_id,
                 agent=agent,
                 origin=CallHandling.Origin.QUEUE,
                 taken_at=timezone.now(),
+                connect_state=Connection.PENDING if connect else Connection.NOT_NEEDED,
             )
     except IntegrityError as exc:  # a parallel take by the same agent
         raise AgentBusy from exc
+    if connect:
+        transaction.on_commit(partial(_connect_enqueue, handling.pk))
+    return handling
+
+
+def _connect_enqueue(handling_id: int) -> None:
+    try:
+        connect_call_task.delay(handling_id)
+    except Exception:  # the broker is down: show the failure rather than "connecting" forever
+        logger.exception("could not queue the connection of handling %s", handling_id)
+        telephony.call_connect_give_up(handling_id=handling_id)
 
 
 def call_verify_manually(
@@ -465,6 +493,7 @@ __all__ = [
     "CallAlreadyTaken",
     "HandlingClosed",
     "IdentificationRefused",
+    "NoExtension",
     "NotEligible",
     "NotIdentified",
     "VerificationFailed",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("take/<int:ticket_id>/", views.take, name="take"),
     path("verify/", views.manual_verify, name="manual-verify"),
     path("call/<int:ticket_id>/", views.call, name="call"),
+    path("call/<int:ticket_id>/connection/", views.connection, name="connection"),
     path("call/<int:ticket_id>/contract/<str:policy_number>/", views.contract, name="contract"),
     path("call/<int:ticket_id>/claim/<str:claim_number>/", views.claim, name="claim"),
     path(

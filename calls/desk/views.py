@@ -105,6 +105,15 @@ def take(request: HttpRequest, ticket_id: int) -> HttpResponse:
     except services.AgentBusy:
         messages.error(request, _("Close your current call before taking another."))
         return redirect("desk:home")
+    except services.NoExtension:
+        messages.error(
+            request,
+            _(
+                "You have no telephone extension, so the caller cannot be put through to you. "
+                "Ask an administrator to set your extension."
+            ),
+        )
+        return redirect("desk:home")
     return redirect("desk:call", ticket_id=ticket_id)
 
 
@@ -161,6 +170,14 @@ def call(request: HttpRequest, ticket_id: int) -> HttpResponse:
     return _render_call(request, handling, search=search, results=results)
 
 
+@desk_view
+@require_GET
+def connection(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """Whether the caller is put through to the agent's phone, fetched again while connecting."""
+    handling = selectors.handling_for_agent(agent=request.user, ticket_id=ticket_id)
+    return render(request, "desk/_connection.html", {"handling": handling})
+
+
 def _render_call(request, handling, **overrides) -> HttpResponse:
     """Render the call screen; a form that failed comes in ``overrides``, keeping its input."""
     ticket = handling.ticket
@@ -183,6 +200,7 @@ def _render_call(request, handling, **overrides) -> HttpResponse:
         "close_form": CloseForm(initial={"notes": handling.notes, "outcome": handling.outcome}),
         "remark_form": RemarkForm(),
         "remarks": list(handling.remarks.select_related("by")),
+        "poll_seconds": settings.DESK_POLL_SECONDS,
         **overrides,
     }
     return render(request, "desk/call.html", context)

@@ -8,9 +8,9 @@
   const labels = {
     state: config.labelState, menu: config.labelMenu, grid: config.labelGrid,
     firm: config.labelFirm, queue: config.labelQueue, ended: config.labelEnded,
-    queued: config.labelQueued, silence: config.labelSilence,
+    queued: config.labelQueued, silence: config.labelSilence, connected: config.labelConnected,
   };
-  let inCall = false, waiting = false;
+  let inCall = false, waiting = false, watching = null;
   function line(cls, text) {
     const li = document.createElement("li"); li.className = cls; li.textContent = text;
     transcript.appendChild(li); li.scrollIntoView({block: "nearest"});
@@ -25,12 +25,26 @@
   function showTicket(t) {
     const dl = document.getElementById("ticket"); dl.replaceChildren();
     if (!t) return;
-    for (const k of ["state", "menu", "grid", "firm", "queue"]) {
+    for (const k of ["state", "menu", "grid", "firm", "queue", "connected"]) {
       if (!t[k]) continue;
-      const dt = document.createElement("dt"); dt.textContent = labels[k];
+      const dt = document.createElement("dt"); dt.textContent = k === "connected" ? config.labelAgent : labels[k];
       const dd = document.createElement("dd"); dd.textContent = t[k];
       dl.append(dt, dd);
     }
+  }
+  // While the caller waits in the queue, look at the ticket now and then: when an agent takes
+  // the call, the telephony provider (here the demo backend) puts the caller through.
+  function watch(on) {
+    if (watching) { window.clearInterval(watching); watching = null; }
+    if (!on) return;
+    watching = window.setInterval(async () => {
+      const r = await fetch(config.stateUrl, {credentials: "same-origin"});
+      if (!r.ok) { watch(false); return; }
+      const j = await r.json();
+      showTicket(j.ticket);
+      if (j.ended) { watch(false); }
+      else if (j.ticket && j.ticket.connected) { line("event", labels.connected + " " + j.ticket.connected); watch(false); }
+    }, 2000);
   }
   async function act(data) {
     const r = await fetch(url, {method: "POST", body: new URLSearchParams(data),
@@ -42,6 +56,7 @@
     if (j.state === "queued") line("event", labels.queued + " " + j.queue);
     if (j.state === "ended") line("event", labels.ended);
     showTicket(j.ticket); controls();
+    watch(j.state === "queued" && !(j.ticket && j.ticket.connected));
   }
   document.getElementById("dial").addEventListener("click", () => {
     transcript.replaceChildren(); typed.textContent = "";

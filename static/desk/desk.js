@@ -1,6 +1,7 @@
 /* The agent desk: refresh the live parts without a reload, and keyboard shortcuts.
    Written by hand (no framework, no CDN): a part with data-poll="URL" is fetched again every
-   data-interval seconds and its content replaced, unless a form inside it has focus. */
+   data-interval seconds and its content replaced, unless a form inside it has focus; it stops
+   once the content holds an element marked data-poll-stop (a final state). */
 (function () {
   "use strict";
 
@@ -18,7 +19,7 @@
         })
         .then(function (html) { el.innerHTML = html; el.setAttribute("data-polled", Date.now()); })
         .catch(function () { /* keep the last view; the next tick tries again */ })
-        .then(schedule);
+        .then(function () { if (!el.querySelector("[data-poll-stop]")) { schedule(); } });
     }
     function schedule() { window.setTimeout(tick, seconds * 1000); }
     schedule();

@@ -26,6 +26,8 @@ PRODUCTION = {
     "DJANGO_SECRET_KEY": "kV9#pL2@xQ7!mN4&zR8*wT1^bY6(cF3)hJ5%dG0~sA-eU_oI+Lq8Zr3",
     "DIREKT_CODE_PEPPER": "p3pp3r-" * 8,
     "TELEPHONY_AUTH_TOKEN": "f" * 32,
+    "TELEPHONY_ACCOUNT_SID": "AC" + "1" * 32,
+    "TELEPHONY_SIP_DOMAIN": "gratisz.sip.twilio.com",
     "DJANGO_ALLOWED_HOSTS": "gratisz.example.hu",
 }
 

@@ -1,0 +1,331 @@
+"""Taking a call on the desk puts the queued caller through to the agent's phone, through the
+telephony provider's REST API (a faithful fake Twilio on loopback) or the demo backend."""
+
+import json
+import secrets
+from xml.etree import ElementTree
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from calls import telephony
+from calls.desk import services
+from calls.desk.models import CallHandling
+from calls.models import CallTicket
+from calls.tasks import connect_call_task
+from gratisz import checks
+from tests.calls.conftest import STAFF_CODE
+
+from .fake_twilio_api import FakeTwilioAPI
+
+pytestmark = pytest.mark.django_db
+
+ACCOUNT_SID = "AC" + "7" * 32
+SIP_DOMAIN = "gratisz-agents.sip.twilio.com"
+Connection = CallHandling.Connection
+
+
+@pytest.fixture
+def twilio(settings):
+    api = FakeTwilioAPI(ACCOUNT_SID, settings.TELEPHONY_AUTH_TOKEN).start()
+    settings.TELEPHONY_BACKEND = "calls.telephony.TwilioBackend"
+    settings.TELEPHONY_ACCOUNT_SID = ACCOUNT_SID
+    settings.TELEPHONY_API_BASE_URL = api.url
+    settings.TELEPHONY_SIP_DOMAIN = SIP_DOMAIN
+    settings.TELEPHONY_TIMEOUT = 5
+    yield api
+    api.stop()
+
+
+@pytest.fixture
+def desk_agent(agent):
+    agent.extension = "201"
+    agent.first_name, agent.last_name = "Anna", "Ügynök"
+    agent.save()
+    return agent
+
+
+@pytest.fixture
+def waiting_call(firm):
+    """A verified caller waiting in the provider's queue, as the IVR leaves it."""
+
+    def make(call_sid: str | None = None) -> CallTicket:
+        now = timezone.now()
+        return CallTicket.objects.create(
+            call_sid=call_sid or "CA" + secrets.token_hex(16),
+            account_sid=ACCOUNT_SID,
+            from_number="+36301234567",
+            to_number="+3614623800",
+            state=CallTicket.State.WAITING,
+            stage=CallTicket.Stage.DONE,
+            menu="1",
+            grid_entered=firm.grid,
+            firm=firm,
+            verified_at=now,
+            enqueued_at=now,
+            queue_name="contracts",
+        )
+
+    return make
+
+
+def take(client, ticket, callbacks):
+    with callbacks(execute=True):
+        return client.post(reverse("desk:take", args=[ticket.pk]))
+
+
+def test_taking_a_call_redirects_it_once_to_the_agents_sip_phone(
+    client, login, desk_agent, waiting_call, twilio, django_capture_on_commit_callbacks
+):
+    ticket = waiting_call()
+    twilio.calls[ticket.call_sid] = "in-progress"
+    login(desk_agent)
+    response = take(client, ticket, django_capture_on_commit_callbacks)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("desk:call", args=[ticket.pk])
+    [redirect] = twilio.redirects
+    assert redirect["call_sid"] == ticket.call_sid
+    dial = ElementTree.fromstring(redirect["Twiml"]).find("Dial")  # noqa: S314 (our own TwiML)
+    assert dial.get("answerOnBridge") == "true"
+    assert [sip.text for sip in dial] == [f"sip:201@{SIP_DOMAIN}"]
+    handling = CallHandling.objects.get(ticket=ticket)
+    assert handling.connect_state == Connection.CONNECTED
+    assert handling.connect_attempts == 1 and handling.connected_at is not None
+    # A redelivered task changes nothing and asks the provider nothing.
+    assert connect_call_task.delay(handling.pk).get() == Connection.CONNECTED
+    assert twilio.requests == 1
+    page = client.get(reverse("desk:call", args=[ticket.pk])).content.decode()
+    assert "A hívó az Ön telefonjára van kapcsolva (201 mellék)." in page
+    assert 'data-poll="' + reverse("desk:connection", args=[ticket.pk]) not in page
+
+
+def test_a_provider_that_is_down_is_tried_again_then_connects(
+    desk_agent, waiting_call, twilio, django_capture_on_commit_callbacks
+):
+    ticket = waiting_call()
+    twilio.calls[ticket.call_sid] = "in-progress"
+    twilio.fail_next = [503, 500]
+    with django_capture_on_commit_callbacks(execute=True):
+        handling = services.call_take(ticket_id=ticket.pk, agent=desk_agent)
+    handling.refresh_from_db()
+    assert handling.connect_state == Connection.CONNECTED
+    assert handling.connect_attempts == 3
+    assert twilio.requests == 3 and len(twilio.redirects) == 1
+
+
+def test_a_provider_down_for_good_shows_the_failure_after_the_last_try(
+    settings, desk_agent, waiting_call, twilio, django_capture_on_commit_callbacks
+):
+    settings.TELEPHONY_CONNECT_ATTEMPTS = 3
+    ticket = waiting_call()
+    twilio.calls[ticket.call_sid] = "in-progress"
+    twilio.fail_next = [503] * 10
+    with django_capture_on_commit_callbacks(execute=True):
+        handling = services.call_take(ticket_id=ticket.pk, agent=desk_agent)
+    handling.refresh_from_db()
+    assert handling.connect_state == Connection.FAILED
+    assert handling.connect_error == (
+        "A telefonszolgáltató nem érhető el: a hívót nem sikerült kapcsolni."
+    )
+    assert twilio.requests == 3 and not twilio.redirects
+
+
+def test_a_provider_timeout_is_tried_again(
+    settings, desk_agent, waiting_call, django_capture_on_commit_callbacks
+):
+    import socket
+
+    silent = socket.socket()  # accepts the connection, never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(5)
+    settings.TELEPHONY_BACKEND = "calls.telephony.TwilioBackend"
+    settings.TELEPHONY_ACCOUNT_SID = ACCOUNT_SID
+    settings.TELEPHONY_SIP_DOMAIN = SIP_DOMAIN
+    settings.TELEPHONY_API_BASE_URL = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    settings.TELEPHONY_TIMEOUT = 0.2
+    settings.TELEPHONY_CONNECT_ATTEMPTS = 2
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            handling = services.call_take(ticket_id=waiting_call().pk, agent=desk_agent)
+    finally:
+        silent.close()
+    handling.refresh_from_db()
+    assert handling.connect_state == Connection.FAILED
+    assert handling.connect_attempts == 2
+
+
+@pytest.mark.parametrize("provider_status", ["completed", "canceled", None])
+def test_a_caller_who_hung_up_is_shown_failed_and_the_call_can_be_closed(
+    provider_status,
+    client,
+    login,
+    desk_agent,
+    waiting_call,
+    twilio,
+    django_capture_on_commit_callbacks,
+):
+    ticket = waiting_call()
+    if provider_status:  # None: the provider no longer knows the call (a 404)
+        twilio.calls[ticket.call_sid] = provider_status
+    login(desk_agent)
+    take(client, ticket, django_capture_on_commit_callbacks)
+    handling = CallHandling.objects.get(ticket=ticket)
+    assert handling.connect_state == Connection.FAILED
+    assert handling.connect_attempts == 1, "a call that ended is not tried again"
+    assert not twilio.redirects
+    page = client.get(reverse("desk:call", args=[ticket.pk])).content.decode()
+    assert "A hívó letette a telefont, mielőtt kapcsolni tudtuk volna." in page
+    assert "Lezárás megszakadt hívásként" in page
+    closed = client.post(
+        reverse("desk:close", args=[ticket.pk]),
+        {"action": "close", "outcome": "dropped", "notes": ""},
+    )
+    assert closed.status_code == 302
+    handling.refresh_from_db()
+    assert handling.outcome == CallHandling.Outcome.DROPPED and handling.is_closed
+
+
+def test_wrong_credentials_fail_without_retrying(
+    settings, desk_agent, waiting_call, twilio, django_capture_on_commit_callbacks
+):
+    settings.TELEPHONY_AUTH_TOKEN = "not-the-token"  # noqa: S105
+    ticket = waiting_call()
+    twilio.calls[ticket.call_sid] = "in-progress"
+    with django_capture_on_commit_callbacks(execute=True):
+        handling = services.call_take(ticket_id=ticket.pk, agent=desk_agent)
+    handling.refresh_from_db()
+    assert handling.connect_state == Connection.FAILED
+    assert handling.connect_error == "A telefonszolgáltató elutasította a hívó kapcsolását."
+    assert twilio.requests == 1
+
+
+def test_pbx_and_manual_calls_ask_the_provider_nothing(
+    agent, firm, waiting_call, twilio, django_capture_on_commit_callbacks
+):
+    agent.extension = ""  # not needed: the PBX or the agent has the caller on the line
+    agent.save()
+    pbx = waiting_call(call_sid="pbx-4711")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        handling = services.call_take(ticket_id=pbx.pk, agent=agent)
+    assert handling.connect_state == Connection.NOT_NEEDED and not callbacks
+    services.call_close(handling=handling, notes="", outcome="answered")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        manual = services.call_verify_manually(
+            agent=agent, grid=firm.grid, code=STAFF_CODE, phone_number="+36301112222", menu="1"
+        )
+    assert manual.ticket.call_sid.startswith("desk-")
+    assert manual.connect_state == Connection.NOT_NEEDED and not callbacks
+    assert twilio.requests == 0
+
+
+def test_an_agent_without_an_extension_cannot_take_a_queued_call(
+    client, login, agent, waiting_call, twilio, django_capture_on_commit_callbacks
+):
+    agent.extension = ""
+    agent.save()
+    ticket = waiting_call()
+    login(agent)
+    response = take(client, ticket, django_capture_on_commit_callbacks)
+    assert response.status_code == 302 and response["Location"] == reverse("desk:home")
+    home = client.get(reverse("desk:home")).content.decode()
+    assert "Önnek nincs telefonos mellékállomása" in home
+    ticket.refresh_from_db()
+    assert ticket.state == CallTicket.State.WAITING
+    assert not CallHandling.objects.exists() and twilio.requests == 0
+
+
+def test_connecting_shows_on_the_call_screen_and_its_live_part(
+    client, login, desk_agent, waiting_call
+):
+    ticket = waiting_call()
+    services.call_take(ticket_id=ticket.pk, agent=desk_agent)  # no commit: still connecting
+    login(desk_agent)
+    page = client.get(reverse("desk:call", args=[ticket.pk])).content.decode()
+    assert f'data-poll="{reverse("desk:connection", args=[ticket.pk])}"' in page
+    assert "kapcsolás…" in page
+    live = client.get(reverse("desk:connection", args=[ticket.pk])).content.decode()
+    assert "kapcsolás…" in live and "data-poll-stop" not in live
+    CallHandling.objects.filter(ticket=ticket).update(connect_state=Connection.CONNECTED)
+    live = client.get(reverse("desk:connection", args=[ticket.pk])).content.decode()
+    assert "data-poll-stop" in live and "201 mellék" in live
+
+
+def test_a_call_closed_before_it_was_put_through_is_not_redirected(
+    desk_agent, waiting_call, twilio
+):
+    ticket = waiting_call()
+    twilio.calls[ticket.call_sid] = "in-progress"
+    handling = services.call_take(ticket_id=ticket.pk, agent=desk_agent)
+    services.call_close(handling=handling, notes="", outcome="dropped")
+    assert connect_call_task.delay(handling.pk).get() == Connection.FAILED
+    assert twilio.requests == 0
+
+
+def test_the_connection_state_is_only_the_agents_own(
+    client, login, desk_agent, make_user, referent, waiting_call
+):
+    ticket = waiting_call()
+    services.call_take(ticket_id=ticket.pk, agent=desk_agent)
+    url = reverse("desk:connection", args=[ticket.pk])
+    assert reverse("login") in client.get(url)["Location"]
+    login(make_user("agent"))
+    assert client.get(url).status_code == 404
+    login(referent)
+    assert client.get(url).status_code == 403
+    login(desk_agent)
+    assert client.get(url).status_code == 200
+
+
+def test_the_demo_phone_shows_the_agent_the_caller_was_put_through_to(
+    client,
+    login,
+    desk_agent,
+    firm,
+    line_open,
+    settings,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+):
+    settings.TELEPHONY_BACKEND = "calls.telephony.DemoBackend"
+    settings.TELEPHONY_DEMO_FILE_PATH = tmp_path
+    settings.TELEPHONY_SIP_DOMAIN = "desk.demo.invalid"
+    login(desk_agent)
+    act = reverse("demo-phone-act")
+    client.post(act, {"action": "dial", "ignore_hours": "1"})
+    for digits in ("1", firm.grid, STAFF_CODE):
+        answer = client.post(act, {"action": "keys", "digits": digits}).json()
+    assert answer["state"] == "queued" and answer["ticket"]["connected"] == ""
+    ticket = CallTicket.objects.get()
+    take(client, ticket, django_capture_on_commit_callbacks)
+    record = json.loads(next(tmp_path.glob("*.json")).read_text())
+    assert record["call_sid"] == ticket.call_sid
+    assert "<Sip>sip:201@desk.demo.invalid</Sip>" in record["twiml"]
+    state = client.get(reverse("demo-phone-state")).json()
+    assert state["ticket"]["connected"] == "Anna Ügynök (sip:201@desk.demo.invalid)"
+    assert CallHandling.objects.get().connect_state == Connection.CONNECTED
+
+
+def test_the_demo_phone_state_needs_a_call_and_the_permission(client, login, agent, referent):
+    login(referent)
+    assert client.get(reverse("demo-phone-state")).status_code == 403
+    login(agent)
+    assert client.get(reverse("demo-phone-state")).status_code == 409
+
+
+def test_check_deploy_refuses_the_demo_backend_and_warns_without_the_account(settings):
+    settings.TELEPHONY_BACKEND = "calls.telephony.DemoBackend"
+    assert [e.id for e in checks.check_telephony(None)] == ["gratisz.E005"]
+    settings.TELEPHONY_BACKEND = "calls.telephony.TwilioBackend"
+    settings.TELEPHONY_ACCOUNT_SID = ""
+    assert [e.id for e in checks.check_telephony(None)] == ["gratisz.W001"]
+    settings.TELEPHONY_ACCOUNT_SID, settings.TELEPHONY_SIP_DOMAIN = ACCOUNT_SID, SIP_DOMAIN
+    assert checks.check_telephony(None) == []
+
+
+def test_an_unconfigured_twilio_backend_sends_nothing(settings):
+    settings.TELEPHONY_ACCOUNT_SID = ""
+    with pytest.raises(telephony.TelephonyNotConfigured):
+        telephony.TwilioBackend().connect(
+            account_sid=ACCOUNT_SID, call_sid="CA1", twiml="<Response/>", address="sip:1@x"
+        )
