@@ -12,6 +12,7 @@ event gets the first answer again and changes nothing.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -102,13 +103,7 @@ def cti_event_record(
     earlier = CtiEvent.objects.filter(ticket=ticket, kind=kind, attempt=attempt).first()
     if earlier is not None:
         return CtiResult(ticket=ticket, event=earlier, repeated=True)
-    handler = {
-        Kind.STARTED: _started,
-        Kind.IDENTIFIED: _identified,
-        Kind.ANSWERED: _answered,
-        Kind.ENDED: _ended,
-    }[kind]
-    result = handler(
+    result = _HANDLERS[kind](
         ticket, at=at, menu=menu, grid=grid, code=code, attempt=attempt, extension=extension
     )
     ticket.save()
@@ -209,3 +204,11 @@ def _ended(ticket: CallTicket, *, at, **_event) -> str:
         ticket.state = State.COMPLETED
     ticket.stage = CallTicket.Stage.DONE
     return ticket.state
+
+
+_HANDLERS: dict[str, Callable[..., str]] = {
+    Kind.STARTED: _started,
+    Kind.IDENTIFIED: _identified,
+    Kind.ANSWERED: _answered,
+    Kind.ENDED: _ended,
+}

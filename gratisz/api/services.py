@@ -8,6 +8,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -116,7 +117,7 @@ def event_emit(
         from . import tasks
 
         for delivery in deliveries:
-            transaction.on_commit(lambda pk=delivery.pk: tasks.deliver_webhook.delay(pk))
+            transaction.on_commit(partial(tasks.deliver_webhook.delay, delivery.pk))
     return event
 
 
