@@ -19,6 +19,10 @@ media files, logs and the beat schedule go under ``var/load/``. ``--attach URL``
 you started yourself instead (with ``EMAIL_URL=smtp://127.0.0.1:<--smtp-port>`` and the same
 ``TELEPHONY_AUTH_TOKEN``, ``DIREKT_CODE_PEPPER`` and ``DATABASE_URL`` in this environment).
 
+Outside services stand in on loopback: an SMTP server (aiosmtpd) that counts the messages
+per Message-ID, and Twilio's REST API (``TELEPHONY_API_BASE_URL``), which the desk calls to put
+a taken caller through to the agent's phone and which counts those redirects.
+
 The data: ``seed_scale`` contracts (100 a firm, staff codes from ``scale_firm_code``) with an
 e-mail address on file for each policyholder, and ``--agents`` agent users with TOTP devices.
 
@@ -36,7 +40,7 @@ After the last arrival the queue drains and the documents go out.
 Prints throughput (requests/s, calls/min), p50/p99/max per action, errors per action, and the
 end check: every call ticket of the run in a final state, every handling closed, every
 requested document delivered (Delivery ``sent``) with exactly one SMTP message carrying its
-Message-ID, and no other message.
+Message-ID, no other message, and every answered call put through exactly once.
 """
 
 import argparse
@@ -79,6 +83,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patience", type=float, default=90, help="seconds a caller waits")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--smtp-port", type=int, default=8766)
+    parser.add_argument("--provider-port", type=int, default=8767, help="the fake Twilio API")
     parser.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--drain", type=float, default=240, help="seconds to wait at the end")
     parser.add_argument("--attach", default="", help="URL of a stack you started yourself")
@@ -116,6 +121,12 @@ def stack_env(args, **extra) -> dict[str, str]:
         "DJANGO_STATIC_ROOT": str(VAR / "static"),
         "DJANGO_MEDIA_ROOT": str(VAR / "media"),
         "CERTIFICATES_SEND_TIMEOUT": "20",
+        # Taking a queued call has the provider put the caller through to the agent's phone:
+        # Twilio's REST API, here the fake one in this process (FakeProviderAPI).
+        "TELEPHONY_BACKEND": "calls.telephony.TwilioBackend",
+        "TELEPHONY_ACCOUNT_SID": "AC" + "d" * 32,
+        "TELEPHONY_API_BASE_URL": f"http://127.0.0.1:{args.provider_port}",
+        "TELEPHONY_SIP_DOMAIN": "desk.load.invalid",
     }
     if args.attach:
         for name in ("DIREKT_CODE_PEPPER", "TELEPHONY_AUTH_TOKEN", "DJANGO_SECRET_KEY"):
@@ -144,7 +155,28 @@ class Stack:
     def __init__(self, args, env: dict[str, str]):
         self.args, self.env = args, env
         self.procs: dict[str, subprocess.Popen] = {}
+        self.worker_restarts = 0
+        self.stopping = threading.Event()
         VAR.mkdir(parents=True, exist_ok=True)
+
+    def supervise_worker(self) -> None:
+        """Start the worker again whenever it exits, as systemd's ``Restart=always`` would
+        (``make serve`` does not: a worker that exits stays gone)."""
+
+        def watch():
+            while not self.stopping.wait(2):
+                proc = self.procs.get("worker")
+                if proc is not None and proc.poll() is not None and not self.restarting:
+                    print(f"supervisor: the Celery worker exited ({proc.returncode}); restarting")
+                    self.worker_restarts += 1
+                    self.restarting = True
+                    with contextlib.suppress(SystemExit):
+                        self.start_worker()
+                    self.restarting = False
+
+        threading.Thread(target=watch, daemon=True).start()
+
+    restarting = False
 
     def _start(self, name: str, command: list[str]) -> subprocess.Popen:
         log = open(VAR / f"{name}.log", "ab")  # noqa: SIM115 (kept open by the process)
@@ -212,12 +244,14 @@ class Stack:
                 break
             time.sleep(0.3)
         self._worker_starts += 1
+        self.restarting = False
         return proc
 
     _worker_starts = 0
 
     def kill_worker(self) -> None:
         """SIGKILL the Celery worker and its pool processes at once, like a host dying."""
+        self.restarting = True
         proc = self.procs["worker"]
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
@@ -247,6 +281,7 @@ class Stack:
         self.start_web()
 
     def stop(self) -> None:
+        self.stopping.set()
         for proc in self.procs.values():
             if proc.poll() is None:
                 proc.terminate()
@@ -319,6 +354,7 @@ def prepare(args) -> World:
 
     from calls.desk.models import CallHandling
     from calls.models import SpecialDay
+    from certificates.models import Delivery
     from claims.models import Claim
     from gratisz.demo import SCALE_GRID_BASE, scale_firm_code, seed_scale
     from gratisz.models import User
@@ -356,11 +392,17 @@ def prepare(args) -> World:
             )
             user.groups.add(Group.objects.get(name=Role.AGENT))
             TOTPDevice.objects.create(user=user, name="load", confirmed=True)
+        if any(f.name == "extension" for f in User._meta.get_fields()):
+            User.objects.filter(pk=user.pk).update(extension=f"7{i:03d}")  # the agent's phone
         # A fresh run: no open call left from an interrupted one, no TOTP throttle.
         CallHandling.objects.filter(agent=user, closed_at__isnull=True).update(
             closed_at=timezone.now(), outcome=CallHandling.Outcome.DROPPED
         )
         TOTPDevice.objects.filter(user=user).update(throttling_failure_count=0, last_t=-1)
+    # Documents an interrupted earlier run left unsent must not count in this run's SMTP check.
+    Delivery.objects.exclude(state__in=[Delivery.State.SENT, Delivery.State.FAILED]).update(
+        state=Delivery.State.FAILED, last_error="left over from an earlier load run"
+    )
     DirektThrottle.objects.all().delete()
     CallingNumberFailures.objects.all().delete()
     today = timezone.localdate()
@@ -471,6 +513,46 @@ class MailSink:
             self.controller = None
 
 
+class FakeProviderAPI:
+    """Twilio's REST API for one request: redirect an in-progress call (put the caller through).
+
+    Counts the redirects per CallSid and tells the simulated caller (``on_redirect``).
+    """
+
+    def __init__(self, port: int):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.redirects: Counter[str] = Counter()
+        self.on_redirect = lambda call_sid: None
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                match = re.fullmatch(r"/2010-04-01/Accounts/AC\w+/Calls/(CA\w+)\.json", self.path)
+                status, body = 404, b'{"code": 20404, "message": "not found"}'
+                if match and self.headers.get("Authorization", "").startswith("Basic "):
+                    call_sid = match.group(1)
+                    api.redirects[call_sid] += 1
+                    api.on_redirect(call_sid)
+                    status, body = 200, b'{"status": "in-progress"}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 # --- measurements -----------------------------------------------------------------------------
 
 
@@ -540,6 +622,7 @@ class Caller:
     firm: Firm
     contract: dict
     taken: asyncio.Event = field(default_factory=asyncio.Event)
+    redirected: asyncio.Event = field(default_factory=asyncio.Event)
     ended: asyncio.Event = field(default_factory=asyncio.Event)
     agent_has_it: bool = False
     reaching: int = 0  # agents clicking "Take" on it right now
@@ -555,6 +638,8 @@ class Day:
         self.validator = RequestValidator(AUTH_TOKEN)
         self.public = f"http://127.0.0.1:{args.port}"
         self.waiting: dict[str, Caller] = {}
+        self.by_sid: dict[str, Caller] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.callers_active = 0
         self.arrivals_over = False
         self.calls = Counter()
@@ -685,6 +770,7 @@ class Day:
             await self.hang_up(common)
             return
         self.waiting[caller.number] = caller
+        self.by_sid[caller.sid] = caller
         patience = time.monotonic() + self.args.patience
         while not caller.taken.is_set() and time.monotonic() < patience:
             await self.webhook("ivr wait", "/ivr/wait/", common)
@@ -692,14 +778,26 @@ class Day:
                 await asyncio.wait_for(caller.taken.wait(), timeout=5)
         self.waiting.pop(caller.number, None)
         if caller.taken.is_set():
+            # The provider puts the caller through (the desk asked it, from a Celery task) and
+            # tells the queue's action URL that the call left the queue that way.
+            try:
+                await asyncio.wait_for(caller.redirected.wait(), timeout=120)
+            except TimeoutError:
+                self.stats.error("put through", "no redirect from the desk in 120 s", caller.sid)
             await caller.ended.wait()
-            result = "bridged"
+            result = "redirected"
             self.calls["answered"] += 1
         else:
             result = "hangup"
             self.calls["abandoned"] += 1
         await self.webhook("ivr queue", "/ivr/queue/", {**common, "QueueResult": result})
         await self.hang_up(common)
+
+    def redirected(self, call_sid: str) -> None:
+        """The fake provider API put ``call_sid`` through (called from its thread)."""
+        caller = self.by_sid.get(call_sid)
+        if caller is not None and self.loop is not None:
+            self.loop.call_soon_threadsafe(caller.redirected.set)
 
     async def arrivals(self, minutes: float) -> None:
         deadline = time.monotonic() + minutes * 60
@@ -869,6 +967,7 @@ class Day:
         """Log the agents in, run the day; ``during`` (a coroutine) runs alongside (faults)."""
         import aiohttp
 
+        self.loop = asyncio.get_running_loop()
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector) as session:
             self.session = session
@@ -972,6 +1071,7 @@ def run(args, env: dict[str, str], during=None, setup=None) -> Outcome:
     setup_django(env)
     world = prepare(args)
     sink = MailSink(args.smtp_port).start()
+    provider = FakeProviderAPI(args.provider_port)
     stack = None
     if not args.attach:
         stack = Stack(args, env)
@@ -982,6 +1082,7 @@ def run(args, env: dict[str, str], during=None, setup=None) -> Outcome:
             setup(stack, sink)
         stats = Stats()
         day = Day(args, world, base, stats, random.Random(20261127))
+        provider.on_redirect = day.redirected
         load_before = os.getloadavg()[0]
         side = (lambda: during(stack, sink, day)) if during else None
         wall = asyncio.run(day.run(args.minutes, side))
@@ -998,10 +1099,17 @@ def run(args, env: dict[str, str], during=None, setup=None) -> Outcome:
             print(f"login steps (before the day): n={len(logins)} max {max(logins):.0f} ms")
         print_stats(stats, wall)
         good = end_check(day, sink, args.drain)
+        twice = sum(1 for n in provider.redirects.values() if n > 1)
+        print(
+            f"  put through: {len(provider.redirects)} calls redirected to the agents' phones "
+            f"for {day.calls['answered']} answered, {twice} more than once"
+        )
+        good = good and twice == 0 and len(provider.redirects) == day.calls["answered"]
     finally:
         if stack:
             stack.stop()
         sink.stop()
+        provider.stop()
     return Outcome(day=day, stats=stats, wall=wall, end_check_passed=good)
 
 
