@@ -434,7 +434,8 @@ def ivr_queue_left(*, params: CallParams, queue_result: str) -> str:
         ticket.state = State.COMPLETED
     ticket.save(update_fields=["queue_result", "state"])
     response = VoiceResponse()
-    response.hangup()
+    if queue_result != "redirected":  # redirected: put through to the agent (calls.telephony)
+        response.hangup()
     return str(response)
 
 

@@ -329,3 +329,27 @@ def test_an_unconfigured_twilio_backend_sends_nothing(settings):
         telephony.TwilioBackend().connect(
             account_sid=ACCOUNT_SID, call_sid="CA1", twiml="<Response/>", address="sip:1@x"
         )
+
+
+def test_leaving_the_queue_for_the_agent_does_not_hang_the_caller_up(
+    provider, desk_agent, waiting_call
+):
+    ticket = waiting_call()
+    services.call_take(ticket_id=ticket.pk, agent=desk_agent)
+    params = {
+        "CallSid": ticket.call_sid,
+        "AccountSid": ACCOUNT_SID,
+        "From": ticket.from_number,
+        "To": ticket.to_number,
+        "CallStatus": "in-progress",
+        "QueueTime": "42",
+    }
+    url = provider.base_url + reverse("ivr-queue-result")
+    redirected = provider.post(url, {**params, "QueueResult": "redirected"})
+    assert redirected.status == 200
+    assert "<Hangup" not in redirected.body
+    ticket.refresh_from_db()
+    assert ticket.state == CallTicket.State.WITH_AGENT
+    assert ticket.queue_result == "redirected"
+    hung_up = provider.post(url, {**params, "QueueResult": "hangup"})
+    assert "<Hangup" in hung_up.body
