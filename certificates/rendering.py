@@ -1,19 +1,31 @@
 """Render documents to PDF with WeasyPrint.
 
-Each process keeps one ``FontConfiguration`` and the parsed house stylesheet: parsing the CSS and
-loading the fonts again for every document costs more than the QR code. Fonts are subset (not
-``full_fonts``) so a one-page certificate stays small; the output is PDF/A-3u, so that ő and ű
-come back out of text extraction.
+WeasyPrint's cost is per box (element, line, table cell), almost all of it in Python, so the
+templates keep the box count low and each process keeps what can be reused (see
+``bench/certificates.py`` for the figures):
+
+- one ``FontConfiguration`` (fonts, and the line-height struts it caches), the parsed house
+  stylesheet and a lean copy of the user-agent stylesheet, built once per process;
+- the QR code as a small PNG, not an inline SVG;
+- fixed table layouts, separate cell borders, two font faces (DejaVu Sans and its bold).
+
+Fonts are subset (not ``full_fonts``) so a one-page certificate stays small; the output is
+PDF/A-3u, so that ő and ű come back out of text extraction.
 """
 
+import base64
+import io
 import threading
+from dataclasses import dataclass
 
 import qrcode
 from django.conf import settings
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import translation
+from PIL import Image
 from weasyprint import CSS, HTML
+from weasyprint import html as weasyprint_html
 from weasyprint.text.fonts import FontConfiguration
 
 PDF_VARIANT = "pdf/a-3u"
@@ -28,20 +40,59 @@ TEMPLATES = {
     "policy_copy": "certificates/pdf/policy_copy.html",
 }
 
+
+@dataclass(frozen=True)
+class _Resources:
+    font_config: FontConfiguration
+    house_css: CSS
+    user_agent_css: CSS
+
+
 _lock = threading.Lock()
-_resources: tuple[FontConfiguration, CSS] | None = None
+_resources: _Resources | None = None
 
 
-def _font_config_and_css() -> tuple[FontConfiguration, CSS]:
-    """Return this process's font configuration and parsed stylesheet, built once."""
+def lean_user_agent_css_text() -> str:
+    """Return WeasyPrint's HTML user-agent stylesheet without its universal pseudo-element rules.
+
+    ``::marker``, ``::footnote-call``, ``::footnote-marker``, ``::note-*`` name no element, so
+    they match every element and WeasyPrint computes those pseudo-elements' styles for each:
+    about 6% of a certificate's render time, for lists, footnotes and notes that no document
+    has. Each rule of that file is on one line.
+    """
+    return "\n".join(
+        line for line in weasyprint_html.UA.splitlines() if not line.lstrip().startswith("::")
+    )
+
+
+def _get_resources() -> _Resources:
+    """Return this process's font configuration and parsed stylesheets, built once."""
     global _resources
     if _resources is None:
         with _lock:
             if _resources is None:
                 font_config = FontConfiguration()
                 css_text = get_template("certificates/pdf/document.css").template.source
-                _resources = (font_config, CSS(string=css_text, font_config=font_config))
+                _resources = _Resources(
+                    font_config=font_config,
+                    house_css=CSS(string=css_text, font_config=font_config),
+                    user_agent_css=CSS(
+                        string=lean_user_agent_css_text(),
+                        counter_style=weasyprint_html.UA_COUNTER_STYLE,
+                    ),
+                )
     return _resources
+
+
+class _HTML(HTML):
+    """An HTML document styled with the lean user-agent stylesheet (documents have no forms).
+
+    ``_ua_stylesheets`` is WeasyPrint's (pinned) hook for it; should a release drop the hook,
+    the documents still render the same, only slower (a test watches the hook).
+    """
+
+    def _ua_stylesheets(self, *args, **kwargs):
+        return [_get_resources().user_agent_css]
 
 
 def verification_url(number: str) -> str:
@@ -49,12 +100,13 @@ def verification_url(number: str) -> str:
     return settings.PUBLIC_BASE_URL + reverse("certificates:verify", args=[number])
 
 
-def qr_svg(url: str) -> str:
-    """Return the QR code of ``url`` as an inline SVG element.
+def qr_png_data_uri(url: str) -> str:
+    """Return the QR code of ``url`` as a ``data:`` URI of a PNG with one pixel per module.
 
-    Cheap to build and to draw: a fixed mask pattern spares qrcode's evaluation of all eight
-    (pure Python, most of its time), and the modules are one stroked path of horizontal runs,
-    two points each, because WeasyPrint parses SVG paths in Python point by point.
+    WeasyPrint embeds a grey-scale PNG as it is (no re-encoding) and draws it as one image
+    operator, scaled up without smoothing (``image-rendering: pixelated``); an inline SVG of the
+    same code costs ~10 ms per document, parsed and drawn in Python point by point. A fixed mask
+    pattern spares qrcode's evaluation of all eight (pure Python, most of its time).
     """
     code = qrcode.QRCode(
         border=1, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=2
@@ -62,32 +114,22 @@ def qr_svg(url: str) -> str:
     code.add_data(url)
     code.make(fit=True)
     matrix = code.get_matrix()
-    runs = []
-    for y, row in enumerate(matrix):
-        x, width = 0, len(row)
-        while x < width:
-            if row[x]:
-                start = x
-                while x < width and row[x]:
-                    x += 1
-                runs.append(f"M{start} {y}.5h{x - start}")
-            else:
-                x += 1
     size = len(matrix)
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
-        f'shape-rendering="crispEdges"><path stroke="#000" stroke-width="1" fill="none" '
-        f'd="{"".join(runs)}"/></svg>'
+    image = Image.frombytes(
+        "L", (size, size), bytes(0 if dark else 255 for row in matrix for dark in row)
     )
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def html_to_pdf(html: str) -> bytes:
     """Render ``html`` with the house stylesheet and return the PDF bytes."""
-    font_config, css = _font_config_and_css()
-    document = HTML(string=html, base_url=str(settings.BASE_DIR))
+    resources = _get_resources()
+    document = _HTML(string=html, base_url=str(settings.BASE_DIR))
     return document.write_pdf(
-        stylesheets=[css],
-        font_config=font_config,
+        stylesheets=[resources.house_css],
+        font_config=resources.font_config,
         pdf_variant=PDF_VARIANT,
     )
 
@@ -100,7 +142,7 @@ def render_document(*, document_type: str, number: str, issued_at, data: dict) -
         "number": number,
         "issued_at": issued_at,
         "verify_url": url,
-        "qr_svg": qr_svg(url),
+        "qr": qr_png_data_uri(url),
         "phone": settings.GRATISZ_PHONE,
     }
     with translation.override("hu"):
