@@ -11,7 +11,8 @@ class WrittenRequestTypeAdmin(admin.ModelAdmin):
 
 @admin.register(CallHandling)
 class CallHandlingAdmin(admin.ModelAdmin):
-    list_display = ["ticket", "agent", "taken_at", "outcome", "closed_at"]
+    list_display = ["ticket", "agent", "taken_at", "connect_state", "outcome", "closed_at"]
+    list_filter = ["connect_state"]
     list_select_related = ["ticket", "agent"]
 
     def has_change_permission(self, request, obj=None):

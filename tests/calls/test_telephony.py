@@ -353,3 +353,16 @@ def test_leaving_the_queue_for_the_agent_does_not_hang_the_caller_up(
     assert ticket.queue_result == "redirected"
     hung_up = provider.post(url, {**params, "QueueResult": "hangup"})
     assert "<Hangup" in hung_up.body
+
+
+def test_the_admin_lists_the_calls_that_were_not_put_through(
+    client, login, administrator, desk_agent, make_user, waiting_call
+):
+    failed = services.call_take(ticket_id=waiting_call().pk, agent=desk_agent)
+    CallHandling.objects.filter(pk=failed.pk).update(connect_state=Connection.FAILED)
+    connected = services.call_take(ticket_id=waiting_call().pk, agent=make_user("agent"))
+    CallHandling.objects.filter(pk=connected.pk).update(connect_state=Connection.CONNECTED)
+    login(administrator)
+    url = reverse("admin:desk_callhandling_changelist") + "?connect_state__exact=failed"
+    page = client.get(url).content.decode()
+    assert failed.ticket.call_sid in page and connected.ticket.call_sid not in page
