@@ -396,3 +396,6 @@ TELEPHONY_DEMO_FILE_PATH = env.path("TELEPHONY_DEMO_FILE_PATH", default=VAR_DIR 
 # (1, 2, 4, 8… seconds apart: the caller is waiting on the line).
 TELEPHONY_TIMEOUT = env.int("TELEPHONY_TIMEOUT", default=10)
 TELEPHONY_CONNECT_ATTEMPTS = env.int("TELEPHONY_CONNECT_ATTEMPTS", default=5)
+# Seconds the agent's phone rings before the caller goes back to the queue (<Dial timeout>); the
+# agent's call screen then offers to put the caller through again.
+TELEPHONY_DIAL_TIMEOUT = env.int("TELEPHONY_DIAL_TIMEOUT", default=20)
