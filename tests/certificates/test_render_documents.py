@@ -7,6 +7,7 @@ a trade could lose without any other test noticing.
 
 import datetime
 import io
+import logging
 import re
 
 import pytest
@@ -178,3 +179,14 @@ def test_lean_user_agent_stylesheet_is_in_use_and_keeps_the_html_rules():
     assert "h1 { font-size: 2em; font-weight: bold }" in lean
     document = rendering._HTML(string="<p>x</p>")
     assert document._ua_stylesheets() == [rendering._get_resources().user_agent_css]
+
+
+def test_rendering_logs_no_weasyprint_warning(
+    gfb_contract, fleet_contract, today, caplog, monkeypatch
+):
+    monkeypatch.setattr(rendering, "_resources", None)  # parse the stylesheets again, here
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        for document_type in ["damage_history", "coverage", "green_card", "premium_status"]:
+            render(gfb_contract, document_type, today)
+        render(fleet_contract, "fleet_damage_history", today)
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
