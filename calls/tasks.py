@@ -26,9 +26,12 @@ __all__ = ["code_changed_notice_task", "connect_call_task", "direkt_lock_notice_
 def connect_call_task(self, handling_id: int) -> str:
     """Have the provider put the caller of a call taken on the desk through to the agent.
 
-    Idempotent (``telephony.call_connect`` redirects a call once), so a redelivered message is
-    harmless. Temporary failures are tried again 1, 2, 4, 8… seconds later, as the caller is
-    waiting; after ``TELEPHONY_CONNECT_ATTEMPTS`` tries the desk shows the failure.
+    Idempotent (``telephony.call_connect`` redirects a call once per connection), so a
+    redelivered message is harmless: it sends nothing once the outcome is recorded, and while
+    another worker is asking the provider it looks again later. Temporary failures are tried
+    again 1, 2, 4, 8… seconds later, as the caller is waiting; after
+    ``TELEPHONY_CONNECT_ATTEMPTS`` tries the desk shows the failure (the agent may connect
+    again from the call screen, which queues this task anew).
     """
     state = telephony.call_connect(handling_id=handling_id)
     if state != telephony.RETRY:

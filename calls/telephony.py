@@ -19,6 +19,7 @@ SIDs: the agent is already talking to the caller).
 """
 
 import base64
+import datetime
 import json
 import logging
 import urllib.error
@@ -27,13 +28,15 @@ import urllib.request
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext, gettext_noop
 from twilio.twiml.voice_response import VoiceResponse
 
 from .desk.models import CallHandling
+from .models import CallTicket
 
 logger = logging.getLogger(__name__)
 
@@ -78,11 +81,19 @@ def agent_address(extension: str) -> str:
 def dial_twiml(address: str) -> str:
     """Return the TwiML that takes the caller out of the queue and rings ``address``.
 
-    The recording started when the call was queued (``<Start><Recording>``) goes on: it belongs
-    to the call, not to the TwiML document that started it.
+    The phone rings ``TELEPHONY_DIAL_TIMEOUT`` seconds; when the dial ends the provider asks
+    the ``<Dial>`` action (``ivr-dial-result``) what next: the caller goes back to the queue
+    if the agent's phone did not answer. The recording started when the call was queued
+    (``<Start><Recording>``) goes on: it belongs to the call, not to the TwiML document that
+    started it.
     """
     response = VoiceResponse()
-    response.dial(answer_on_bridge=True).sip(address)
+    response.dial(
+        answer_on_bridge=True,
+        action=settings.PUBLIC_BASE_URL + reverse("ivr-dial-result"),
+        method="POST",
+        timeout=settings.TELEPHONY_DIAL_TIMEOUT,
+    ).sip(address)
     return str(response)
 
 
@@ -175,7 +186,7 @@ def get_backend() -> BaseTelephonyBackend:
     return import_string(settings.TELEPHONY_BACKEND)()
 
 
-# --- the service the Celery task calls ----------------------------------------------------------
+# --- the services the Celery task and the <Dial> action call -----------------------------------
 
 
 def _agent_message(text: str) -> str:
@@ -193,68 +204,157 @@ NOT_CONFIGURED = gettext_noop(
     "Putting callers through to agents is not configured: the caller was not put through."
 )
 CLOSED_BEFORE = gettext_noop("The call was closed before the caller was put through.")
-# What ``call_connect`` returns after a temporary failure: the task tries again later.
+# The agent's phone rang but the caller did not get to talk (the <Dial> action's status).
+DIAL_FAILURES = {
+    "no-answer": gettext_noop("Your phone did not answer; the caller is waiting again."),
+    "busy": gettext_noop("Your phone was busy; the caller is waiting again."),
+    "failed": gettext_noop(
+        "Your phone could not be called (is it signed in?); the caller is waiting again."
+    ),
+}
+# What ``call_connect`` returns after a temporary failure, or while another worker is asking
+# the provider: the task tries again later.
 RETRY = "retry"
+
+
+def _lease() -> datetime.timedelta:
+    """Return how long a claimed request is another worker's: longer than one request can
+    take, so an older claim belongs to a worker that died (its message is redelivered)."""
+    return datetime.timedelta(seconds=2 * settings.TELEPHONY_TIMEOUT + 5)
+
+
+def _unclaimed(now: datetime.datetime) -> Q:
+    return Q(connect_started_at__isnull=True) | Q(connect_started_at__lt=now - _lease())
 
 
 def call_connect(*, handling_id: int) -> str:
     """Ask the provider to put the handling's caller through to its agent's phone, once.
 
-    The handling's row stays locked while the provider is asked, so a redelivered or parallel
-    task waits and then finds the outcome (or skips a row another worker holds); a handling no
-    longer ``pending`` is left alone. Returns the new ``connect_state``, or ``"retry"`` after a
-    temporary failure (the handling stays pending). Side effects: ``connect_state``,
-    ``connect_error``, ``connect_attempts`` and ``connected_at``; the provider's redirect.
+    Three short steps, so no row lock is held while the provider is asked (an agent saving
+    notes never waits on it): a conditional UPDATE claims the attempt (``connect_started_at``,
+    a lease), the request runs outside any transaction, and a second conditional UPDATE records
+    the outcome only if the claim is still this one. A redelivered or parallel task finds the
+    claim (``"retry"``: it looks again later) or the outcome (returned; nothing is sent), and a
+    handling no longer ``pending`` is left alone. Returns the new ``connect_state``, or
+    ``"retry"`` after a temporary failure (the handling stays pending). Side effects:
+    ``connect_state``, ``connect_error``, ``connect_attempts``, ``connected_at`` and
+    ``connect_started_at``; the provider's redirect.
     """
-    with transaction.atomic():
-        handling = (
-            CallHandling.objects.select_for_update(of=("self",), skip_locked=True)
-            .select_related("ticket", "agent")
-            .filter(pk=handling_id)
-            .first()
+    started = timezone.now()
+    claimed = (
+        CallHandling.objects.filter(pk=handling_id, connect_state=Connection.PENDING)
+        .filter(closed_at__isnull=True)
+        .filter(_unclaimed(started))
+        .update(connect_started_at=started, connect_attempts=F("connect_attempts") + 1)
+    )
+    if not claimed:
+        return _not_claimed(handling_id)
+    handling = CallHandling.objects.select_related("ticket", "agent").get(pk=handling_id)
+    ticket, address = handling.ticket, agent_address(handling.agent.extension)
+    state: str = Connection.CONNECTED
+    error = ""
+    try:
+        get_backend().connect(
+            account_sid=ticket.account_sid,
+            call_sid=ticket.call_sid,
+            twiml=dial_twiml(address),
+            address=address,
         )
-        if handling is None:  # another worker is asking the provider right now
-            return RETRY
-        if handling.connect_state != Connection.PENDING:
-            return handling.connect_state
-        fields = ["connect_state", "connect_error", "connect_attempts", "connected_at"]
-        if handling.closed_at is not None:
-            handling.connect_state = Connection.FAILED
-            handling.connect_error = _agent_message(CLOSED_BEFORE)
-            handling.save(update_fields=fields)
-            return handling.connect_state
-        ticket, address = handling.ticket, agent_address(handling.agent.extension)
-        handling.connect_attempts += 1
-        try:
-            get_backend().connect(
-                account_sid=ticket.account_sid,
-                call_sid=ticket.call_sid,
-                twiml=dial_twiml(address),
-                address=address,
-            )
-        except CallGone as exc:
-            logger.info("call %s ended before it was put through: %s", ticket.pk, exc)
-            handling.connect_state = Connection.FAILED
-            handling.connect_error = _agent_message(CALLER_LEFT)
-        except PermanentTelephonyError as exc:
-            logger.error("provider refused to put call %s through: %s", ticket.pk, exc)
-            handling.connect_state = Connection.FAILED
-            handling.connect_error = _agent_message(
-                NOT_CONFIGURED if isinstance(exc, TelephonyNotConfigured) else PROVIDER_REFUSED
-            )
-        except TransientTelephonyError as exc:
-            logger.warning("putting call %s through failed for now: %s", ticket.pk, exc)
-            handling.save(update_fields=["connect_attempts"])
-            return RETRY
-        else:
-            handling.connect_state = Connection.CONNECTED
-            handling.connected_at = timezone.now()
-        handling.save(update_fields=fields)
-        return handling.connect_state
+    except CallGone as exc:
+        logger.info("call %s ended before it was put through: %s", ticket.pk, exc)
+        state, error = Connection.FAILED, _agent_message(CALLER_LEFT)
+    except PermanentTelephonyError as exc:
+        logger.error("provider refused to put call %s through: %s", ticket.pk, exc)
+        state = Connection.FAILED
+        error = _agent_message(
+            NOT_CONFIGURED if isinstance(exc, TelephonyNotConfigured) else PROVIDER_REFUSED
+        )
+    except TransientTelephonyError as exc:
+        logger.warning("putting call %s through failed for now: %s", ticket.pk, exc)
+        state = RETRY
+    return _connect_record(handling_id, started=started, state=state, error=error)
+
+
+def _not_claimed(handling_id: int) -> str:
+    """Say why the attempt could not be claimed; a closed call still pending fails."""
+    handling = CallHandling.objects.filter(pk=handling_id).only("connect_state", "closed_at")
+    current = handling.first()
+    if current is None:
+        return Connection.FAILED
+    if current.connect_state != Connection.PENDING:
+        return current.connect_state
+    if current.closed_at is not None:
+        handling.filter(connect_state=Connection.PENDING).update(
+            connect_state=Connection.FAILED,
+            connect_error=_agent_message(CLOSED_BEFORE),
+            connect_started_at=None,
+        )
+        return Connection.FAILED
+    return RETRY  # another worker is asking the provider right now
+
+
+def _connect_record(handling_id: int, *, started: datetime.datetime, state: str, error: str) -> str:
+    """Record the outcome of the attempt claimed at ``started``, if the claim is still ours."""
+    mine = CallHandling.objects.filter(
+        pk=handling_id, connect_state=Connection.PENDING, connect_started_at=started
+    )
+    if state == RETRY:
+        mine.update(connect_started_at=None)
+        return RETRY
+    fields: dict[str, object] = {
+        "connect_state": state,
+        "connect_error": error,
+        "connect_started_at": None,
+    }
+    if state == Connection.CONNECTED:
+        fields["connected_at"] = timezone.now()
+    if not mine.update(**fields):  # our claim lapsed and another worker took over
+        logger.warning("connection of handling %s was recorded by another worker", handling_id)
+        current = CallHandling.objects.filter(pk=handling_id).values_list(
+            "connect_state", flat=True
+        )
+        return current.first() or Connection.FAILED
+    return state
 
 
 def call_connect_give_up(*, handling_id: int) -> None:
-    """Mark a connection still pending after the last try as failed (provider unreachable)."""
-    CallHandling.objects.filter(pk=handling_id, connect_state=Connection.PENDING).update(
-        connect_state=Connection.FAILED, connect_error=_agent_message(PROVIDER_UNREACHABLE)
+    """Mark a connection still pending after the last try as failed (provider unreachable);
+    one that another worker is asking the provider about right now is left to it."""
+    CallHandling.objects.filter(pk=handling_id, connect_state=Connection.PENDING).filter(
+        _unclaimed(timezone.now())
+    ).update(
+        connect_state=Connection.FAILED,
+        connect_error=_agent_message(PROVIDER_UNREACHABLE),
+        connect_started_at=None,
     )
+
+
+def call_dial_ended(*, call_sid: str, dial_status: str) -> bool:
+    """Note how the ring to the agent's phone ended (the ``<Dial>`` action's status) and tell
+    whether the caller goes back on hold in the queue.
+
+    ``busy``, ``no-answer`` or ``failed`` (the SIP leg): the connection fails with a message
+    for the agent and, while the call is open and the caller on the line, the caller waits
+    again; the ticket stays with the agent (one handling per ticket), so only this agent's call
+    screen offers it again. ``canceled`` (the caller hung up while it rang): the connection
+    fails as the caller left. ``completed``/``answered``: nothing to note (the conversation
+    took place; the status callback ends the ticket). A repeated request gets the same answer.
+    Side effects: the handling's ``connect_state`` and ``connect_error``.
+    """
+    handling = CallHandling.objects.filter(
+        ticket__call_sid=call_sid,
+        closed_at__isnull=True,
+        ticket__ended_at__isnull=True,
+        ticket__state=CallTicket.State.WITH_AGENT,
+    ).exclude(connect_state=Connection.NOT_NEEDED)
+    if dial_status in DIAL_FAILURES:
+        message = DIAL_FAILURES[dial_status]
+    elif dial_status == "canceled":
+        message = CALLER_LEFT
+    else:
+        return False
+    noted = handling.filter(connect_state=Connection.CONNECTED).update(
+        connect_state=Connection.FAILED, connect_error=_agent_message(message)
+    )
+    logger.info("call %s: the agent's phone ended with %s", call_sid, dial_status)
+    return dial_status in DIAL_FAILURES and (bool(noted) or handling.exists())

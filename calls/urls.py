@@ -9,6 +9,7 @@ urlpatterns = [
     path("ivr/step/", ivr_views.step, name="ivr-step"),
     path("ivr/wait/", ivr_views.wait, name="ivr-wait"),
     path("ivr/queue/", ivr_views.queue_result, name="ivr-queue-result"),
+    path("ivr/dial-result/", ivr_views.dial_result, name="ivr-dial-result"),
     path("ivr/status/", ivr_views.status, name="ivr-status"),
     path("ivr/recording/", ivr_views.recording, name="ivr-recording"),
     # Screens.

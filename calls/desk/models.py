@@ -68,6 +68,11 @@ class CallHandling(models.Model):
     connect_error = models.CharField(_("connection problem"), max_length=300, blank=True)
     connect_attempts = models.PositiveSmallIntegerField(_("connection attempts"), default=0)
     connected_at = models.DateTimeField(_("connected at"), null=True, blank=True)
+    # When a worker claimed the current request to the provider (a lease): while it is recent,
+    # no other worker sends; the request itself runs outside any transaction.
+    connect_started_at = models.DateTimeField(
+        _("connection request started at"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("call handling")
@@ -91,6 +96,26 @@ class CallHandling(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.closed_at is not None
+
+    @property
+    def connection_watched(self) -> bool:
+        """Tell whether the call screen keeps looking at the connection: while the caller is
+        being put through, or rings or talks on the agent's phone (it may not answer)."""
+        return (
+            self.connect_state in (self.Connection.PENDING, self.Connection.CONNECTED)
+            and self.closed_at is None
+            and self.ticket.ended_at is None
+        )
+
+    @property
+    def can_reconnect(self) -> bool:
+        """Tell whether the caller can be put through again: the connection failed, the
+        caller is still on the line and the call is open."""
+        return (
+            self.connect_state == self.Connection.FAILED
+            and self.closed_at is None
+            and self.ticket.ended_at is None
+        )
 
 
 class IdentificationCheck(models.Model):

@@ -53,6 +53,10 @@ class NoExtension(Exception):
     """The agent has no telephone extension, so the caller cannot be put through to them."""
 
 
+class CannotReconnect(Exception):
+    """The caller cannot be put through again: the call ended or the connection did not fail."""
+
+
 class HandlingClosed(Exception):
     """The call is closed: its record is immutable."""
 
@@ -108,6 +112,39 @@ def call_take(*, ticket_id: int, agent) -> CallHandling:
     if connect:
         transaction.on_commit(partial(_connect_enqueue, handling.pk))
     return handling
+
+
+@transaction.atomic
+def call_connect_retry(*, handling: CallHandling) -> None:
+    """Have the provider put the caller through to the agent's phone again, after the
+    connection failed (the phone did not answer, the provider was unreachable).
+
+    One conditional UPDATE moves the connection from ``failed`` back to ``pending`` with its
+    tries counted afresh, so of two clicks one queues the task. Raises ``HandlingClosed`` for a
+    closed call, ``CannotReconnect`` when the caller hung up or the connection has not failed.
+    Side effects: the handling's connection fields; after the commit, the connection task.
+    """
+    Connection = CallHandling.Connection
+    updated = CallHandling.objects.filter(
+        pk=handling.pk,
+        closed_at__isnull=True,
+        connect_state=Connection.FAILED,
+        ticket__ended_at__isnull=True,
+    ).update(
+        connect_state=Connection.PENDING,
+        connect_error="",
+        connect_attempts=0,
+        connect_started_at=None,
+        connected_at=None,
+    )
+    if not updated:
+        if CallHandling.objects.filter(pk=handling.pk, closed_at__isnull=False).exists():
+            raise HandlingClosed
+        raise CannotReconnect
+    logger.info("handling %s: putting the caller through again", handling.pk)
+    handling.connect_state, handling.connect_error = Connection.PENDING, ""
+    handling.connect_attempts, handling.connected_at = 0, None
+    transaction.on_commit(partial(_connect_enqueue, handling.pk))
 
 
 def _connect_enqueue(handling_id: int) -> None:
@@ -491,6 +528,7 @@ def remark_add(*, handling: CallHandling, by, text: str) -> Remark:
 __all__ = [
     "AgentBusy",
     "CallAlreadyTaken",
+    "CannotReconnect",
     "HandlingClosed",
     "IdentificationRefused",
     "NoExtension",

@@ -11,6 +11,11 @@ urlpatterns = [
     path("verify/", views.manual_verify, name="manual-verify"),
     path("call/<int:ticket_id>/", views.call, name="call"),
     path("call/<int:ticket_id>/connection/", views.connection, name="connection"),
+    path(
+        "call/<int:ticket_id>/connection/retry/",
+        views.connection_retry,
+        name="connection-retry",
+    ),
     path("call/<int:ticket_id>/contract/<str:policy_number>/", views.contract, name="contract"),
     path("call/<int:ticket_id>/claim/<str:claim_number>/", views.claim, name="claim"),
     path(

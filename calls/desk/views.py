@@ -178,6 +178,27 @@ def connection(request: HttpRequest, ticket_id: int) -> HttpResponse:
     return render(request, "desk/_connection.html", {"handling": handling})
 
 
+@desk_view
+@require_POST
+@handles_closed
+def connection_retry(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """Put the caller through to the agent's phone again after the connection failed."""
+    handling = selectors.handling_for_agent(agent=request.user, ticket_id=ticket_id)
+    try:
+        services.call_connect_retry(handling=handling)
+    except services.CannotReconnect:
+        messages.error(
+            request,
+            _(
+                "The caller cannot be put through again: the caller hung up, or is already "
+                "being put through."
+            ),
+        )
+    else:
+        messages.success(request, _("The caller is being put through to your phone again."))
+    return redirect("desk:call", ticket_id=ticket_id)
+
+
 def _render_call(request, handling, **overrides) -> HttpResponse:
     """Render the call screen; a form that failed comes in ``overrides``, keeping its input."""
     ticket = handling.ticket

@@ -27,7 +27,7 @@ from partners.models import DirektCode
 from partners.services import direkt_code_policy_errors, direkt_code_set
 from partners.verification import direkt_verify
 
-from .. import opening_hours
+from .. import opening_hours, telephony
 from ..models import CallRecording, CallTicket, IvrPrompt, IvrStep, VerificationAttempt
 from ..tasks import code_changed_notice_task
 from .prompts import DEFAULT_PROMPTS
@@ -338,8 +338,14 @@ def _enqueue(ticket: CallTicket, answer: _Answer) -> None:
             recording_status_callback_method="POST",
             recording_status_callback_event="completed",
         )
-    answer.response.enqueue(
-        ticket.queue_name,
+    _enqueue_verb(answer.response, ticket.queue_name)
+
+
+def _enqueue_verb(response: VoiceResponse, queue_name: str) -> None:
+    """Put the caller on hold in ``queue_name``, hearing ``ivr-wait`` (also after the agent's
+    phone did not answer)."""
+    response.enqueue(
+        queue_name,
         action=_url("ivr-queue-result"),
         method="POST",
         wait_url=_url("ivr-wait"),
@@ -435,6 +441,29 @@ def ivr_queue_left(*, params: CallParams, queue_result: str) -> str:
     ticket.save(update_fields=["queue_result", "state"])
     response = VoiceResponse()
     if queue_result != "redirected":  # redirected: put through to the agent (calls.telephony)
+        response.hangup()
+    return str(response)
+
+
+def ivr_dial_ended(*, params: CallParams, dial_status: str) -> str:
+    """Answer the end of the ring to the agent's phone (the ``<Dial>`` action).
+
+    Busy, no answer or a failed SIP leg: the caller goes back on hold in the same queue, still
+    the agent's call (``telephony.call_dial_ended`` shows the failure on the agent's call
+    screen, which offers to put the caller through again). Otherwise (the conversation took
+    place, the caller hung up, a call the desk no longer holds): hang up; the status callback
+    ends the ticket.
+    """
+    response = VoiceResponse()
+    requeue = telephony.call_dial_ended(call_sid=params.call_sid, dial_status=dial_status)
+    queue_name = (
+        CallTicket.objects.filter(call_sid=params.call_sid)
+        .values_list("queue_name", flat=True)
+        .first()
+    )
+    if requeue and queue_name:
+        _enqueue_verb(response, queue_name)
+    else:
         response.hangup()
     return str(response)
 

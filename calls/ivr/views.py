@@ -99,6 +99,16 @@ def queue_result(request: HttpRequest) -> HttpResponse:
 
 
 @telephony_webhook
+def dial_result(request: HttpRequest) -> HttpResponse:
+    """The ring to the agent's phone ended (the ``<Dial>`` action)."""
+    twiml = flow.ivr_dial_ended(
+        params=flow.CallParams.from_post(request.POST),
+        dial_status=request.POST.get("DialCallStatus", "")[:20],
+    )
+    return _twiml(twiml)
+
+
+@telephony_webhook
 def status(request: HttpRequest) -> HttpResponse:
     """The provider's call status callback."""
     flow.ivr_call_status(

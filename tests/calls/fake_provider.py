@@ -3,10 +3,14 @@
 It places a call by POSTing to our entry webhook, reads the TwiML we answer as Twilio does —
 ``<Say>``/``<Play>`` are heard, ``<Gather>`` waits for keys (posting ``Digits`` to its action;
 no keys: the next verb runs), ``<Redirect>`` is followed, ``<Enqueue>`` puts the caller in a queue
-(fetching its ``waitUrl``), ``<Hangup>`` or the end of the document ends the call — and sends the
-status callback when the call ends. Every request is form-encoded with Twilio's parameter names
-and signed like Twilio (``X-Twilio-Signature``, computed by twilio's own ``RequestValidator``)
-over the public URL.
+(fetching its ``waitUrl``), ``<Dial>`` rings its ``<Sip>``/``<Number>`` until the test says how
+the ring ended (``dial_ends``: ``DialCallStatus`` posted to the ``action``, whose answer is
+played; without an action the next verb runs), ``<Hangup>`` or the end of the document ends the
+call — and sends the status callback when the call ends. ``redirect`` is the REST API's call
+update (``Twiml=``): a queued caller leaves the queue (its action gets ``QueueResult=redirected``,
+whose answer Twilio does not play) and the new TwiML runs. Every request is form-encoded with
+Twilio's parameter names and signed like Twilio (``X-Twilio-Signature``, computed by twilio's
+own ``RequestValidator``) over the public URL.
 
 The transport is pluggable: Django's test client by default, or plain HTTP against a live
 server (browser tests) with ``HttpTransport``.
@@ -73,9 +77,11 @@ class FakeCall:
     to_number: str
     heard: list[str] = field(default_factory=list)
     exchanges: list[Exchange] = field(default_factory=list)
-    state: str = "ringing"  # ringing → gather | queued | ended
+    state: str = "ringing"  # ringing → gather | queued | dialing | ended
     queue: str = ""
     gather: dict[str, str] = field(default_factory=dict)
+    dial: dict[str, str] = field(default_factory=dict)  # the ringing <Dial>'s attributes
+    dialed: list[str] = field(default_factory=list)  # its <Sip>/<Number> addresses
     _rest: list[ElementTree.Element] = field(default_factory=list)
     _enqueue_action: str = ""
     _seconds: int = 0
@@ -119,6 +125,47 @@ class FakeCall:
                 {"QueueResult": "hangup", "QueueTime": "30", "CallStatus": "in-progress"},
             )
         self._end()
+        return self
+
+    # --- what the REST API and the dialled phone do -----------------------------------------
+
+    def redirect(self, twiml: str) -> "FakeCall":
+        """The REST API's redirect (``POST .../Calls/{sid}.json`` with ``Twiml``): a queued
+        caller leaves the queue, as Twilio reports to the ``<Enqueue>`` action with
+        ``QueueResult=redirected`` (its answer is not played); then ``twiml`` runs."""
+        assert self.state in ("queued", "in-progress", "dialing"), f"cannot redirect: {self.state}"
+        if self.state == "queued" and self._enqueue_action:
+            self._post(
+                self._enqueue_action,
+                {"QueueResult": "redirected", "QueueTime": "30", "CallStatus": "in-progress"},
+            )
+        self._enqueue_action = ""
+        root = ElementTree.fromstring(twiml)  # noqa: S314 (our own TwiML)
+        assert root.tag == "Response", twiml
+        self.gather, self.dial, self.state = {}, {}, "in-progress"
+        self._run(list(root))
+        return self
+
+    def dial_ends(self, status: str, *, duration: int = 0) -> "FakeCall":
+        """The dialled party's leg ends with ``DialCallStatus`` ``status`` (``completed``,
+        ``answered``, ``busy``, ``no-answer``, ``failed``, ``canceled``); like Twilio, the
+        ``action`` is requested and its answer played, else the verbs after ``<Dial>`` run."""
+        assert self.state == "dialing", f"the call is not dialing but {self.state}"
+        dial, self.dial = self.dial, {}
+        talked = status in ("completed", "answered")
+        self._seconds += duration if talked else int(dial.get("timeout", 30))
+        self.state = "in-progress"
+        if not dial.get("action"):
+            self._run(self._rest)
+            return self
+        extra = {
+            "DialCallStatus": status,
+            "DialCallSid": "CA" + secrets.token_hex(16),
+            "DialCallDuration": str(duration if talked else 0),
+            "DialBridged": "true" if talked else "false",
+            "CallStatus": "in-progress",
+        }
+        self._play_response(self._post(dial["action"], extra))
         return self
 
     # --- the provider's side ----------------------------------------------------------------
@@ -191,6 +238,12 @@ class FakeCall:
                         for heard in ElementTree.fromstring(wait.body):  # noqa: S314
                             if heard.tag in ("Say", "Play"):
                                 self._hear(heard)
+                return
+            elif verb.tag == "Dial":
+                self.dial = dict(verb.attrib)
+                self.dialed = [(child.text or "").strip() for child in verb]
+                self._rest = verbs[index + 1 :]
+                self.state = "dialing"
                 return
             elif verb.tag == "Hangup":
                 self._end()

@@ -19,7 +19,9 @@ CALL_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Calls/(?P<call
 class FakeTwilioAPI:
     """Keep each accepted redirect in ``redirects``; ``calls`` maps call SIDs to their status
     (an unknown SID is a 404). ``fail_next`` answers the next requests with those statuses
-    (e.g. ``[503, 503]``) before behaving again."""
+    (e.g. ``[503, 503]``) before behaving again. ``while_handling``, if set, is called (in the
+    server's thread) with each redirect's form before it is answered: what happens elsewhere
+    while the provider is being asked."""
 
     def __init__(self, account_sid: str, auth_token: str):
         self.account_sid, self.auth_token = account_sid, auth_token
@@ -27,6 +29,7 @@ class FakeTwilioAPI:
         self.redirects: list[dict] = []
         self.requests = 0
         self.fail_next: list[int] = []
+        self.while_handling = None
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -58,6 +61,8 @@ class FakeTwilioAPI:
                     return self._error(400, 21201, "No 'Twiml' or 'Url' provided")
                 if status not in ("queued", "ringing", "in-progress"):
                     return self._error(400, 21220, "Call is not in-progress. Cannot redirect.")
+                if api.while_handling is not None:
+                    api.while_handling(form)
                 api.redirects.append({"call_sid": call_sid, **form})
                 return self._answer(
                     200,

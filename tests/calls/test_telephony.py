@@ -1,22 +1,25 @@
 """Taking a call on the desk puts the queued caller through to the agent's phone, through the
 telephony provider's REST API (a faithful fake Twilio on loopback) or the demo backend."""
 
+import datetime
 import json
 import secrets
 from xml.etree import ElementTree
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from calls import telephony
-from calls.desk import services
+from calls.desk import selectors, services
 from calls.desk.models import CallHandling
 from calls.models import CallTicket
 from calls.tasks import connect_call_task
 from gratisz import checks
-from tests.calls.conftest import STAFF_CODE
+from tests.calls.conftest import STAFF_CODE, texts
 
+from . import fake_provider
 from .fake_twilio_api import FakeTwilioAPI
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +92,9 @@ def test_taking_a_call_redirects_it_once_to_the_agents_sip_phone(
     dial = ElementTree.fromstring(redirect["Twiml"]).find("Dial")  # noqa: S314 (our own TwiML)
     assert dial.get("answerOnBridge") == "true"
     assert [sip.text for sip in dial] == [f"sip:201@{SIP_DOMAIN}"]
+    # The phone rings TELEPHONY_DIAL_TIMEOUT seconds, then the provider asks what next.
+    assert dial.get("timeout") == "20"
+    assert dial.get("action") == "https://gratisz.example.hu/ivr/dial-result/"
     handling = CallHandling.objects.get(ticket=ticket)
     assert handling.connect_state == Connection.CONNECTED
     assert handling.connect_attempts == 1 and handling.connected_at is not None
@@ -97,7 +103,8 @@ def test_taking_a_call_redirects_it_once_to_the_agents_sip_phone(
     assert twilio.requests == 1
     page = client.get(reverse("desk:call", args=[ticket.pk])).content.decode()
     assert "A hívó az Ön telefonjára van kapcsolva (201 mellék)." in page
-    assert 'data-poll="' + reverse("desk:connection", args=[ticket.pk]) not in page
+    # Still watched: the agent's phone may not answer, and the caller then waits again.
+    assert 'data-poll="' + reverse("desk:connection", args=[ticket.pk]) in page
 
 
 def test_a_provider_that_is_down_is_tried_again_then_connects(
@@ -248,6 +255,10 @@ def test_connecting_shows_on_the_call_screen_and_its_live_part(
     assert "kapcsolás…" in live and "data-poll-stop" not in live
     CallHandling.objects.filter(ticket=ticket).update(connect_state=Connection.CONNECTED)
     live = client.get(reverse("desk:connection", args=[ticket.pk])).content.decode()
+    assert "201 mellék" in live
+    assert "data-poll-stop" not in live, "the phone rings: it may not answer"
+    CallTicket.objects.filter(pk=ticket.pk).update(ended_at=timezone.now())
+    live = client.get(reverse("desk:connection", args=[ticket.pk])).content.decode()
     assert "data-poll-stop" in live and "201 mellék" in live
 
 
@@ -366,3 +377,258 @@ def test_the_admin_lists_the_calls_that_were_not_put_through(
     url = reverse("admin:desk_callhandling_changelist") + "?connect_state__exact=failed"
     page = client.get(url).content.decode()
     assert failed.ticket.call_sid in page and connected.ticket.call_sid not in page
+
+
+# --- the agent's phone does not answer: the caller waits again, the agent connects again -----
+
+NO_ANSWER = "Az Ön telefonja nem válaszolt; a hívó újra várakozik."
+BASE = "https://gratisz.example.hu"
+
+
+def _verb(twiml: str, tag: str):
+    return ElementTree.fromstring(twiml).find(tag)  # noqa: S314 (our own TwiML)
+
+
+def test_an_unanswered_phone_puts_the_caller_back_on_hold_and_the_agent_connects_again(
+    client,
+    login,
+    provider,
+    firm,
+    desk_agent,
+    make_user,
+    settings,
+    twilio,
+    django_capture_on_commit_callbacks,
+):
+    # The IVR queues the caller; the fake REST API knows the call under the provider's account.
+    twilio.account_sid = settings.TELEPHONY_ACCOUNT_SID = fake_provider.ACCOUNT_SID
+    call = provider.call().press("1").press(firm.grid).press(STAFF_CODE)
+    assert call.state == "queued" and call.queue == "contracts"
+    twilio.calls[call.sid] = "in-progress"
+    ticket = CallTicket.objects.get(call_sid=call.sid)
+    login(desk_agent)
+    take(client, ticket, django_capture_on_commit_callbacks)
+    [first] = twilio.redirects
+    call.redirect(first["Twiml"])
+    assert call.state == "dialing" and call.dialed == [f"sip:201@{SIP_DOMAIN}"]
+
+    call.dial_ends("no-answer")
+
+    [dial_result] = [e for e in call.exchanges if e.url == BASE + "/ivr/dial-result/"]
+    assert dial_result.status == 200 and dial_result.params["DialCallStatus"] == "no-answer"
+    enqueue = _verb(dial_result.body, "Enqueue")
+    assert enqueue.text == "contracts"
+    assert enqueue.get("waitUrl") == BASE + reverse("ivr-wait")
+    assert enqueue.get("action") == BASE + reverse("ivr-queue-result")
+    assert call.state == "queued" and call.queue == "contracts"
+    assert call.heard[-1:] == texts("waiting"), "the caller hears the waiting message again"
+    handling = CallHandling.objects.get(ticket=ticket)
+    assert handling.connect_state == Connection.FAILED and handling.connect_error == NO_ANSWER
+    # Still this agent's call: not offered to the others, who cannot take it.
+    ticket.refresh_from_db()
+    assert ticket.state == CallTicket.State.WITH_AGENT and ticket.ended_at is None
+    assert ticket not in selectors.waiting_calls()
+    with pytest.raises(services.CallAlreadyTaken):
+        services.call_take(ticket_id=ticket.pk, agent=make_user("agent"))
+    page = client.get(reverse("desk:call", args=[ticket.pk])).content.decode()
+    assert NO_ANSWER in page and "Kapcsolás újra" in page
+    retry_url = reverse("desk:connection-retry", args=[ticket.pk])
+    assert f'action="{retry_url}"' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(retry_url)
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "desk:call", args=[ticket.pk]
+    )
+    assert twilio.requests == 2 and len(twilio.redirects) == 2
+    second = twilio.redirects[1]
+    assert second["call_sid"] == call.sid and second["Twiml"] == first["Twiml"]
+    handling.refresh_from_db()
+    assert handling.connect_state == Connection.CONNECTED
+    assert handling.connect_attempts == 1 and handling.connect_error == ""
+    # A second click changes nothing and asks the provider nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(retry_url)
+    assert twilio.requests == 2
+    assert "nem kapcsolható újra" in client.get(reverse("desk:call", args=[ticket.pk])).text
+
+    # The caller leaves the queue again, the phone rings, the agent answers and they talk.
+    call.redirect(second["Twiml"])
+    assert call.exchanges[-1].params["QueueResult"] == "redirected"
+    assert "<Hangup" not in call.exchanges[-1].body
+    call.dial_ends("completed", duration=95)
+    assert _verb(call.exchanges[-2].body, "Hangup") is not None
+    assert call.state == "ended"
+    ticket.refresh_from_db()
+    assert ticket.state == CallTicket.State.COMPLETED and ticket.ended_at is not None
+    handling.refresh_from_db()
+    assert handling.connect_state == Connection.CONNECTED
+    page = client.get(reverse("desk:call", args=[ticket.pk])).content.decode()
+    assert 'data-poll="' not in page and "Kapcsolás újra" not in page
+
+
+@pytest.mark.parametrize(
+    ("dial_status", "verb", "state", "message"),
+    [
+        ("completed", "Hangup", Connection.CONNECTED, ""),
+        ("answered", "Hangup", Connection.CONNECTED, ""),
+        ("busy", "Enqueue", Connection.FAILED, "Az Ön telefonja foglalt volt"),
+        ("no-answer", "Enqueue", Connection.FAILED, NO_ANSWER),
+        ("failed", "Enqueue", Connection.FAILED, "Az Ön telefonját nem sikerült hívni"),
+        ("canceled", "Hangup", Connection.FAILED, "A hívó letette a telefont"),
+    ],
+)
+def test_the_dial_action_answers_each_way_the_ring_ended(
+    dial_status, verb, state, message, provider, desk_agent, waiting_call
+):
+    ticket = waiting_call()
+    handling = services.call_take(ticket_id=ticket.pk, agent=desk_agent)
+    CallHandling.objects.filter(pk=handling.pk).update(connect_state=Connection.CONNECTED)
+    params = _dial_params(ticket, dial_status)
+    url = BASE + reverse("ivr-dial-result")
+    answer = provider.post(url, params)
+    assert answer.status == 200
+    assert [node.tag for node in ElementTree.fromstring(answer.body)] == [verb]  # noqa: S314
+    if verb == "Enqueue":
+        assert _verb(answer.body, "Enqueue").text == "contracts"
+    handling.refresh_from_db()
+    assert handling.connect_state == state and handling.connect_error.startswith(message)
+    assert provider.post(url, params).body == answer.body, "a repeat gets the same answer"
+
+
+def _dial_params(ticket: CallTicket, dial_status: str) -> dict[str, str]:
+    return {
+        "CallSid": ticket.call_sid,
+        "AccountSid": ACCOUNT_SID,
+        "From": ticket.from_number,
+        "To": ticket.to_number,
+        "CallStatus": "in-progress",
+        "DialCallStatus": dial_status,
+        "DialCallSid": "CA" + "9" * 32,
+        "DialCallDuration": "0",
+    }
+
+
+def test_an_unanswered_phone_on_a_closed_call_hangs_up(provider, desk_agent, waiting_call):
+    ticket = waiting_call()
+    handling = services.call_take(ticket_id=ticket.pk, agent=desk_agent)
+    CallHandling.objects.filter(pk=handling.pk).update(connect_state=Connection.CONNECTED)
+    services.call_close(handling=handling, notes="", outcome="dropped")
+    answer = provider.post(BASE + reverse("ivr-dial-result"), _dial_params(ticket, "no-answer"))
+    assert _verb(answer.body, "Hangup") is not None and "<Enqueue" not in answer.body
+
+
+def test_the_dial_action_refuses_a_bad_signature(provider, desk_agent, waiting_call):
+    ticket = waiting_call()
+    handling = services.call_take(ticket_id=ticket.pk, agent=desk_agent)
+    CallHandling.objects.filter(pk=handling.pk).update(connect_state=Connection.CONNECTED)
+    url = BASE + reverse("ivr-dial-result")
+    answer = provider.post(url, _dial_params(ticket, "no-answer"), signature="forged")
+    assert answer.status == 403
+    handling.refresh_from_db()
+    assert handling.connect_state == Connection.CONNECTED
+
+
+def test_connecting_again_is_only_the_agents_own(
+    client, login, desk_agent, make_user, referent, waiting_call, twilio
+):
+    ticket = waiting_call()
+    handling = services.call_take(ticket_id=ticket.pk, agent=desk_agent)
+    CallHandling.objects.filter(pk=handling.pk).update(connect_state=Connection.FAILED)
+    url = reverse("desk:connection-retry", args=[ticket.pk])
+    assert reverse("login") in client.post(url)["Location"]
+    login(make_user("agent"))
+    assert client.post(url).status_code == 404
+    login(referent)
+    assert client.post(url).status_code == 403
+    login(desk_agent)
+    assert client.get(url).status_code == 405
+    assert client.post(url).status_code == 302
+    handling.refresh_from_db()
+    assert handling.connect_state == Connection.PENDING
+
+
+def test_connecting_again_is_refused_for_a_closed_ended_or_working_connection(
+    desk_agent, waiting_call, twilio, django_capture_on_commit_callbacks
+):
+    ticket = waiting_call()
+    handling = services.call_take(ticket_id=ticket.pk, agent=desk_agent)
+    failed = CallHandling.objects.filter(pk=handling.pk)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        for state in (Connection.PENDING, Connection.CONNECTED):
+            failed.update(connect_state=state)
+            with pytest.raises(services.CannotReconnect):
+                services.call_connect_retry(handling=handling)
+        failed.update(connect_state=Connection.FAILED)
+        CallTicket.objects.filter(pk=ticket.pk).update(ended_at=timezone.now())
+        with pytest.raises(services.CannotReconnect):
+            services.call_connect_retry(handling=handling)
+        CallTicket.objects.filter(pk=ticket.pk).update(ended_at=None)
+        services.call_close(handling=handling, notes="", outcome="dropped")
+        with pytest.raises(services.HandlingClosed):
+            services.call_connect_retry(handling=handling)
+    assert not callbacks and twilio.requests == 0
+    assert failed.get().connect_state == Connection.FAILED
+
+
+def test_a_task_redelivered_while_another_worker_asks_the_provider_sends_nothing(
+    settings, desk_agent, waiting_call, twilio
+):
+    settings.TELEPHONY_CONNECT_ATTEMPTS = 2
+    ticket = waiting_call()
+    twilio.calls[ticket.call_sid] = "in-progress"
+    handling = services.call_take(ticket_id=ticket.pk, agent=desk_agent)  # no commit: no task
+    claimed_at = timezone.now()
+    rows = CallHandling.objects.filter(pk=handling.pk)
+    rows.update(connect_started_at=claimed_at, connect_attempts=1)  # another worker's claim
+    assert telephony.call_connect(handling_id=handling.pk) == telephony.RETRY
+    connect_call_task.delay(handling.pk)  # tries, then gives up: the claim is not its own
+    assert twilio.requests == 0
+    assert rows.get().connect_state == Connection.PENDING, "the claim's holder records it"
+    # The claim lapsed (its worker died mid-request): the redelivered task sends, once.
+    rows.update(connect_started_at=claimed_at - datetime.timedelta(minutes=5))
+    connect_call_task.delay(handling.pk)
+    connect_call_task.delay(handling.pk)
+    assert twilio.requests == 1
+    handling.refresh_from_db()
+    assert handling.connect_state == Connection.CONNECTED
+    assert handling.connect_attempts == 2 and handling.connect_started_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_agent_saves_notes_while_the_provider_is_being_asked(
+    desk_agent, waiting_call, twilio, monkeypatch
+):
+    """No row lock and no transaction is held during the provider's request: the agent's notes
+    save, made from another connection while the fake REST API handles the redirect, does not
+    wait (with a lock held it would hit the lock timeout)."""
+    ticket = waiting_call()
+    twilio.calls[ticket.call_sid] = "in-progress"
+    saved: list = []
+
+    def agent_saves_notes(form):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '1s'")
+            handling = CallHandling.objects.get(ticket=ticket)
+            services.call_notes_save(handling=handling, notes="Igazolást kér")
+            saved.append("saved")
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            saved.append(exc)
+        finally:
+            connection.close()
+
+    twilio.while_handling = agent_saves_notes
+    in_transaction = []
+    connect = telephony.TwilioBackend.connect
+
+    def watched_connect(self, **kwargs):
+        in_transaction.append(connection.in_atomic_block)
+        return connect(self, **kwargs)
+
+    monkeypatch.setattr(telephony.TwilioBackend, "connect", watched_connect)
+    handling = services.call_take(ticket_id=ticket.pk, agent=desk_agent)  # commits: task runs
+    assert saved == ["saved"]
+    assert in_transaction == [False]
+    handling.refresh_from_db()
+    assert handling.connect_state == Connection.CONNECTED and handling.notes == "Igazolást kér"
