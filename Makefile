@@ -44,6 +44,7 @@ run: install messages
 # Redis, DEBUG off, static files by WhiteNoise, JSON logs. Secrets are generated once into
 # var/serve.env (keep that file; a new pepper voids every Direkt code).
 SERVE_ENV := DJANGO_DEBUG=0 LOG_FORMAT=json \
+	DATABASE_CONN_MAX_AGE=$${DATABASE_CONN_MAX_AGE:-60} \
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gratisz} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} \
@@ -66,7 +67,8 @@ serve: install messages
 	echo "GrATISZ (production shape) at http://$(HOST):$(PORT)/ with $(WEB_WORKERS) web workers." && \
 	echo "No users yet? manage.py createsuperuser, or demo data: manage.py seed_demo --force" && \
 	trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A gratisz worker --concurrency 2 --loglevel INFO & \
+	while true; do $(VENV)/bin/celery -A gratisz worker --concurrency 2 --loglevel INFO; \
+		echo "celery worker exited ($$?); starting it again" >&2; sleep 2; done & \
 	$(VENV)/bin/celery -A gratisz beat --loglevel INFO --schedule var/celerybeat-schedule & \
 	$(VENV)/bin/gunicorn gratisz.wsgi --workers $(WEB_WORKERS) --bind $(HOST):$(PORT) \
 		--access-logfile - --graceful-timeout 20 & \

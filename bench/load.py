@@ -107,6 +107,7 @@ def stack_env(args, **extra) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "gratisz.settings",
         "DJANGO_DEBUG": "0",
         "LOG_FORMAT": "json",
+        "DATABASE_CONN_MAX_AGE": "60",
         "DATABASE_URL": args.db,
         "CELERY_BROKER_URL": args.broker,
         "REDIS_URL": args.cache,

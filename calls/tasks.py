@@ -13,7 +13,12 @@ from partners.verification import direkt_lock_notice_task, firm_notice_recipient
 from . import telephony
 from .models import CallTicket
 
-__all__ = ["code_changed_notice_task", "connect_call_task", "direkt_lock_notice_task"]
+__all__ = [
+    "code_changed_notice_task",
+    "connect_call_task",
+    "direkt_lock_notice_task",
+    "sweep_connections",
+]
 
 
 @shared_task(
@@ -40,6 +45,15 @@ def connect_call_task(self, handling_id: int) -> str:
         telephony.call_connect_give_up(handling_id=handling_id)
         return "gave up"
     raise self.retry(countdown=min(2**self.request.retries, 30))
+
+
+@shared_task(name="calls.sweep_connections")
+def sweep_connections() -> int:
+    """Queue again the connections whose task was lost (runs from celery beat)."""
+    stalled = telephony.connections_sweep()
+    for handling_id in stalled:
+        connect_call_task.delay(handling_id)
+    return len(stalled)
 
 
 @shared_task(name="calls.code_changed_notice")

@@ -329,6 +329,27 @@ def call_connect_give_up(*, handling_id: int) -> None:
     )
 
 
+def connections_sweep(*, now: datetime.datetime | None = None) -> list[int]:
+    """Return the ids of the connections to queue again: still pending, taken more than
+    ``TELEPHONY_SWEEP_GRACE_SECONDS`` ago, nobody asking the provider (unclaimed, or the claim
+    lapsed), the call open. Their task was lost (queued while the broker was down, or dropped
+    with a Redis restart). One tried ``2 × TELEPHONY_CONNECT_ATTEMPTS`` times fails instead, so
+    the desk shows it and the agent may connect again."""
+    now = now or timezone.now()
+    grace = datetime.timedelta(seconds=settings.TELEPHONY_SWEEP_GRACE_SECONDS)
+    stalled = CallHandling.objects.filter(
+        _unclaimed(now),
+        connect_state=Connection.PENDING,
+        closed_at__isnull=True,
+        ticket__ended_at__isnull=True,
+        taken_at__lt=now - grace,
+    )
+    most = 2 * settings.TELEPHONY_CONNECT_ATTEMPTS
+    for handling_id in stalled.filter(connect_attempts__gte=most).values_list("pk", flat=True):
+        call_connect_give_up(handling_id=handling_id)
+    return list(stalled.filter(connect_attempts__lt=most).values_list("pk", flat=True)[:500])
+
+
 def call_dial_ended(*, call_sid: str, dial_status: str) -> bool:
     """Note how the ring to the agent's phone ended (the ``<Dial>`` action's status) and tell
     whether the caller goes back on hold in the queue.

@@ -399,3 +399,11 @@ TELEPHONY_CONNECT_ATTEMPTS = env.int("TELEPHONY_CONNECT_ATTEMPTS", default=5)
 # Seconds the agent's phone rings before the caller goes back to the queue (<Dial timeout>); the
 # agent's call screen then offers to put the caller through again.
 TELEPHONY_DIAL_TIMEOUT = env.int("TELEPHONY_DIAL_TIMEOUT", default=20)
+
+# Connections still pending with no task working on them (a task lost with the broker) are
+# queued again by the sweep, this long after the take.
+TELEPHONY_SWEEP_GRACE_SECONDS = env.int("TELEPHONY_SWEEP_GRACE_SECONDS", default=20)
+CELERY_BEAT_SCHEDULE["calls-connections-sweep"] = {
+    "task": "calls.sweep_connections",
+    "schedule": 15.0,
+}

@@ -166,3 +166,31 @@ post_migrate.connect(
     sender=django_apps.get_app_config("review"),
     dispatch_uid="tests-restore-migration-data",
 )
+
+
+@pytest.fixture
+def broker_down():
+    """Point the Celery app at a port where no broker listens, for the duration of a block:
+    publishing a task then fails as it does while Redis is down."""
+    import contextlib
+    import socket
+
+    from gratisz.celery import app as celery_app
+
+    @contextlib.contextmanager
+    def down():
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            dead = f"redis://127.0.0.1:{s.getsockname()[1]}/0"
+        conf = celery_app.conf
+        saved = (conf.broker_url, conf.broker_write_url, conf.task_always_eager)
+        conf.broker_url = conf.broker_write_url = dead
+        conf.task_always_eager = False
+        celery_app._pool = celery_app.amqp._producer_pool = None
+        try:
+            yield
+        finally:
+            conf.broker_url, conf.broker_write_url, conf.task_always_eager = saved
+            celery_app._pool = celery_app.amqp._producer_pool = None
+
+    return down

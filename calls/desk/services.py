@@ -150,9 +150,11 @@ def call_connect_retry(*, handling: CallHandling) -> None:
 def _connect_enqueue(handling_id: int) -> None:
     try:
         connect_call_task.delay(handling_id)
-    except Exception:  # the broker is down: show the failure rather than "connecting" forever
+    except Exception:
+        # The broker is down: ask the provider now, in this request (the agent waits for just
+        # this); after a temporary failure the connection stays pending for the sweep.
         logger.exception("could not queue the connection of handling %s", handling_id)
-        telephony.call_connect_give_up(handling_id=handling_id)
+        telephony.call_connect(handling_id=handling_id)
 
 
 def call_verify_manually(

@@ -8,6 +8,7 @@ from xml.etree import ElementTree
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ from calls import telephony
 from calls.desk import selectors, services
 from calls.desk.models import CallHandling
 from calls.models import CallTicket
-from calls.tasks import connect_call_task
+from calls.tasks import connect_call_task, sweep_connections
 from gratisz import checks
 from tests.calls.conftest import STAFF_CODE, texts
 
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.django_db
 ACCOUNT_SID = "AC" + "7" * 32
 SIP_DOMAIN = "gratisz-agents.sip.twilio.com"
 Connection = CallHandling.Connection
+ONE_MINUTE = datetime.timedelta(minutes=1)
 
 
 @pytest.fixture
@@ -632,3 +634,46 @@ def test_the_agent_saves_notes_while_the_provider_is_being_asked(
     assert in_transaction == [False]
     handling.refresh_from_db()
     assert handling.connect_state == Connection.CONNECTED and handling.notes == "Igazolást kér"
+
+
+def test_with_the_broker_down_the_take_puts_the_caller_through_at_once(
+    desk_agent, waiting_call, twilio, broker_down, django_capture_on_commit_callbacks, caplog
+):
+    ticket = waiting_call()
+    twilio.calls[ticket.call_sid] = "in-progress"
+    with broker_down(), django_capture_on_commit_callbacks(execute=True):
+        handling = services.call_take(ticket_id=ticket.pk, agent=desk_agent)
+    assert "could not queue the connection" in caplog.text  # the broker really was down
+    handling.refresh_from_db()
+    assert handling.connect_state == Connection.CONNECTED
+    assert len(twilio.redirects) == 1
+
+
+def test_the_sweep_queues_again_a_connection_whose_task_was_lost(
+    settings, desk_agent, waiting_call, twilio
+):
+    settings.TELEPHONY_SWEEP_GRACE_SECONDS = 20
+    ticket = waiting_call()
+    twilio.calls[ticket.call_sid] = "in-progress"
+    # Taken, but its task never ran (lost with a Redis restart): no callbacks executed.
+    handling = services.call_take(ticket_id=ticket.pk, agent=desk_agent)
+    assert handling.connect_state == Connection.PENDING
+    assert sweep_connections.delay().get() == 0  # too fresh: its task may still come
+    later = timezone.now() + datetime.timedelta(seconds=30)
+    assert telephony.connections_sweep(now=later) == [handling.pk]
+    CallHandling.objects.filter(pk=handling.pk).update(taken_at=F("taken_at") - ONE_MINUTE)
+    assert sweep_connections.delay().get() == 1
+    handling.refresh_from_db()
+    assert handling.connect_state == Connection.CONNECTED and len(twilio.redirects) == 1
+    assert sweep_connections.delay().get() == 0  # connected: nothing more to do
+
+
+def test_the_sweep_gives_up_a_connection_tried_too_often(settings, desk_agent, waiting_call):
+    settings.TELEPHONY_CONNECT_ATTEMPTS = 2
+    handling = services.call_take(ticket_id=waiting_call().pk, agent=desk_agent)
+    CallHandling.objects.filter(pk=handling.pk).update(
+        taken_at=F("taken_at") - ONE_MINUTE, connect_attempts=4
+    )
+    assert telephony.connections_sweep() == []
+    handling.refresh_from_db()
+    assert handling.connect_state == Connection.FAILED and handling.connect_error

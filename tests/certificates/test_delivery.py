@@ -203,20 +203,12 @@ def test_request_saved_while_nothing_was_queued_goes_out_after_the_sweep(
 
 
 def test_enqueue_with_the_broker_down_keeps_the_request(
-    settings, gfb_contract, django_capture_on_commit_callbacks
+    gfb_contract, broker_down, django_capture_on_commit_callbacks, caplog
 ):
-    original = celery_app.conf.broker_url
-    celery_app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
-    celery_app.conf.broker_connection_retry = False
-    celery_app.conf.broker_connection_max_retries = 0
-    celery_app._pool = None
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            request = make_request(gfb_contract, [DeliverySpec(channel="email")])
-    finally:
-        celery_app.conf.broker_url = original
-        celery_app._pool = None
+    with broker_down(), django_capture_on_commit_callbacks(execute=True):
+        request = make_request(gfb_contract, [DeliverySpec(channel="email")])
     assert request.deliveries.get().state == Delivery.State.QUEUED
+    assert "left for the sweep" in caplog.text  # publishing really failed
 
 
 def test_sweep_hands_a_dead_workers_delivery_to_another(eager, gfb_contract):
