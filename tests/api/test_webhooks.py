@@ -7,8 +7,6 @@ import datetime
 import hashlib
 import hmac
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
@@ -18,43 +16,35 @@ from gratisz.api.models import OutgoingEvent, WebhookDelivery, WebhookEndpoint, 
 from gratisz.celery import app as celery_app
 from partners.models import DirektLockEvent
 from tests.factories import PartnerFirmFactory, set_direkt_code
+from tests.loopback import LoopbackServer, QuietJsonHandler
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SECRET = "receiver-shared-secret"
 
 
-class Receiver:
+class Receiver(LoopbackServer):
+    """A webhook receiver that keeps what it gets and answers the statuses in ``answers``."""
+
     def __init__(self):
         self.answers: list[int] = []
         self.received: list[tuple[dict, bytes]] = []
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietJsonHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.received.append((self.headers, body))  # case-insensitive
-                self.send_response(receiver.answers.pop(0) if receiver.answers else 200)
-                self.end_headers()
+                self._answer(receiver.answers.pop(0) if receiver.answers else 200)
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, path="/hooks")
 
 
 @pytest.fixture
 def receiver():
-    r = Receiver()
+    r = Receiver().start()
     yield r
-    r.close()
+    r.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -135,7 +125,7 @@ def test_a_refused_delivery_is_retried_with_growing_waits_then_given_up(
 
 
 def test_an_unreachable_receiver_is_logged_and_retried(endpoint, receiver):
-    receiver.close()  # nobody listens on that port any more
+    receiver.stop()  # nobody listens on that port any more
     firm = PartnerFirmFactory()
     DirektLockEvent.objects.create(grid=firm.grid, firm=firm, kind="locked", at=timezone.now())
     delivery = WebhookDelivery.objects.get()

@@ -7,16 +7,15 @@ for an unknown call; 400 with error 21220 for a call no longer in progress.
 """
 
 import base64
-import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
+
+from tests.loopback import LoopbackServer, QuietJsonHandler
 
 CALL_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Calls/(?P<call>[^/]+)\.json$")
 
 
-class FakeTwilioAPI:
+class FakeTwilioAPI(LoopbackServer):
     """Keep each accepted redirect in ``redirects``; ``calls`` maps call SIDs to their status
     (an unknown SID is a 404). ``fail_next`` answers the next requests with those statuses
     (e.g. ``[503, 503]``) before behaving again. ``while_handling``, if set, is called (in the
@@ -32,10 +31,7 @@ class FakeTwilioAPI:
         self.while_handling = None
         api = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietJsonHandler):
             def do_POST(self):
                 api.requests += 1
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -92,22 +88,4 @@ class FakeTwilioAPI:
                     },
                 )
 
-            def _answer(self, status: int, payload: dict):
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)

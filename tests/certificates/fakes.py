@@ -3,13 +3,13 @@
 import asyncio
 import email
 import email.policy
-import json
 import socket
 import threading
 from email.parser import BytesParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
+
+from tests.loopback import LoopbackServer, QuietJsonHandler
 
 
 def free_port() -> int:
@@ -69,7 +69,7 @@ class SMTPServer:
         return self.handler.messages
 
 
-class FakeFaxAPI:
+class FakeFaxAPI(LoopbackServer):
     """A fax API: POST multipart (to, recipient, file) with a bearer token and Idempotency-Key.
 
     Answers 201 {"id": ...}; the same Idempotency-Key returns the first fax's id without a
@@ -83,10 +83,7 @@ class FakeFaxAPI:
         self.fail_with: int | None = None
         api = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietJsonHandler):
             def do_POST(self):
                 if self.headers.get("Authorization") != f"Bearer {api.token}":
                     return self._answer(401, {"error": "unauthorised"})
@@ -115,22 +112,4 @@ class FakeFaxAPI:
                     api.by_key[key] = fax_id
                 return self._answer(201, {"id": fax_id, "status": "queued"})
 
-            def _answer(self, status, payload):
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/v1/faxes"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, path="/v1/faxes")
