@@ -178,6 +178,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CELERY_BROKER_URL = _redis_db_per_test_process(
     env.str("CELERY_BROKER_URL", default="filesystem://")
 )
+if "PYTEST_XDIST_WORKER" in os.environ and "CELERY_BROKER_URL" in os.environ:
+    os.environ["CELERY_BROKER_URL"] = CELERY_BROKER_URL  # Celery reads it ahead of this setting
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -1,5 +1,6 @@
 """The phone flow as a caller lives it, through the fake provider."""
 
+import datetime
 import logging
 
 import pytest
@@ -162,7 +163,12 @@ def test_typed_codes_appear_in_no_table_and_no_log(provider, firm, caplog):
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 (fixed table names)
                 for row in cursor.fetchall():
-                    cells = [str(c) for c in row if not str(c).startswith("CA")]
+                    # Times are left out: their microseconds may hold any four digits.
+                    cells = [
+                        str(c)
+                        for c in row
+                        if not str(c).startswith("CA") and not isinstance(c, datetime.date)
+                    ]
                     assert not any(code in cell for cell in cells), (table, code, row)
     steps = IvrStep.objects.filter(ticket__call_sid=call.sid, stage="code")
     assert set(steps.values_list("input_summary", flat=True)) == {"4 digits"}

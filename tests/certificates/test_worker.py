@@ -106,12 +106,15 @@ def pipeline(django_db_setup, django_db_blocker, tmp_path_factory):
     smtp = SMTPServer(free_port())
     fax = FakeFaxAPI().start()
     env = {
-        **os.environ,
+        # The worker is not a test process: without this it would move to another Redis
+        # database under pytest-xdist (see settings.py) and never see the test's messages.
+        **{k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"},
         "DATABASE_URL": (
             f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
             f"{db['PORT'] or 5432}/{db['NAME']}"
         ),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "REDIS_URL": settings.REDIS_URL,
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
         "FAX_BACKEND": "certificates.fax.HttpFaxBackend",
         "FAX_API_URL": fax.url,
