@@ -41,8 +41,9 @@ run: install messages
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The production shape on one machine: gunicorn, Celery workers and beat on PostgreSQL and
-# Redis, DEBUG off, static files by WhiteNoise, JSON logs. Secrets are generated once into
-# var/serve.env (keep that file; a new pepper voids every Direkt code).
+# Redis, DEBUG off, static files by WhiteNoise, JSON logs. The worker runs at a lower CPU
+# priority, so that rendering PDFs never holds up a page an agent is waiting for. Secrets are
+# generated once into var/serve.env (keep that file; a new pepper voids every Direkt code).
 SERVE_ENV := DJANGO_DEBUG=0 LOG_FORMAT=json \
 	DATABASE_CONN_MAX_AGE=$${DATABASE_CONN_MAX_AGE:-60} \
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gratisz} \
@@ -67,7 +68,7 @@ serve: install messages
 	echo "GrATISZ (production shape) at http://$(HOST):$(PORT)/ with $(WEB_WORKERS) web workers." && \
 	echo "No users yet? manage.py createsuperuser, or demo data: manage.py seed_demo --force" && \
 	trap 'kill 0' INT TERM EXIT; \
-	while true; do $(VENV)/bin/celery -A gratisz worker --concurrency 2 --loglevel INFO; \
+	while true; do nice -n 10 $(VENV)/bin/celery -A gratisz worker --concurrency 2 --loglevel INFO; \
 		echo "celery worker exited ($$?); starting it again" >&2; sleep 2; done & \
 	$(VENV)/bin/celery -A gratisz beat --loglevel INFO --schedule var/celerybeat-schedule & \
 	$(VENV)/bin/gunicorn gratisz.wsgi --workers $(WEB_WORKERS) --bind $(HOST):$(PORT) \

@@ -9,7 +9,7 @@ commands as the Makefile's ``serve`` target, with the same environment (``DJANGO
 ``LOG_FORMAT=json``, ``DATABASE_URL``, ``CELERY_BROKER_URL``, ``REDIS_URL``, ...), rather than
 ``make serve`` itself, so that the fault scenarios (bench/faults.py) can kill one piece:
 
-    celery -A gratisz worker --concurrency 2 --loglevel INFO
+    nice -n 10 celery -A gratisz worker --concurrency 2 --loglevel INFO
     celery -A gratisz beat --loglevel INFO --schedule var/load/celerybeat-schedule
     gunicorn gratisz.wsgi --workers 2*cores+1 --bind 127.0.0.1:8765 --access-logfile -
         --graceful-timeout 20
@@ -225,6 +225,9 @@ class Stack:
         proc = self._start(
             "worker",
             [
+                "nice",
+                "-n",
+                "10",
                 str(ROOT / ".venv/bin/celery"),
                 "-A",
                 "gratisz",
