@@ -108,18 +108,14 @@ def prepare(args) -> None:
     import django
 
     django.setup()
-    import datetime
 
     from django.core.management import call_command
     from django.db import connection
-    from django.utils import timezone
 
-    from calls.models import SpecialDay
+    from bench._day import fresh_day
     from partners import direkt
     from partners.models import (
-        CallingNumberFailures,
         DirektCode,
-        DirektThrottle,
         PartnerFirm,
     )
 
@@ -153,20 +149,7 @@ def prepare(args) -> None:
         DirektCode.objects.bulk_create(codes)
     if args.firms > have:
         print(f"created {args.firms - have} firms in {time.perf_counter() - started:.1f} s")
-    # A fresh run: no leftover failures or locks from the previous one.
-    DirektThrottle.objects.all().delete()
-    CallingNumberFailures.objects.all().delete()
-    today = timezone.localdate()
-    for day in (today, today + datetime.timedelta(days=1)):
-        SpecialDay.objects.update_or_create(
-            date=day,
-            defaults={
-                "is_open": True,
-                "opens": datetime.time(0, 0),
-                "closes": datetime.time(23, 59, 59),
-                "note": "benchmark",
-            },
-        )
+    fresh_day(note="benchmark")
     connection.close()
 
 

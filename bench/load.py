@@ -356,17 +356,15 @@ def prepare(args) -> World:
     from django.utils import timezone
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from bench._day import fresh_day
     from calls.desk.models import CallHandling
-    from calls.models import SpecialDay
     from certificates.models import Delivery
     from claims.models import Claim
     from gratisz.demo import SCALE_GRID_BASE, scale_firm_code, seed_scale
     from gratisz.models import User
     from gratisz.roles import Role
     from partners.models import (
-        CallingNumberFailures,
         Contract,
-        DirektThrottle,
         PartnerFirm,
         Policyholder,
     )
@@ -407,19 +405,7 @@ def prepare(args) -> World:
     Delivery.objects.exclude(state__in=[Delivery.State.SENT, Delivery.State.FAILED]).update(
         state=Delivery.State.FAILED, last_error="left over from an earlier load run"
     )
-    DirektThrottle.objects.all().delete()
-    CallingNumberFailures.objects.all().delete()
-    today = timezone.localdate()
-    for day in (today, today + datetime.timedelta(days=1)):
-        SpecialDay.objects.update_or_create(
-            date=day,
-            defaults={
-                "is_open": True,
-                "opens": datetime.time(0, 0),
-                "closes": datetime.time(23, 59, 59),
-                "note": "load test",
-            },
-        )
+    fresh_day(note="load test")
     # What the callers know: their firm's GRID and code, and their clients' facts.
     firm_rows = list(
         PartnerFirm.objects.filter(grid__gte=str(SCALE_GRID_BASE))
