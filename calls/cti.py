@@ -123,7 +123,7 @@ def _started(ticket: CallTicket, **_event) -> str:
 
 
 def _identified(ticket: CallTicket, *, menu, grid, code, attempt, **_event) -> str:
-    if ticket.ended_at is not None or ticket.state not in (State.IN_IVR,):
+    if ticket.ended_at is not None or ticket.state != State.IN_IVR:
         raise CtiConflict(
             "call_not_identifying",
             _("This call is not waiting for identification."),
