@@ -296,6 +296,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "synced_at": selectors.last_sync(),
     }
     if request.GET.get("partial"):
+        request.passive = True  # the page's own refresh: not the supervisor's activity
         return render(request, "review/_board_live.html", context)
     return render(request, "review/board.html", context)
 

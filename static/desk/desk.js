@@ -1,7 +1,9 @@
 /* The agent desk: refresh the live parts without a reload, and keyboard shortcuts.
    Written by hand (no framework, no CDN): a part with data-poll="URL" is fetched again every
    data-interval seconds and its content replaced, unless a form inside it has focus; it stops
-   once the content holds an element marked data-poll-stop (a final state). */
+   once the content holds an element marked data-poll-stop (a final state). A poll sent to the
+   login page (the idle session ended) reloads the page, so the agent sees the login, not a
+   queue that no longer moves. */
 (function () {
   "use strict";
 
@@ -14,6 +16,7 @@
       }
       fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
         .then(function (response) {
+          if (response.redirected) { window.location.reload(); }
           if (response.redirected || !response.ok) { throw new Error(response.status); }
           return response.text();
         })

@@ -31,3 +31,16 @@ def test_first_login_enrols_by_qr_code_then_switches_to_english(page, make_user)
     page.get_by_role("button", name="EN", exact=True).click()
     page.get_by_role("heading", name="Welcome").wait_for()
     assert page.get_by_text("Call review").is_visible()
+
+
+def test_a_desk_left_open_goes_to_the_login_page_after_the_idle_time(
+    page, browser_login, agent, settings
+):
+    settings.SESSION_COOKIE_AGE = 4
+    settings.DESK_POLL_SECONDS = 1
+    browser_login(agent)
+    page.goto("/desk/")
+    page.locator("#queue[data-polled]").wait_for()  # the poll runs…
+    # …but does not count as the agent's activity: the session ends and the page shows the login.
+    page.get_by_label("Felhasználónév").wait_for(timeout=15_000)
+    assert "/accounts/login/" in page.url
