@@ -37,12 +37,14 @@ run: install messages
 	@echo "E-mails are written to var/mail/."
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A gratisz worker --beat --pool=solo --loglevel=WARNING \
-		--schedule var/celerybeat-schedule & \
+		--queues celery,telephony --schedule var/celerybeat-schedule & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The production shape on one machine: gunicorn, Celery workers and beat on PostgreSQL and
-# Redis, DEBUG off, static files by WhiteNoise, JSON logs. The worker runs at a lower CPU
-# priority, so that rendering PDFs never holds up a page an agent is waiting for. Secrets are
+# Redis, DEBUG off, static files by WhiteNoise, JSON logs. Two Celery workers, restarted if they
+# exit: one for documents and mail at a lower CPU priority, so that rendering PDFs never holds
+# up a page an agent is waiting for, and one for telephony (putting callers through), so that a
+# caller never waits behind a render. Secrets are
 # generated once into var/serve.env (keep that file; a new pepper voids every Direkt code).
 SERVE_ENV := DJANGO_DEBUG=0 LOG_FORMAT=json \
 	DATABASE_CONN_MAX_AGE=$${DATABASE_CONN_MAX_AGE:-60} \
@@ -68,8 +70,11 @@ serve: install messages
 	echo "GrATISZ (production shape) at http://$(HOST):$(PORT)/ with $(WEB_WORKERS) web workers." && \
 	echo "No users yet? manage.py createsuperuser, or demo data: manage.py seed_demo --force" && \
 	trap 'kill 0' INT TERM EXIT; \
-	while true; do nice -n 10 $(VENV)/bin/celery -A gratisz worker --concurrency 2 --loglevel INFO; \
-		echo "celery worker exited ($$?); starting it again" >&2; sleep 2; done & \
+	again() { while true; do "$$@"; echo "$$* exited ($$?); starting it again" >&2; sleep 2; done; }; \
+	again nice -n 10 $(VENV)/bin/celery -A gratisz worker --queues celery \
+		--hostname documents@%h --concurrency 2 --loglevel INFO & \
+	again $(VENV)/bin/celery -A gratisz worker --queues telephony \
+		--hostname telephony@%h --concurrency 2 --loglevel INFO & \
 	$(VENV)/bin/celery -A gratisz beat --loglevel INFO --schedule var/celerybeat-schedule & \
 	$(VENV)/bin/gunicorn gratisz.wsgi --workers $(WEB_WORKERS) --bind $(HOST):$(PORT) \
 		--access-logfile - --graceful-timeout 20 & \

@@ -9,7 +9,8 @@ commands as the Makefile's ``serve`` target, with the same environment (``DJANGO
 ``LOG_FORMAT=json``, ``DATABASE_URL``, ``CELERY_BROKER_URL``, ``REDIS_URL``, ...), rather than
 ``make serve`` itself, so that the fault scenarios (bench/faults.py) can kill one piece:
 
-    nice -n 10 celery -A gratisz worker --concurrency 2 --loglevel INFO
+    nice -n 10 celery -A gratisz worker --queues celery --hostname documents@%h --concurrency 2
+    celery -A gratisz worker --queues telephony --hostname telephony@%h --concurrency 2
     celery -A gratisz beat --loglevel INFO --schedule var/load/celerybeat-schedule
     gunicorn gratisz.wsgi --workers 2*cores+1 --bind 127.0.0.1:8765 --access-logfile -
         --graceful-timeout 20
@@ -150,29 +151,46 @@ def wait_for_port(port: int, proc: subprocess.Popen | None, timeout: float = 60)
     raise SystemExit(f"nothing listens on {port} after {timeout} s")
 
 
+def _celery_worker(queue: str, hostname: str) -> list[str]:
+    return [
+        *(str(ROOT / ".venv/bin/celery"), "-A", "gratisz", "worker", "--queues", queue),
+        *("--hostname", f"{hostname}@%h", "--concurrency", "2", "--loglevel", "INFO"),
+    ]
+
+
+# The Celery workers of ``make serve``: documents and mail at a lower CPU priority, telephony.
+WORKERS = {
+    "worker": ["nice", "-n", "10", *_celery_worker("celery", "documents")],
+    "telephony": _celery_worker("telephony", "telephony"),
+}
+
+
 class Stack:
-    """gunicorn, a Celery worker and beat: the commands of ``make serve``, one process each."""
+    """gunicorn, the Celery workers and beat: the commands of ``make serve``, one process each."""
 
     def __init__(self, args, env: dict[str, str]):
         self.args, self.env = args, env
         self.procs: dict[str, subprocess.Popen] = {}
         self.worker_restarts = 0
+        self._worker_starts = Counter()
         self.stopping = threading.Event()
         VAR.mkdir(parents=True, exist_ok=True)
 
     def supervise_worker(self) -> None:
-        """Start the worker again whenever it exits, as systemd's ``Restart=always`` would
-        (``make serve`` does not: a worker that exits stays gone)."""
+        """Start a Celery worker again whenever it exits, as ``make serve``'s loop (or
+        systemd's ``Restart=always``) does."""
 
         def watch():
             while not self.stopping.wait(2):
-                proc = self.procs.get("worker")
-                if proc is not None and proc.poll() is not None and not self.restarting:
-                    print(f"supervisor: the Celery worker exited ({proc.returncode}); restarting")
+                for name in WORKERS:
+                    proc = self.procs.get(name)
+                    if proc is None or proc.poll() is None or self.restarting:
+                        continue
+                    print(f"supervisor: the Celery {name} exited ({proc.returncode}); restarting")
                     self.worker_restarts += 1
                     self.restarting = True
                     with contextlib.suppress(SystemExit):
-                        self.start_worker()
+                        self.start_worker(name)
                     self.restarting = False
 
         threading.Thread(target=watch, daemon=True).start()
@@ -221,37 +239,20 @@ class Stack:
         )
         wait_for_port(self.args.port, proc)
 
-    def start_worker(self) -> subprocess.Popen:
-        proc = self._start(
-            "worker",
-            [
-                "nice",
-                "-n",
-                "10",
-                str(ROOT / ".venv/bin/celery"),
-                "-A",
-                "gratisz",
-                "worker",
-                "--concurrency",
-                "2",
-                "--loglevel",
-                "INFO",
-            ],
-        )
+    def start_worker(self, name: str = "worker") -> subprocess.Popen:
+        proc = self._start(name, WORKERS[name])
         # Ready when it logs so (the log is appended to across restarts).
-        log = VAR / "worker.log"
+        log = VAR / f"{name}.log"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise SystemExit(f"the Celery worker ended; see {log}")
-            if log.read_bytes().count(b"ready.") > self._worker_starts:
+                raise SystemExit(f"the Celery {name} ended; see {log}")
+            if log.read_bytes().count(b"ready.") > self._worker_starts[name]:
                 break
             time.sleep(0.3)
-        self._worker_starts += 1
+        self._worker_starts[name] += 1
         self.restarting = False
         return proc
-
-    _worker_starts = 0
 
     def kill_worker(self) -> None:
         """SIGKILL the Celery worker and its pool processes at once, like a host dying."""
@@ -276,11 +277,12 @@ class Stack:
         )
 
     def start(self) -> None:
-        for name in ("gunicorn", "worker", "beat"):
+        for name in ("gunicorn", *WORKERS, "beat"):
             (VAR / f"{name}.log").unlink(missing_ok=True)
         self.manage("collectstatic", "--noinput", "--verbosity", "0")
         self.manage("check", "--deploy", "--fail-level", "ERROR")
-        self.start_worker()
+        for name in WORKERS:
+            self.start_worker(name)
         self.start_beat()
         self.start_web()
 

@@ -410,3 +410,10 @@ CELERY_BEAT_SCHEDULE["calls-connections-sweep"] = {
     "task": "calls.sweep_connections",
     "schedule": 15.0,
 }
+# A caller waiting to be put through must not wait behind PDF renders and mail: the telephony
+# tasks have a queue of their own, which its own worker consumes (``make serve``; a worker for
+# every queue in ``make run``). Everything else goes to Celery's default queue, "celery".
+CELERY_TASK_ROUTES = {
+    "calls.connect_call": {"queue": "telephony"},
+    "calls.sweep_connections": {"queue": "telephony"},
+}

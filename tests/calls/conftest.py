@@ -2,12 +2,13 @@
 
 import datetime
 import importlib
+import secrets
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from calls.models import SpecialDay
+from calls.models import CallTicket, SpecialDay
 from gratisz.celery import app as celery_app
 from partners.models import DirektCode, PartnerManager
 from tests.calls.fake_provider import ClientTransport, FakeProvider
@@ -94,3 +95,39 @@ def texts(*keys: str) -> list[str]:
 
     prompts = IvrPrompt.objects.in_bulk(field_name="key")
     return [prompts[k].text_hu for k in keys]
+
+
+# --- putting a taken call through to the agent (tests/calls/test_telephony*.py) ----------------
+TWILIO_ACCOUNT_SID = "AC" + "7" * 32
+
+
+@pytest.fixture
+def desk_agent(agent):
+    agent.extension = "201"
+    agent.first_name, agent.last_name = "Anna", "Ügynök"
+    agent.save()
+    return agent
+
+
+@pytest.fixture
+def waiting_call(firm):
+    """A verified caller waiting in the provider's queue, as the IVR leaves it."""
+
+    def make(call_sid: str | None = None) -> CallTicket:
+        now = timezone.now()
+        return CallTicket.objects.create(
+            call_sid=call_sid or "CA" + secrets.token_hex(16),
+            account_sid=TWILIO_ACCOUNT_SID,
+            from_number="+36301234567",
+            to_number="+3614623800",
+            state=CallTicket.State.WAITING,
+            stage=CallTicket.Stage.DONE,
+            menu="1",
+            grid_entered=firm.grid,
+            firm=firm,
+            verified_at=now,
+            enqueued_at=now,
+            queue_name="contracts",
+        )
+
+    return make

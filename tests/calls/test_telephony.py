@@ -3,7 +3,6 @@ telephony provider's REST API (a faithful fake Twilio on loopback) or the demo b
 
 import datetime
 import json
-import secrets
 from xml.etree import ElementTree
 
 import pytest
@@ -18,14 +17,13 @@ from calls.desk.models import CallHandling
 from calls.models import CallTicket
 from calls.tasks import connect_call_task, sweep_connections
 from gratisz import checks
-from tests.calls.conftest import STAFF_CODE, texts
+from tests.calls.conftest import STAFF_CODE, TWILIO_ACCOUNT_SID, texts
 
 from . import fake_provider
 from .fake_twilio_api import FakeTwilioAPI
 
 pytestmark = pytest.mark.django_db
 
-ACCOUNT_SID = "AC" + "7" * 32
 SIP_DOMAIN = "gratisz-agents.sip.twilio.com"
 Connection = CallHandling.Connection
 ONE_MINUTE = datetime.timedelta(minutes=1)
@@ -33,46 +31,14 @@ ONE_MINUTE = datetime.timedelta(minutes=1)
 
 @pytest.fixture
 def twilio(settings):
-    api = FakeTwilioAPI(ACCOUNT_SID, settings.TELEPHONY_AUTH_TOKEN).start()
+    api = FakeTwilioAPI(TWILIO_ACCOUNT_SID, settings.TELEPHONY_AUTH_TOKEN).start()
     settings.TELEPHONY_BACKEND = "calls.telephony.TwilioBackend"
-    settings.TELEPHONY_ACCOUNT_SID = ACCOUNT_SID
+    settings.TELEPHONY_ACCOUNT_SID = TWILIO_ACCOUNT_SID
     settings.TELEPHONY_API_BASE_URL = api.url
     settings.TELEPHONY_SIP_DOMAIN = SIP_DOMAIN
     settings.TELEPHONY_TIMEOUT = 5
     yield api
     api.stop()
-
-
-@pytest.fixture
-def desk_agent(agent):
-    agent.extension = "201"
-    agent.first_name, agent.last_name = "Anna", "Ügynök"
-    agent.save()
-    return agent
-
-
-@pytest.fixture
-def waiting_call(firm):
-    """A verified caller waiting in the provider's queue, as the IVR leaves it."""
-
-    def make(call_sid: str | None = None) -> CallTicket:
-        now = timezone.now()
-        return CallTicket.objects.create(
-            call_sid=call_sid or "CA" + secrets.token_hex(16),
-            account_sid=ACCOUNT_SID,
-            from_number="+36301234567",
-            to_number="+3614623800",
-            state=CallTicket.State.WAITING,
-            stage=CallTicket.Stage.DONE,
-            menu="1",
-            grid_entered=firm.grid,
-            firm=firm,
-            verified_at=now,
-            enqueued_at=now,
-            queue_name="contracts",
-        )
-
-    return make
 
 
 def take(client, ticket, callbacks):
@@ -149,7 +115,7 @@ def test_a_provider_timeout_is_tried_again(
     silent.bind(("127.0.0.1", 0))
     silent.listen(5)
     settings.TELEPHONY_BACKEND = "calls.telephony.TwilioBackend"
-    settings.TELEPHONY_ACCOUNT_SID = ACCOUNT_SID
+    settings.TELEPHONY_ACCOUNT_SID = TWILIO_ACCOUNT_SID
     settings.TELEPHONY_SIP_DOMAIN = SIP_DOMAIN
     settings.TELEPHONY_API_BASE_URL = f"http://127.0.0.1:{silent.getsockname()[1]}"
     settings.TELEPHONY_TIMEOUT = 0.2
@@ -332,7 +298,7 @@ def test_check_deploy_refuses_the_demo_backend_and_warns_without_the_account(set
     settings.TELEPHONY_BACKEND = "calls.telephony.TwilioBackend"
     settings.TELEPHONY_ACCOUNT_SID = ""
     assert [e.id for e in checks.check_telephony(None)] == ["gratisz.W001"]
-    settings.TELEPHONY_ACCOUNT_SID, settings.TELEPHONY_SIP_DOMAIN = ACCOUNT_SID, SIP_DOMAIN
+    settings.TELEPHONY_ACCOUNT_SID, settings.TELEPHONY_SIP_DOMAIN = TWILIO_ACCOUNT_SID, SIP_DOMAIN
     assert checks.check_telephony(None) == []
 
 
@@ -340,7 +306,7 @@ def test_an_unconfigured_twilio_backend_sends_nothing(settings):
     settings.TELEPHONY_ACCOUNT_SID = ""
     with pytest.raises(telephony.TelephonyNotConfigured):
         telephony.TwilioBackend().connect(
-            account_sid=ACCOUNT_SID, call_sid="CA1", twiml="<Response/>", address="sip:1@x"
+            account_sid=TWILIO_ACCOUNT_SID, call_sid="CA1", twiml="<Response/>", address="sip:1@x"
         )
 
 
@@ -351,7 +317,7 @@ def test_leaving_the_queue_for_the_agent_does_not_hang_the_caller_up(
     services.call_take(ticket_id=ticket.pk, agent=desk_agent)
     params = {
         "CallSid": ticket.call_sid,
-        "AccountSid": ACCOUNT_SID,
+        "AccountSid": TWILIO_ACCOUNT_SID,
         "From": ticket.from_number,
         "To": ticket.to_number,
         "CallStatus": "in-progress",
@@ -501,7 +467,7 @@ def test_the_dial_action_answers_each_way_the_ring_ended(
 def _dial_params(ticket: CallTicket, dial_status: str) -> dict[str, str]:
     return {
         "CallSid": ticket.call_sid,
-        "AccountSid": ACCOUNT_SID,
+        "AccountSid": TWILIO_ACCOUNT_SID,
         "From": ticket.from_number,
         "To": ticket.to_number,
         "CallStatus": "in-progress",

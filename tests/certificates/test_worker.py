@@ -4,23 +4,23 @@ PostgreSQL and Redis only: the worker is a separate process and must see the tes
 """
 
 import datetime
-import os
-import signal
-import subprocess
-import sys
-import time
-import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from certificates import services
 from certificates.models import Delivery, DocumentType, IssuedCertificate, PrintBatch
 from certificates.services import DeliverySpec, certificate_request_create
 from certificates.tasks import build_print_batch, deliver
+from tests.celery_worker import (
+    Worker,
+    drop_queued_messages,
+    skip_unless_real_services,
+    wait_for,
+    worker_env,
+)
 
 from .conftest import pdf_text
 from .fakes import FakeFaxAPI, RecordingHandler, SMTPServer, free_port
@@ -31,109 +31,31 @@ BASE_DIR = Path(settings.BASE_DIR)
 LEASE_SECONDS = 3
 
 
-def wait_for(condition, timeout=60.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def drop_queued_messages():
-    """Empty Celery's queue and unacked set in the broker (only those keys: the Redis database
-    may be shared with the cache)."""
-    import redis
-
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("celery", "unacked", "unacked_index")
-
-
-class Worker:
-    """A `celery worker` subprocess (solo pool) that the test can start and SIGKILL."""
-
-    def __init__(self, env: dict, log: Path):
-        self.env, self.log = env, log
-        self.proc: subprocess.Popen | None = None
-
-    def start(self):
-        offset = self.log.stat().st_size if self.log.exists() else 0
-        self.proc = subprocess.Popen(  # noqa: S603
-            [
-                str(Path(sys.executable).with_name("celery")),
-                "-A",
-                "gratisz",
-                "worker",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=INFO",
-                "-n",
-                f"certs-{uuid.uuid4().hex[:8]}@%h",
-            ],
-            cwd=BASE_DIR,
-            env=self.env,
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-        )
-        wait_for(
-            lambda: b"ready." in self.log.read_bytes()[offset:] or self.proc.poll() is not None,
-            what="the worker to start",
-        )
-        assert self.proc.poll() is None, self.log.read_text()[-3000:]
-
-    def kill(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
 @pytest.fixture(scope="module")
 def pipeline(django_db_setup, django_db_blocker, tmp_path_factory):
-    if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL.startswith("redis"):
-        pytest.skip("needs PostgreSQL and Redis (DATABASE_URL, CELERY_BROKER_URL)")
-    drop_queued_messages()
+    skip_unless_real_services()
+    drop_queued_messages("celery")
     folder = tmp_path_factory.mktemp("pipeline")
-    db = connection.settings_dict
     smtp = SMTPServer(free_port())
     fax = FakeFaxAPI().start()
-    env = {
-        # The worker is not a test process: without this it would move to another Redis
-        # database under pytest-xdist (see settings.py) and never see the test's messages.
-        **{k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"},
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}"
-        ),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "REDIS_URL": settings.REDIS_URL,
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
-        "FAX_BACKEND": "certificates.fax.HttpFaxBackend",
-        "FAX_API_URL": fax.url,
-        "FAX_API_TOKEN": fax.token,
-        "DJANGO_MEDIA_ROOT": str(folder / "media"),
-        "CERTIFICATES_RETRY_BASE_SECONDS": "1",
-        "CERTIFICATES_RETRY_MAX_SECONDS": "2",
-        "CERTIFICATES_LEASE_SECONDS": str(LEASE_SECONDS),
-        "CERTIFICATES_SEND_TIMEOUT": "30",
-        "PUBLIC_BASE_URL": "https://gratisz.example.hu",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-    }
+    env = worker_env(
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
+        FAX_BACKEND="certificates.fax.HttpFaxBackend",
+        FAX_API_URL=fax.url,
+        FAX_API_TOKEN=fax.token,
+        DJANGO_MEDIA_ROOT=str(folder / "media"),
+        CERTIFICATES_RETRY_BASE_SECONDS="1",
+        CERTIFICATES_RETRY_MAX_SECONDS="2",
+        CERTIFICATES_LEASE_SECONDS=str(LEASE_SECONDS),
+        CERTIFICATES_SEND_TIMEOUT="30",
+    )
     worker = Worker(env, folder / "worker.log")
     worker.start()
     yield {"worker": worker, "smtp": smtp, "fax": fax, "media": folder / "media"}
     worker.stop()
     smtp.stop()
     fax.stop()
-    drop_queued_messages()
+    drop_queued_messages("celery")
 
 
 @pytest.fixture
