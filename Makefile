@@ -76,7 +76,7 @@ serve: install messages
 	again $(VENV)/bin/celery -A gratisz worker --queues telephony \
 		--hostname telephony@%h --concurrency 2 --loglevel INFO & \
 	$(VENV)/bin/celery -A gratisz beat --loglevel INFO --schedule var/celerybeat-schedule & \
-	$(VENV)/bin/gunicorn gratisz.wsgi --workers $(WEB_WORKERS) --bind $(HOST):$(PORT) \
+	$(VENV)/bin/gunicorn gratisz.wsgi --preload --workers $(WEB_WORKERS) --bind $(HOST):$(PORT) \
 		--access-logfile - --graceful-timeout 20 & \
 	wait
 

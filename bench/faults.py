@@ -381,9 +381,12 @@ def scenario_fuzz() -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenarios", nargs="*", choices=SCENARIOS, default=SCENARIOS)
+    # No ``choices``: with nargs="*" argparse 3.11 refuses an empty list, the default (all).
+    parser.add_argument("scenarios", nargs="*", help=f"any of {', '.join(SCENARIOS)}; default all")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if unknown := set(args.scenarios) - set(SCENARIOS):
+        parser.error(f"unknown scenario: {', '.join(sorted(unknown))}")
     if args.inside:  # one scenario in this process (Django is set up once per process)
         (name,) = args.scenarios
         return 0 if globals()[f"scenario_{name}"]() else 1

@@ -100,3 +100,15 @@ def test_an_english_browser_still_gets_hungarian_until_english_is_chosen(client)
     assert "Bejelentkezés" in page
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert "Log in" in client.get(reverse("login")).content.decode()
+
+
+def test_passwords_are_stored_with_argon2_and_older_hashes_upgraded_at_login(client, agent):
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    assert agent.password.startswith("argon2$argon2id$")
+    agent.password = PBKDF2PasswordHasher().encode(PASSWORD, PBKDF2PasswordHasher().salt())
+    agent.save(update_fields=["password"])
+    response = client.post(reverse("login"), {"username": agent.username, "password": PASSWORD})
+    assert response.status_code == 302  # the earlier hash still lets the user in…
+    agent.refresh_from_db()
+    assert agent.password.startswith("argon2$argon2id$")  # …and is replaced at once
