@@ -1,31 +1,15 @@
-from functools import wraps
-
 from django.shortcuts import redirect
 from django.urls import reverse
-
-
-def passive(view):
-    """Mark a view that a page fetches on its own (a poll): it is not the user's activity.
-
-    ``IdleSessionMiddleware`` does not move the session's expiry for it, so a desk left open
-    with nobody at it is still logged out after ``SESSION_IDLE_SECONDS``. A view that is a
-    poll only sometimes sets ``request.passive`` itself.
-    """
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        request.passive = True
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 class IdleSessionMiddleware:
     """End a session ``SESSION_COOKIE_AGE`` seconds after the user's last own request.
 
-    Every request but a ``passive`` one saves the session, moving its expiry; a poll only
-    reads it. (Django's ``SESSION_SAVE_EVERY_REQUEST`` would count the polls too, and write
-    the session row on each of them.) Goes after ``SessionMiddleware``.
+    A view that answers a page's own poll sets ``request.passive = True``: it is not the user's
+    activity, so a desk left open with nobody at it is still logged out. Every other request
+    saves the session, moving its expiry; a poll only reads it. (Django's
+    ``SESSION_SAVE_EVERY_REQUEST`` would count the polls too, and write the session row on each
+    of them.) Goes after ``SessionMiddleware``.
     """
 
     def __init__(self, get_response):

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from certificates.selectors import NotEligible, eligibility_overview
-from gratisz.middleware import passive
 from partners.verification import Outcome
 
 from . import selectors, services
@@ -73,9 +72,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @desk_view
 @require_GET
-@passive
 def queue_partial(request: HttpRequest) -> HttpResponse:
     """The live part of the home page, fetched again every few seconds."""
+    request.passive = True  # the page's own poll: not the agent's activity (idle sessions end)
     return render(request, "desk/_queue.html", _queue_context(request))
 
 
@@ -174,9 +173,9 @@ def call(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @desk_view
 @require_GET
-@passive
 def connection(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """Whether the caller is put through to the agent's phone, fetched again while connecting."""
+    request.passive = True
     handling = selectors.handling_for_agent(agent=request.user, ticket_id=ticket_id)
     return render(request, "desk/_connection.html", {"handling": handling})
 
