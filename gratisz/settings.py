@@ -122,9 +122,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Idle agents are logged out: the session lives for this many seconds after the user's last
-# request; the pages' own polls do not count (gratisz.middleware.IdleSessionMiddleware).
-SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=8 * 60 * 60)
+# Idle users are logged out: the session lives for this many seconds after the user's last
+# request; the pages' own polls do not count (gratisz.middleware.IdleSessionMiddleware). Half an
+# hour: the screens show personal data, and a desk left unattended must not stay open all day.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 OTP_TOTP_ISSUER = "GrATISZ"
