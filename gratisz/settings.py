@@ -175,7 +175,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # E-mail: EMAIL_URL (smtp://user:pass@host:587/?tls=True, consolemail://, …) or, for the demo,
-# every message written as a file under var/mail so that the user can open it.
+# every message written as a file under var/mail so that the user can open it. A mail server
+# that does not answer is given up on after EMAIL_TIMEOUT seconds (the worker tries again).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 if "EMAIL_URL" in env:
     vars().update(env.email_url("EMAIL_URL"))
 else:
@@ -369,6 +371,11 @@ DESK_POLL_SECONDS = env.int("DESK_POLL_SECONDS", default=3)
 DESK_VEHICLES_PER_PAGE = env.int("DESK_VEHICLES_PER_PAGE", default=25)
 # Failed identifications of one contract's client in one call before the desk refuses more.
 DESK_IDENTIFICATION_TRIES = env.int("DESK_IDENTIFICATION_TRIES", default=3)
+# E-mails of the desk (guidance, claim numbers): a refused or failed send is tried again this
+# many seconds later, then twice as long each time (at most 15 minutes); those whose task was
+# lost are queued again by the sweep.
+DESK_EMAIL_RETRY_SECONDS = env.int("DESK_EMAIL_RETRY_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE["desk-emails-sweep"] = {"task": "calls.desk.sweep_emails", "schedule": 60.0}
 
 # --- Issue 6: partner portal ------------------------------------------------------------------
 # Hours an e-mailed manager invitation link stays valid (it also works only once).

@@ -212,6 +212,42 @@ class Remark(models.Model):
         return self.text[:40]
 
 
+class DeskEmail(models.Model):
+    """An e-mail the desk sends during a call (written-request guidance, a claim number).
+
+    Its exact text stays on the call, and the mail worker tries it until the mail server takes
+    it (``calls.desk.tasks``): a mail server that is down loses nothing and fails no page.
+    """
+
+    handling = models.ForeignKey(CallHandling, on_delete=models.PROTECT, related_name="emails")
+    to = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    tried_at = models.DateTimeField(_("last try"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("desk e-mail")
+        verbose_name_plural = _("desk e-mails")
+        ordering = ["handling", "created_at"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(sent_at__isnull=True), name="desk_email_unsent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def message_id(self) -> str:
+        """The same Message-ID on every try, so a copy sent twice is recognisable as one."""
+        return f"<desk-email-{self.pk}@gratisz>"
+
+
 class Disclosure(models.Model):
     """One view of a contract, claim or personal record during a call (the audit of who saw
     what, for which verified call)."""

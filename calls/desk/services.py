@@ -13,7 +13,6 @@ from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,12 +29,14 @@ from partners.verification import direkt_verify
 from .models import (
     CallHandling,
     ClaimReport,
+    DeskEmail,
     DeskRequest,
     Disclosure,
     IdentificationCheck,
     Remark,
     WrittenRequestType,
 )
+from .tasks import desk_email_send_task
 
 State = CallTicket.State
 logger = logging.getLogger(__name__)
@@ -155,6 +156,23 @@ def _connect_enqueue(handling_id: int) -> None:
         # this); after a temporary failure the connection stays pending for the sweep.
         logger.exception("could not queue the connection of handling %s", handling_id)
         telephony.call_connect(handling_id=handling_id)
+
+
+def _desk_email(*, handling: CallHandling, to: str, subject: str, body: str) -> DeskEmail:
+    """Keep an e-mail of the call and have the mail worker send it after the commit."""
+    email = DeskEmail.objects.create(
+        handling=handling, to=to, subject=subject, body=body, created_at=timezone.now()
+    )
+    transaction.on_commit(partial(_desk_email_enqueue, email.pk))
+    return email
+
+
+def _desk_email_enqueue(email_id: int) -> None:
+    try:
+        desk_email_send_task.delay(email_id)
+    except Exception:
+        # The broker is down: the e-mail is kept, and the sweep queues it once it is back.
+        logger.exception("could not queue desk e-mail %s", email_id)
 
 
 def call_verify_manually(
@@ -451,7 +469,8 @@ def desk_written_guidance_send(
 ) -> DeskRequest:
     """E-mail the caller the written-request guidance (form and channels) of a change.
 
-    Side effects: the e-mail (after commit), a ``DeskRequest``. Raises ``HandlingClosed``.
+    Side effects: a ``DeskEmail`` (sent by the mail worker), a ``DeskRequest``. Raises
+    ``HandlingClosed``.
     """
     _ensure_open(handling)
     lines = [
@@ -472,7 +491,7 @@ def desk_written_guidance_send(
     lines += ["", f"GrATISZ {settings.GRATISZ_PHONE}"]
     subject = _("GrATISZ: how to request %(change)s in writing") % {"change": request_type.title}
     body = "\n".join(lines)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    _desk_email(handling=handling, to=email, subject=subject, body=body)
     return DeskRequest.objects.create(
         handling=handling,
         kind=DeskRequest.Kind.WRITTEN_GUIDANCE,
@@ -578,7 +597,7 @@ def claim_report_submit(*, report_id: int, handling: CallHandling, cleaned: dict
     The report row is locked; a report already submitted (a double click, a resent form)
     returns its claim and creates nothing. Side effects: a ``Claim`` (origin phone) through
     ``claims.services``, the report's state and answers, and the e-mail with the claim number
-    to the partner firm after the commit.
+    to the partner firm (a ``DeskEmail``, sent by the mail worker).
     """
 
     _ensure_open(handling)
@@ -628,5 +647,5 @@ def claim_report_submit(*, report_id: int, handling: CallHandling, cleaned: dict
                 f"GrATISZ {settings.GRATISZ_PHONE}",
             ]
         )
-        transaction.on_commit(lambda: send_mail(subject, body, None, [firm.email]))
+        _desk_email(handling=handling, to=firm.email, subject=subject, body=body)
     return claim

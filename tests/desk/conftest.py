@@ -22,6 +22,16 @@ STAFF_CODE = "5829"
 _sids = itertools.count(1)
 
 
+@pytest.fixture
+def celery_eager():
+    """Run the Celery tasks in the request (the desk's e-mails go out through a task)."""
+    from gratisz.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
 @pytest.fixture(autouse=True)
 def _desk_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

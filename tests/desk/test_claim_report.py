@@ -71,7 +71,7 @@ def test_a_report_with_errors_keeps_the_input_and_says_what_is_wrong(
 
 
 def test_submitting_twice_makes_one_claim_shown_and_emailed(
-    agent, login, client, firm, contract, on_call, django_capture_on_commit_callbacks
+    agent, login, client, firm, contract, on_call, django_capture_on_commit_callbacks, celery_eager
 ):
     handling = on_call(agent, firm)
     login(agent)

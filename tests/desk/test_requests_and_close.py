@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calls.desk import services
-from calls.desk.models import CallHandling, DeskRequest, WrittenRequestType
+from calls.desk.models import CallHandling, DeskEmail, DeskRequest, WrittenRequestType
 from calls.models import CallTicket, OpeningHours, SpecialDay
 from certificates.models import CertificateRequest, Delivery
 from partners.models import Contract
@@ -129,7 +129,7 @@ def test_a_promise_in_the_past_is_refused_and_the_form_keeps_the_input(
 
 
 def test_written_request_guidance_is_sent_by_email(
-    agent, login, client, firm, on_call, django_capture_on_commit_callbacks
+    agent, login, client, firm, on_call, django_capture_on_commit_callbacks, celery_eager
 ):
     handling = on_call(agent, firm)
     login(agent)
@@ -146,9 +146,16 @@ def test_written_request_guidance_is_sent_by_email(
             {"request_type": kind.pk, "email": "iroda@alkusz.example.hu"},
         )
     assert response.status_code == 302
-    assert mail.outbox[0].to == ["iroda@alkusz.example.hu"]
-    assert "+36 1 999 9999" in mail.outbox[0].body and kind.form_name in mail.outbox[0].body
+    [message] = mail.outbox
+    assert message.to == ["iroda@alkusz.example.hu"]
+    assert "+36 1 999 9999" in message.body and kind.form_name in message.body
     assert DeskRequest.objects.get().kind == "written_guidance"
+    # The exact text stays on the call, marked sent, and the call screen says so.
+    email = DeskEmail.objects.get(handling=handling)
+    assert email.body == message.body and email.sent_at is not None and email.attempts == 1
+    assert message.extra_headers["Message-ID"] == email.message_id
+    page = client.get(reverse("desk:call", args=[handling.ticket_id])).content.decode()
+    assert f'id="email-{email.pk}"' in page and "elküldve" in page
 
 
 def test_closing_makes_the_call_immutable_and_remarks_are_appended(

@@ -1,0 +1,74 @@
+"""The desk's e-mails with a real Celery worker on Redis and a real SMTP server (aiosmtpd):
+a mail server that is down fails no page and loses no e-mail; it goes out once when it is back.
+
+PostgreSQL and Redis only: the worker is a separate process and must see the test database.
+"""
+
+import pytest
+from django.urls import reverse
+
+from calls.desk.models import DeskEmail, WrittenRequestType
+from calls.desk.tasks import sweep_desk_emails
+from tests.celery_worker import (
+    Worker,
+    drop_queued_messages,
+    skip_unless_real_services,
+    wait_for,
+    worker_env,
+)
+from tests.certificates.fakes import SMTPServer, free_port
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def mail_worker(django_db_setup, tmp_path_factory):
+    """The documents-and-mail worker of ``make serve``, with a mail server that starts down."""
+    skip_unless_real_services()
+    drop_queued_messages("celery", "telephony")
+    smtp = SMTPServer(free_port())
+    worker = Worker(
+        worker_env(EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}", DESK_EMAIL_RETRY_SECONDS="1"),
+        tmp_path_factory.mktemp("desk-mail") / "worker.log",
+        "--queues",
+        "celery",
+    )
+    worker.start()
+    yield smtp
+    worker.stop()
+    smtp.stop()
+    drop_queued_messages("celery", "telephony")  # the takes' connections: no provider here
+
+
+def test_guidance_sent_while_the_mail_server_is_down_goes_out_once_it_is_back(
+    mail_worker, agent, login, client, firm, on_call
+):
+    handling = on_call(agent, firm)
+    kind = WrittenRequestType.objects.create(
+        code="t-down", title="Címváltozás", form_name="Változásbejelentő", fax="+36 1 999 9999"
+    )
+    login(agent)
+    response = client.post(
+        reverse("desk:guidance", args=[handling.ticket_id]),
+        {"request_type": kind.pk, "email": "iroda@alkusz.example.hu"},
+    )
+    assert response.status_code == 302  # no error page: the e-mail is kept and tried again
+    email = DeskEmail.objects.get(handling=handling)
+    wait_for(
+        lambda: DeskEmail.objects.filter(pk=email.pk, attempts__gte=2).exists(),
+        what="the worker to try twice while the mail server is down",
+    )
+    email.refresh_from_db()
+    assert email.sent_at is None and email.last_error
+    page = client.get(reverse("desk:call", args=[handling.ticket_id])).content.decode()
+    assert "még nincs elküldve" in page  # the agent sees it is not out yet
+
+    mail_worker.start()
+    wait_for(
+        lambda: DeskEmail.objects.filter(pk=email.pk, sent_at__isnull=False).exists(),
+        what="the e-mail to go once the mail server is back",
+    )
+    [message] = mail_worker.messages
+    assert message["To"] == "iroda@alkusz.example.hu" and message["Message-ID"] == email.message_id
+    assert "Változásbejelentő" in message.get_content()
+    assert sweep_desk_emails() == 0  # nothing left for the sweep to queue again
