@@ -14,7 +14,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from calls.desk.models import CallHandling, DeskRequest, Disclosure, IdentificationCheck, Remark
+from calls.desk.models import (
+    CallHandling,
+    DeskEmail,
+    DeskRequest,
+    Disclosure,
+    IdentificationCheck,
+    Remark,
+)
 from calls.models import CallRecording, CallTicket, IvrStep, VerificationAttempt
 from certificates.models import Delivery
 from partners.models import DirektThrottle
@@ -221,6 +228,13 @@ def call_record(*, ticket_id: int) -> CallRecord:
             ev.append(e)
             if r.done_at:
                 ev.append(TimelineEvent(r.done_at, "done", _("promise kept"), r.get_kind_display()))
+        for m in DeskEmail.objects.filter(handling=handling):
+            state = (
+                _("sent at %(at)s") % {"at": f"{timezone.localtime(m.sent_at):%H:%M}"}
+                if m.sent_at
+                else _("not sent yet: %(error)s") % {"error": m.last_error or "–"}
+            )
+            ev.append(TimelineEvent(m.created_at, "email", m.subject, f"{m.to} · {state}"))
         if handling.closed_at:
             ev.append(
                 TimelineEvent(

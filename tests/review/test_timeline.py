@@ -4,7 +4,7 @@ import datetime
 
 from django.urls import reverse
 
-from calls.desk.models import Disclosure, IdentificationCheck, Remark
+from calls.desk.models import DeskEmail, Disclosure, IdentificationCheck, Remark
 from calls.models import IvrStep, VerificationAttempt
 from certificates.models import Delivery, DeliveryAttempt
 from gratisz.roles import Role
@@ -55,6 +55,15 @@ def test_timeline_tells_the_whole_call_in_order(make_call, firm, make_user, supe
         detail="550 mailbox unavailable",
     )
     add_promise(ticket, due_in_minutes=90)
+    DeskEmail.objects.create(
+        handling=handling,
+        to="karugy@alkusz.example.hu",
+        subject="GrATISZ: kárszám TK-1",
+        body="…",
+        created_at=handling.taken_at + datetime.timedelta(seconds=40),
+        attempts=3,
+        last_error="421 try again later",
+    )
     Remark.objects.create(
         handling=handling,
         by=supervisor,
@@ -68,13 +77,14 @@ def test_timeline_tells_the_whole_call_in_order(make_call, firm, make_user, supe
     assert kinds[0] == "call" and kinds[-1] == "remark"
     assert kinds.index("ivr") < kinds.index("verification") < kinds.index("queue")
     assert kinds.index("agent") < kinds.index("identification") < kinds.index("disclosure")
-    assert {"request", "closed", "end"} <= set(kinds)
+    assert {"request", "email", "closed", "end"} <= set(kinds)
     assert record.wait_seconds == 25
     page = response.content.decode()
     for text in (
         contract.policy_number,
         "iroda@alkusz.example.hu",
         "550 mailbox unavailable",
+        "karugy@alkusz.example.hu · még nincs elküldve: 421 try again later",
         "Az ügyfél később visszahívott.",
         "Díjrendezettségről kérdezett.",
         anna.username,
