@@ -3,15 +3,46 @@ notice of loss taken by phone at GrATISZ, which is recorded here (origin "phone"
 own claim number until the core system takes it over."""
 
 import datetime
+import logging
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
-from partners.models import Contract, Vehicle
+from partners.models import Contract, PartnerFirm, Vehicle
 
 from .models import Claim, ClaimStatusChange
+from .signals import claim_reported
+
+logger = logging.getLogger(__name__)
 
 PHONE_CLAIM_PREFIX = "TK"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhoneReport:
+    """What the caller said about the loss beyond what the claim row holds: what the core claims
+    system needs to open the claim. Empty (or None) where it was not asked or not said.
+
+    Only the personal data the claim needs: whom the adjuster contacts (the damaged vehicle's
+    owner, or the insured of a property), never the identification facts asked at the desk.
+    """
+
+    reported_by: PartnerFirm | None = None
+    call_reference: str = ""
+    event_at: datetime.datetime | None = None
+    noticed_at: datetime.datetime | None = None
+    place: str = ""
+    what_happened: str = ""
+    damaged_plate: str = ""
+    damaged_vehicle_type: str = ""
+    at_fault_plate: str = ""
+    inspection_place: str = ""
+    authorities_involved: bool | None = None
+    estimated_amount: int | None = None
+    contact_name: str = ""
+    contact_address: str = ""
+    contact_phone_or_email: str = ""
 
 
 def phone_claim_number(*, year: int, sequence: int) -> str:
@@ -27,10 +58,13 @@ def claim_report_by_phone(
     event_date: datetime.date,
     description: str,
     vehicle: Vehicle | None = None,
+    report: PhoneReport | None = None,
 ) -> Claim:
     """Create the claim of a phone report, numbered at once, with its first status step.
 
-    Side effects: a ``Claim`` (status reported, origin phone) and its ``ClaimStatusChange``.
+    Side effects: a ``Claim`` (status reported, origin phone) and its ``ClaimStatusChange``;
+    then, once the claim has its final number, ``claims.signals.claim_reported`` with the
+    ``report`` in the same transaction (the API turns it into the ``claim.reported`` webhook).
     The number comes from the row's id, so parallel reports never share one.
     """
     now = timezone.now()
@@ -51,4 +85,15 @@ def claim_report_by_phone(
     ClaimStatusChange.objects.create(
         claim=claim, status=Claim.Status.REPORTED, changed_at=now, note="GrATISZ phone report"
     )
+    _announce_reported(claim.pk, report or PhoneReport())
     return claim
+
+
+def _announce_reported(claim_id: int, report: PhoneReport) -> None:
+    """Send ``claim_reported`` inside the caller's transaction; a failing receiver is rolled
+    back to a savepoint and logged, so the claim is recorded whatever it does."""
+    try:
+        with transaction.atomic():
+            claim_reported.send(sender=Claim, claim_id=claim_id, report=report)
+    except Exception:
+        logger.exception("a receiver of claim_reported failed for claim %s", claim_id)

@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from certificates.models import CertificateRequest, Delivery
+from claims.models import Claim
 from partners.models import Contract, Invoice
 
 from .models import ApiClient
@@ -39,3 +40,7 @@ def certificate_delivery(*, delivery_id: int) -> Delivery:
     return Delivery.objects.select_related(
         "request", "request__contract", "request__certificate"
     ).get(pk=delivery_id)
+
+
+def claim_with_contract(*, claim_id: int) -> Claim:
+    return Claim.objects.select_related("contract", "vehicle").get(pk=claim_id)

@@ -16,6 +16,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from claims.services import PhoneReport
+
 from . import selectors
 from .models import (
     ApiClient,
@@ -238,5 +240,63 @@ def certificate_event_emit(*, delivery_id: int) -> OutgoingEvent | None:
             "attempts": delivery.attempts,
             "sent_at": delivery.sent_at,
             "error": delivery.last_error,
+        },
+    )
+
+
+def claim_event_emit(*, claim_id: int, report: PhoneReport) -> OutgoingEvent | None:
+    """Emit claim.reported for a claim just reported by phone, with its final claim number.
+
+    Called from the claims app's ``claim_reported`` signal, inside the transaction that records
+    the claim, so the event commits with it; sent once per claim. The data is what the core
+    claims system needs to open the claim:
+
+    - ``claim_number`` (final, ``TK`` + year + sequence), ``policy_number``, ``cover``,
+      ``event_date``, ``reported_on``;
+    - ``event_at``, ``noticed_at`` (ISO 8601 with offset, or null), ``place`` (for a property:
+      the risk address), ``description`` (what happened, in the caller's words);
+    - ``vehicle``: the damaged vehicle, ``{id, plate, make_and_type}`` (``id`` is the core
+      system's vehicle id when the plate is one on the contract, else null), or null;
+    - ``at_fault_plate``, ``inspection_place``, ``authorities_involved`` (police or fire
+      brigade; null when not asked), ``estimated_amount`` (HUF, or null);
+    - ``contact``: whom the adjuster calls, ``{name, address, phone_or_email}``;
+    - ``reported_by``: the partner firm that called, ``{grid, name}``, and ``call_reference``
+      (the GrATISZ call ticket).
+
+    No Direkt code and none of the identification facts asked on the call."""
+    claim = selectors.claim_with_contract(claim_id=claim_id)
+    vehicle = None
+    if claim.vehicle is not None or report.damaged_plate:
+        vehicle = {
+            "id": claim.vehicle.external_id if claim.vehicle else None,
+            "plate": claim.vehicle.plate if claim.vehicle else report.damaged_plate,
+            "make_and_type": report.damaged_vehicle_type,
+        }
+    firm = report.reported_by
+    return event_emit(
+        type=WebhookEvent.CLAIM_REPORTED,
+        source_key=f"{WebhookEvent.CLAIM_REPORTED}:{claim.pk}",
+        data={
+            "claim_number": claim.claim_number,
+            "policy_number": claim.contract.policy_number,
+            "cover": claim.cover,
+            "event_date": claim.event_date,
+            "reported_on": claim.reported_on,
+            "event_at": report.event_at,
+            "noticed_at": report.noticed_at,
+            "place": report.place,
+            "description": report.what_happened,
+            "vehicle": vehicle,
+            "at_fault_plate": report.at_fault_plate,
+            "inspection_place": report.inspection_place,
+            "authorities_involved": report.authorities_involved,
+            "estimated_amount": report.estimated_amount,
+            "contact": {
+                "name": report.contact_name,
+                "address": report.contact_address,
+                "phone_or_email": report.contact_phone_or_email,
+            },
+            "reported_by": {"grid": firm.grid, "name": firm.name} if firm else None,
+            "call_reference": report.call_reference,
         },
     )

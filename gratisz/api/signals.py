@@ -1,18 +1,19 @@
 """Turn changes in the lower apps into outgoing webhook events.
 
 The lower apps do not know about the API (they may not import it); this top-level app listens
-to their models' saves instead.
+to their models' saves, and to the signals they send where a save does not tell enough.
 """
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from certificates.signals import delivery_finished
-from claims.models import Claim
+from claims.services import PhoneReport
+from claims.signals import claim_reported
 from partners.models import DirektCode, DirektLockEvent
 
 from .models import WebhookEvent
-from .services import certificate_event_emit, event_emit
+from .services import certificate_event_emit, claim_event_emit, event_emit
 
 
 @receiver(post_save, sender=DirektCode, dispatch_uid="api-direkt-code-rotated")
@@ -33,20 +34,11 @@ def _grid_locked(sender, instance: DirektLockEvent, created: bool, raw=False, **
         )
 
 
-@receiver(post_save, sender=Claim, dispatch_uid="api-claim-reported")
-def _claim_reported(sender, instance: Claim, created: bool, raw=False, **kwargs):
-    # Claims reported by phone here; those from the core systems' sync are not news to them.
-    if created and not raw and instance.origin != Claim.Origin.CORE:
-        event_emit(
-            type=WebhookEvent.CLAIM_REPORTED,
-            data={
-                "claim_number": instance.claim_number,
-                "policy_number": instance.contract.policy_number,
-                "event_date": instance.event_date,
-                "reported_on": instance.reported_on,
-                "cover": instance.cover,
-            },
-        )
+@receiver(claim_reported, dispatch_uid="api-claim-reported")
+def _claim_reported(sender, claim_id: int, report: PhoneReport, **kwargs):
+    # Only the claims service sends this, for a phone report once it has its final number;
+    # claims that the core systems' sync creates are theirs already, not news to them.
+    claim_event_emit(claim_id=claim_id, report=report)
 
 
 @receiver(delivery_finished, dispatch_uid="api-certificate-delivery-finished")

@@ -21,6 +21,7 @@ from tests.loopback import LoopbackServer, QuietJsonHandler
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SECRET = "receiver-shared-secret"
+DIREKT_CODE = "7391"
 
 
 class Receiver(LoopbackServer):
@@ -207,14 +208,213 @@ def test_a_certificate_delivery_is_announced_when_it_ends(receiver, settings):
     ]
 
 
-def test_a_claim_reported_by_phone_is_announced_but_not_one_from_the_core_systems(receiver):
-    from tests.factories import ClaimFactory
+# --- claim.reported: a claim reported by phone at the desk ----------------------------------
 
-    WebhookEndpoint.objects.create(
+
+@pytest.fixture
+def claims_system(receiver):
+    return WebhookEndpoint.objects.create(
         name="claims system", url=receiver.url, secret=SECRET, events=[WebhookEvent.CLAIM_REPORTED]
     )
-    ClaimFactory(claim_number="K-CORE-1")  # origin: core claims system
-    ClaimFactory(claim_number="K-PHONE-1", origin="phone")
-    assert [json.loads(body)["data"]["claim_number"] for _h, body in receiver.received] == [
-        "K-PHONE-1"
-    ]
+
+
+@pytest.fixture
+def desk_call(agent, login, settings):
+    """An agent logged in on the desk with a verified PBX call of a firm taken from the queue
+    (a PBX call: nothing to put through); return the handling and the firm's motor contract."""
+    from calls.desk import services as desk_services
+    from calls.models import CallTicket
+    from tests.factories import ContractFactory
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    firm = PartnerFirmFactory(grid="123456789", name="Első Alkusz Kft.", email="iroda@example.hu")
+    set_direkt_code(firm, DIREKT_CODE)
+    contract = ContractFactory(policy_number="GFB-HOOK-9", firm=firm)
+    now = timezone.now()
+    ticket = CallTicket.objects.create(
+        call_sid="pbx-claim-hook-1",
+        state=CallTicket.State.WAITING,
+        menu=CallTicket.Menu.CLAIMS,
+        grid_entered=firm.grid,
+        firm=firm,
+        verified_at=now,
+        queue_name="claims",
+        enqueued_at=now,
+        stage=CallTicket.Stage.DONE,
+    )
+    handling = desk_services.call_take(ticket_id=ticket.pk, agent=agent)
+    login(agent)
+    return handling, contract
+
+
+def claim_report_url(handling, contract):
+    from django.urls import reverse
+
+    return reverse("desk:claim-report", args=[handling.ticket_id, contract.policy_number])
+
+
+def motor_report(contract, **changes):
+    event = timezone.localtime() - datetime.timedelta(hours=5)
+    vehicle = contract.vehicle_links.select_related("vehicle").get().vehicle
+    answers = {
+        "event_at": event.strftime("%Y-%m-%dT%H:%M"),
+        "noticed_at": (event + datetime.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M"),
+        "description": "Parkolóban tolatás közben nekiment egy oszlopnak.",
+        "cover": "own_damage",
+        "place": "Szeged, Kárász utca 5.",
+        "damaged_plate": vehicle.plate,
+        "damaged_vehicle_type": "Suzuki Vitara",
+        "owner_name": "Kiss Boglárka",
+        "owner_address": "6720 Szeged, Kárász utca 5.",
+        "owner_phone": "+36301234567",
+        "at_fault_plate": "",
+        "inspection_place": "Szeged, szerviz",
+        "action": "submit",
+    }
+    answers.update(changes)
+    return answers
+
+
+def test_a_claim_reported_at_the_desk_is_announced_once_with_its_final_number(
+    client, receiver, claims_system, desk_call
+):
+    from claims.models import Claim
+
+    handling, contract = desk_call
+    url = claim_report_url(handling, contract)
+    answers = motor_report(contract)
+    response = client.post(url, answers)
+    claim = Claim.objects.get()
+    assert response.status_code == 302 and claim.claim_number.startswith("TK")
+
+    ((headers, body),) = receiver.received
+    assert headers["X-GrATISZ-Event"] == "claim.reported"
+    data = json.loads(body)["data"]
+    # The number the caller was given, not the temporary one the row was first written with.
+    assert data["claim_number"] == claim.claim_number
+    assert data["policy_number"] == "GFB-HOOK-9"
+    assert data["cover"] == "own_damage"
+    assert data["event_date"] == answers["event_at"][:10]
+    assert data["reported_on"] == timezone.localdate().isoformat()
+    vehicle = contract.vehicle_links.get().vehicle
+    assert data["vehicle"]["id"] == vehicle.external_id
+    assert data["vehicle"]["plate"] == vehicle.plate
+    assert DIREKT_CODE not in json.dumps(data) and "PENDING" not in body.decode()
+    assert WebhookDelivery.objects.get().state == "delivered"
+
+    # The same report submitted again (a double click) is the same claim: not announced again.
+    from calls.desk import services as desk_services
+    from calls.desk.models import ClaimReport
+
+    report = ClaimReport.objects.get()
+    again = desk_services.claim_report_submit(
+        report_id=report.pk, handling=handling, cleaned={}, raw={}
+    )
+    assert again == claim
+    assert len(receiver.received) == 1 and OutgoingEvent.objects.count() == 1
+
+
+def test_the_claim_reported_event_carries_what_the_core_system_needs_to_open_the_claim(
+    receiver, claims_system
+):
+    from claims.services import PhoneReport, claim_report_by_phone
+    from tests.factories import ContractFactory
+
+    firm = PartnerFirmFactory(grid="555666777", name="Harmadik Alkusz Bt.")
+    contract = ContractFactory(policy_number="OTT-HOOK-1", firm=firm, product="home")
+    event_at = timezone.now().replace(microsecond=0) - datetime.timedelta(days=1)
+    claim = claim_report_by_phone(
+        contract=contract,
+        cover="water",
+        event_date=timezone.localtime(event_at).date(),
+        description="kept on the claim",
+        report=PhoneReport(
+            reported_by=firm,
+            call_reference="4711",
+            event_at=event_at,
+            noticed_at=event_at + datetime.timedelta(hours=2),
+            place="6720 Szeged, Kárász utca 5.",
+            what_happened="Csőtörés a fürdőszobában.",
+            authorities_involved=False,
+            estimated_amount=450_000,
+            contact_name="Kiss Boglárka",
+            contact_address="6720 Szeged, Kárász utca 5.",
+            contact_phone_or_email="+36301234567",
+        ),
+    )
+    ((_headers, body),) = receiver.received
+    data = json.loads(body)["data"]
+    assert data["claim_number"] == claim.claim_number and claim.claim_number.startswith("TK")
+    assert data["policy_number"] == "OTT-HOOK-1" and data["cover"] == "water"
+    assert datetime.datetime.fromisoformat(data["event_at"]) == event_at
+    assert datetime.datetime.fromisoformat(data["noticed_at"]) == event_at + datetime.timedelta(
+        hours=2
+    )
+    assert data["place"] == "6720 Szeged, Kárász utca 5."
+    assert data["description"] == "Csőtörés a fürdőszobában."
+    assert data["vehicle"] is None
+    assert data["authorities_involved"] is False
+    assert data["estimated_amount"] == 450_000
+    assert data["contact"] == {
+        "name": "Kiss Boglárka",
+        "address": "6720 Szeged, Kárász utca 5.",
+        "phone_or_email": "+36301234567",
+    }
+    assert data["reported_by"] == {"grid": "555666777", "name": "Harmadik Alkusz Bt."}
+    assert data["call_reference"] == "4711"
+
+
+def test_a_draft_report_never_submitted_is_not_announced(
+    client, receiver, claims_system, desk_call
+):
+    from calls.desk.models import ClaimReport
+
+    handling, contract = desk_call
+    url = claim_report_url(handling, contract)
+    response = client.post(url, {**motor_report(contract), "action": "draft"})
+    assert response.status_code == 302
+    assert ClaimReport.objects.get().state == ClaimReport.State.DRAFT
+    assert client.get(url).status_code == 200
+    assert not OutgoingEvent.objects.exists() and receiver.received == []
+
+
+def test_claims_imported_through_the_sync_api_are_not_announced(
+    make_client, receiver, claims_system
+):
+    """The core systems' sync brings claims they already have, a phone claim they took over
+    included: none of them is news to them."""
+    from claims.models import Claim
+    from gratisz.api.models import Scope
+    from tests.gratisz.test_import_portfolio import RECORDS
+
+    _integration, _token, http = make_client(Scope.SYNC)
+    taken_over = dict(RECORDS[-1], claim_number="TK2026000042", origin="phone", payments=[])
+    answer = http.post("/api/v1/sync/", {"records": [*RECORDS, taken_over]}, format="json")
+    assert answer.status_code == 200 and answer.json()["counts"]["failed"] == 0
+    assert set(Claim.objects.values_list("claim_number", "origin")) == {
+        ("2024123", "core"),
+        ("TK2026000042", "phone"),
+    }
+    assert not OutgoingEvent.objects.exists() and receiver.received == []
+
+
+def test_a_failing_announcement_keeps_the_claim_and_its_number(
+    client, receiver, claims_system, desk_call, monkeypatch
+):
+    from calls.desk.models import ClaimReport
+    from claims.models import Claim
+    from gratisz.api import signals
+
+    def broken(**kwargs):
+        OutgoingEvent.objects.create(type="claim.reported", payload={})  # rolled back with it
+        raise RuntimeError("payload could not be built")
+
+    monkeypatch.setattr(signals, "claim_event_emit", broken)
+    handling, contract = desk_call
+    response = client.post(claim_report_url(handling, contract), motor_report(contract))
+    claim = Claim.objects.get()
+    assert response.status_code == 302 and claim.claim_number in response.url
+    assert claim.claim_number.startswith("TK")
+    assert claim.status_history.get().status == "reported"
+    assert ClaimReport.objects.get().claim == claim
+    assert not OutgoingEvent.objects.exists() and receiver.received == []
