@@ -109,6 +109,16 @@ class CloseForm(forms.Form):
         label=_("Outcome"), choices=[("", "—"), *CallHandling.Outcome.choices], required=False
     )
 
+    def __init__(self, *args, unsubmitted_report: bool = False, **kwargs):
+        """``unsubmitted_report``: the call has a claim report started and not submitted; the
+        agent must submit it or tick that it is to be discarded."""
+        super().__init__(*args, **kwargs)
+        if unsubmitted_report:
+            self.fields["discard_drafts"] = forms.BooleanField(
+                label=_("Discard the claim report that was started and not submitted"),
+                required=False,
+            )
+
 
 class RemarkForm(forms.Form):
     text = forms.CharField(label=_("Remark"), widget=forms.Textarea(attrs={"rows": 2}))

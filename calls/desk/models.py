@@ -308,6 +308,7 @@ class ClaimReport(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("draft")
         SUBMITTED = "submitted", _("submitted")
+        DISCARDED = "discarded", _("discarded when the call was closed")
 
     handling = models.ForeignKey(
         CallHandling, on_delete=models.PROTECT, related_name="claim_reports"
@@ -336,7 +337,7 @@ class ClaimReport(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(state="draft", claim__isnull=True)
+                condition=Q(state__in=["draft", "discarded"], claim__isnull=True)
                 | Q(state="submitted", claim__isnull=False),
                 name="desk_report_submitted_has_claim",
             ),

@@ -21,7 +21,7 @@ from partners.selectors import (
     portfolio_search,
 )
 
-from .models import CallHandling, DeskRequest, IdentificationCheck
+from .models import CallHandling, ClaimReport, DeskRequest, IdentificationCheck
 
 FIRM_HISTORY_DAYS = 30
 
@@ -68,6 +68,11 @@ def handling_for_agent(*, agent, ticket_id: int) -> CallHandling:
         ).get(ticket_id=ticket_id, agent=agent, ticket__firm__isnull=False)
     except CallHandling.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def has_unsubmitted_report(*, handling: CallHandling) -> bool:
+    """Tell whether a claim report was started on the call and not submitted."""
+    return handling.claim_reports.filter(state=ClaimReport.State.DRAFT).exists()
 
 
 def firm_recent_calls(*, handling: CallHandling, days: int = FIRM_HISTORY_DAYS) -> list:

@@ -515,22 +515,43 @@ def call_notes_save(*, handling: CallHandling, notes: str) -> None:
     handling.notes = notes
 
 
+class UnsubmittedClaimReport(Exception):
+    """The call has a claim report that was started but not submitted."""
+
+
 @transaction.atomic
-def call_close(*, handling: CallHandling, notes: str, outcome: str) -> None:
+def call_close(
+    *, handling: CallHandling, notes: str, outcome: str, discard_drafts: bool = False
+) -> None:
     """Close the call with its notes and outcome; from now on the record is immutable.
 
-    Side effects: the handling's notes, outcome and ``closed_at``; a ticket still with the
-    agent is marked completed (the provider's status callback adds the end time).
-    Raises ``HandlingClosed`` when it was already closed, ``ValidationError`` for a bad outcome.
+    A claim report started on the call and not submitted stops the close, unless the agent
+    chose to discard it (``discard_drafts``: it is kept, marked discarded); "claim reported"
+    needs a submitted report. Side effects: the handling's notes, outcome and ``closed_at``; a
+    ticket still with the agent is marked completed (the provider's status callback adds the
+    end time). Raises ``HandlingClosed`` when it was already closed, ``UnsubmittedClaimReport``,
+    and ``ValidationError`` for a bad outcome.
     """
     if outcome not in CallHandling.Outcome.values:
         raise ValidationError(_("Choose the outcome of the call."))
+    reports = ClaimReport.objects.filter(handling=handling)
+    drafts = reports.filter(state=ClaimReport.State.DRAFT)
+    if drafts.exists() and not discard_drafts:
+        raise UnsubmittedClaimReport
+    if (
+        outcome == CallHandling.Outcome.CLAIM_REPORTED
+        and not reports.filter(state=ClaimReport.State.SUBMITTED).exists()
+    ):
+        raise ValidationError(
+            _("No claim was reported on this call: submit the report, or choose another outcome.")
+        )
     now = timezone.now()
     updated = CallHandling.objects.filter(pk=handling.pk, closed_at__isnull=True).update(
         notes=notes, outcome=outcome, closed_at=now
     )
     if not updated:
         raise HandlingClosed
+    drafts.update(state=ClaimReport.State.DISCARDED, updated_at=now)
     CallTicket.objects.filter(pk=handling.ticket_id, state=State.WITH_AGENT).update(
         state=State.COMPLETED
     )
@@ -555,6 +576,7 @@ __all__ = [
     "NoExtension",
     "NotEligible",
     "NotIdentified",
+    "UnsubmittedClaimReport",
     "VerificationFailed",
 ]
 

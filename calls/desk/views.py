@@ -221,7 +221,11 @@ def _render_call(request, handling, **overrides) -> HttpResponse:
         ),
         "written_answer_due": timezone.localtime(services.written_answer_default_due()),
         "guidance_form": GuidanceForm(initial={"email": ticket.firm.email}),
-        "close_form": CloseForm(initial={"notes": handling.notes, "outcome": handling.outcome}),
+        "close_form": CloseForm(
+            initial={"notes": handling.notes, "outcome": handling.outcome},
+            unsubmitted_report=not handling.is_closed
+            and selectors.has_unsubmitted_report(handling=handling),
+        ),
         "remark_form": RemarkForm(),
         "remarks": list(handling.remarks.select_related("by")),
         "poll_seconds": settings.DESK_POLL_SECONDS,
@@ -374,7 +378,9 @@ def guidance(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @handles_closed
 def close(request: HttpRequest, ticket_id: int) -> HttpResponse:
     handling = selectors.handling_for_agent(agent=request.user, ticket_id=ticket_id)
-    form = CloseForm(request.POST)
+    form = CloseForm(
+        request.POST, unsubmitted_report=selectors.has_unsubmitted_report(handling=handling)
+    )
     if form.is_valid():
         data = form.cleaned_data
         if request.POST.get("action") == "save":
@@ -383,8 +389,25 @@ def close(request: HttpRequest, ticket_id: int) -> HttpResponse:
             return redirect("desk:call", ticket_id=ticket_id)
         if not data["outcome"]:
             form.add_error("outcome", _("Choose the outcome of the call."))
+            return _render_call(request, handling, close_form=form)
+        try:
+            services.call_close(
+                handling=handling,
+                notes=data["notes"],
+                outcome=data["outcome"],
+                discard_drafts=data.get("discard_drafts", False),
+            )
+        except services.UnsubmittedClaimReport:
+            form.add_error(
+                "discard_drafts" if "discard_drafts" in form.fields else None,
+                _(
+                    "A claim report was started on this call and not submitted: submit it, or "
+                    "tick that it is to be discarded."
+                ),
+            )
+        except ValidationError as error:
+            form.add_error("outcome", error)
         else:
-            services.call_close(handling=handling, notes=data["notes"], outcome=data["outcome"])
             messages.success(request, _("The call is closed."))
             return redirect("desk:home")
     return _render_call(request, handling, close_form=form)

@@ -124,3 +124,50 @@ def test_claim_report_of_another_firms_contract_or_a_closed_call_is_refused(
     assert client.get(report_url(handling, other_contract)).status_code == 404
     services.call_close(handling=handling, notes="", outcome="dropped")
     assert client.get(report_url(handling, contract)).status_code == 403
+
+
+def test_closing_asks_about_a_report_that_was_started_and_not_submitted(
+    agent, login, client, firm, contract, on_call
+):
+    handling = on_call(agent, firm)
+    login(agent)
+    client.post(report_url(handling, contract), {"action": "draft", "place": "Szeged"})
+    close_url = reverse("desk:close", args=[handling.ticket_id])
+    # The caller hung up mid-report: closing is stopped, with what was typed kept.
+    response = client.post(
+        close_url, {"notes": "A hívó megszakadt.", "outcome": "dropped", "action": "close"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "nem küldték be" in page and "A hívó megszakadt." in page
+    handling.refresh_from_db()
+    assert handling.closed_at is None
+    # Ticking that the report is to be discarded closes the call; the draft is kept, discarded.
+    response = client.post(
+        close_url,
+        {
+            "notes": "A hívó megszakadt.",
+            "outcome": "dropped",
+            "discard_drafts": "on",
+            "action": "close",
+        },
+    )
+    assert response.status_code == 302
+    handling.refresh_from_db()
+    assert handling.closed_at is not None
+    assert ClaimReport.objects.get().state == ClaimReport.State.DISCARDED
+
+
+def test_claim_reported_is_refused_as_an_outcome_when_no_claim_was_reported(
+    agent, login, client, firm, on_call
+):
+    handling = on_call(agent, firm)
+    login(agent)
+    response = client.post(
+        reverse("desk:close", args=[handling.ticket_id]),
+        {"notes": "", "outcome": "claim_reported", "action": "close"},
+    )
+    assert response.status_code == 200
+    assert "nem jelentettek be kárt" in response.content.decode()
+    handling.refresh_from_db()
+    assert handling.closed_at is None
