@@ -22,7 +22,7 @@ from calls.models import CallTicket, OpeningHours, SpecialDay, VerificationAttem
 from calls.tasks import connect_call_task
 from certificates.selectors import NotEligible
 from certificates.services import DeliverySpec, certificate_request_create
-from claims.services import claim_report_by_phone
+from claims.services import PhoneReport, claim_report_by_phone
 from partners.models import Contract, ContractVehicle, DirektCode
 from partners.verification import direkt_verify
 
@@ -612,6 +612,40 @@ def claim_report_save_draft(*, report: ClaimReport, data: dict) -> None:
 _PROPERTY_COVER = {"fire": "fire", "water": "water", "storm": "storm", "burglary": "burglary"}
 
 
+def _phone_report(report: ClaimReport, cleaned: dict) -> PhoneReport:
+    """Pick from the answers what the core claims system needs to open the claim; the
+    identification facts asked on the call (birth date, mother's name) stay here."""
+    common = {
+        "reported_by": report.handling.ticket.firm,
+        "call_reference": str(report.handling.ticket_id),
+        "event_at": cleaned["event_at"],
+        "noticed_at": cleaned.get("noticed_at"),
+        "what_happened": cleaned["description"],
+    }
+    if report.kind == ClaimReport.Kind.MOTOR:
+        return PhoneReport(
+            **common,
+            place=cleaned["place"],
+            damaged_plate=cleaned["damaged_plate"],
+            damaged_vehicle_type=cleaned["damaged_vehicle_type"],
+            at_fault_plate=cleaned.get("at_fault_plate", ""),
+            inspection_place=cleaned["inspection_place"],
+            authorities_involved=cleaned.get("police_involved", False),
+            contact_name=cleaned["owner_name"],
+            contact_address=cleaned["owner_address"],
+            contact_phone_or_email=cleaned["owner_phone"],
+        )
+    return PhoneReport(
+        **common,
+        place=cleaned["risk_address"],
+        authorities_involved=cleaned.get("authorities_involved", False),
+        estimated_amount=cleaned["estimated_amount"],
+        contact_name=cleaned["insured_name"],
+        contact_address=cleaned["risk_address"],
+        contact_phone_or_email=cleaned["contact"],
+    )
+
+
 @transaction.atomic
 def claim_report_submit(*, report_id: int, handling: CallHandling, cleaned: dict, raw: dict):
     """Submit the report once: create the claim with its number and e-mail it to the firm.
@@ -648,6 +682,7 @@ def claim_report_submit(*, report_id: int, handling: CallHandling, cleaned: dict
         event_date=timezone.localtime(cleaned["event_at"]).date(),
         description="\n".join(lines)[:4000],
         vehicle=vehicle,
+        report=_phone_report(report, cleaned),
     )
     ClaimReport.objects.filter(pk=report.pk).update(
         state=ClaimReport.State.SUBMITTED, claim=claim, data=raw, submitted_at=timezone.now()

@@ -300,6 +300,21 @@ def test_a_claim_reported_at_the_desk_is_announced_once_with_its_final_number(
     assert data["vehicle"]["id"] == vehicle.external_id
     assert data["vehicle"]["plate"] == vehicle.plate
     assert DIREKT_CODE not in json.dumps(data) and "PENDING" not in body.decode()
+    # What the caller said, as the core system needs it to open the claim.
+    assert data["event_at"].startswith(answers["event_at"])
+    assert data["noticed_at"].startswith(answers["noticed_at"])
+    assert data["place"] == "Szeged, Kárász utca 5."
+    assert data["description"] == "Parkolóban tolatás közben nekiment egy oszlopnak."
+    assert data["vehicle"]["make_and_type"] == "Suzuki Vitara"
+    assert data["inspection_place"] == "Szeged, szerviz"
+    assert data["authorities_involved"] is False
+    assert data["contact"] == {
+        "name": "Kiss Boglárka",
+        "address": "6720 Szeged, Kárász utca 5.",
+        "phone_or_email": "+36301234567",
+    }
+    assert data["reported_by"] == {"grid": "123456789", "name": "Első Alkusz Kft."}
+    assert data["call_reference"] == str(handling.ticket_id)
     assert WebhookDelivery.objects.get().state == "delivered"
 
     # The same report submitted again (a double click) is the same claim: not announced again.
