@@ -75,6 +75,19 @@ def has_unsubmitted_report(*, handling: CallHandling) -> bool:
     return handling.claim_reports.filter(state=ClaimReport.State.DRAFT).exists()
 
 
+def submitted_report(*, handling: CallHandling, report_id) -> ClaimReport | None:
+    """Return the call's report with this id if it was submitted (with its claim), else None."""
+    if not str(report_id or "").isdigit():
+        return None
+    return (
+        ClaimReport.objects.filter(
+            pk=int(report_id), handling=handling, state=ClaimReport.State.SUBMITTED
+        )
+        .select_related("claim")
+        .first()
+    )
+
+
 def firm_recent_calls(*, handling: CallHandling, days: int = FIRM_HISTORY_DAYS) -> list:
     """Return the firm's other calls of the last ``days`` days with their handling."""
     since = timezone.now() - datetime.timedelta(days=days)

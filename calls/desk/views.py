@@ -436,6 +436,16 @@ def claim_report(request: HttpRequest, ticket_id: int, policy_number: str) -> Ht
     """The phone claim report: save a draft any time, submit once, show the claim number."""
     handling = _open_handling(request, ticket_id)
     contract = selectors.contract_for_call(handling=handling, policy_number=policy_number)
+    if request.method == "POST":
+        # The same form sent again (the back button, a second tab): its report is submitted.
+        done = selectors.submitted_report(handling=handling, report_id=request.POST.get("report"))
+        if done is not None:
+            messages.info(
+                request,
+                _("This report was already submitted: claim number %(number)s.")
+                % {"number": done.claim.claim_number},
+            )
+            return redirect("desk:claim", ticket_id=ticket_id, claim_number=done.claim.claim_number)
     try:
         report = services.claim_report_start(handling=handling, contract=contract)
     except services.HandlingClosed as exc:

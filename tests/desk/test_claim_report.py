@@ -1,6 +1,7 @@
 """The phone claim report (first notice of loss): draft, validation, submitted once."""
 
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -171,3 +172,20 @@ def test_claim_reported_is_refused_as_an_outcome_when_no_claim_was_reported(
     assert "nem jelentettek be kárt" in response.content.decode()
     handling.refresh_from_db()
     assert handling.closed_at is None
+
+
+def test_the_submitted_form_sent_again_makes_no_second_claim(
+    agent, login, client, firm, contract, on_call
+):
+    handling = on_call(agent, firm)
+    login(agent)
+    url = report_url(handling, contract)
+    report_id = re.search(r'name="report" value="(\d+)"', client.get(url).content.decode())[1]
+    answers = motor_answers(contract, report=report_id)
+    first = client.post(url, answers)
+    claim = Claim.objects.get()
+    # The back button and the same form again: the agent is shown the claim already made.
+    again = client.post(url, answers)
+    assert again.status_code == 302 and again.url == first.url
+    assert Claim.objects.count() == 1 and ClaimReport.objects.count() == 1
+    assert claim.claim_number in client.get(again.url).content.decode()
