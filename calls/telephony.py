@@ -20,6 +20,7 @@ SIDs: the agent is already talking to the caller).
 
 import base64
 import datetime
+import http.client
 import json
 import logging
 import urllib.error
@@ -28,6 +29,7 @@ import urllib.request
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -36,7 +38,9 @@ from django.utils.translation import gettext, gettext_noop
 from twilio.twiml.voice_response import VoiceResponse
 
 from .desk.models import CallHandling
-from .models import CallTicket
+from .models import CallRecording, CallTicket
+from .review.models import RecordingFile
+from .review.services import recording_store
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +70,10 @@ class TelephonyNotConfigured(PermanentTelephonyError):
 
 class CallGone(TelephonyError):
     """The call is no longer in progress: the caller hung up while waiting."""
+
+
+class RecordingNotFound(TelephonyError):
+    """The provider has no such recording (not yet, right after it completed, or no longer)."""
 
 
 def needs_connection(call_sid: str) -> bool:
@@ -98,7 +106,17 @@ def dial_twiml(address: str) -> str:
 
 
 class BaseTelephonyBackend:
+    # Whether the provider keeps the calls' recordings for us to download (and then delete).
+    fetches_recordings = False
+
     def connect(self, *, account_sid: str, call_sid: str, twiml: str, address: str) -> None:
+        raise NotImplementedError
+
+    def recording_download(self, *, account_sid: str, recording_sid: str) -> tuple[bytes, str]:
+        """Return the recording's audio and its content type."""
+        raise NotImplementedError
+
+    def recording_delete(self, *, account_sid: str, recording_sid: str) -> None:
         raise NotImplementedError
 
 
@@ -150,6 +168,140 @@ class TwilioBackend(BaseTelephonyBackend):
             raise PermanentTelephonyError(detail) from exc
         except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
             raise TransientTelephonyError(f"provider unreachable: {exc}") from exc
+
+    # --- recordings: GET …/Recordings/{RecordingSid}.mp3, then DELETE …/{RecordingSid}.json ---
+    fetches_recordings = True
+
+    def recording_download(self, *, account_sid, recording_sid) -> tuple[bytes, str]:
+        """``GET /2010-04-01/Accounts/{AccountSid}/Recordings/{RecordingSid}.mp3``.
+
+        The URL is built from ``TELEPHONY_API_BASE_URL`` and the SIDs, never taken from the
+        callback's ``RecordingUrl`` (for Twilio they are the same URL without the extension), so
+        nothing but the configured provider is ever asked with our credentials. Twilio answers
+        the media URL with a redirect to its storage host: up to ``MEDIA_REDIRECTS`` redirects
+        are followed, to https only (or to the API base URL's own scheme), and the
+        ``Authorization`` header goes only to the API's origin (scheme, host and port), never
+        across hosts, as ``requests`` does too. MP3, as browsers play it and it is a tenth of
+        the WAV. Raises ``RecordingNotFound`` (404), ``TransientTelephonyError`` (5xx, 408,
+        429, network errors, a cut-off body) or ``PermanentTelephonyError`` (other answers, a
+        redirect elsewhere, not audio, larger than ``TELEPHONY_RECORDING_MAX_BYTES``).
+        """
+        url = self._recording_url(account_sid, recording_sid, "mp3")
+        api_origin = _origin(url)
+        schemes = {"https", urllib.parse.urlsplit(url).scheme}
+        opener = urllib.request.build_opener(_NoRedirects)
+        for _hop in range(MEDIA_REDIRECTS + 1):
+            headers = {"Accept": RECORDING_CONTENT_TYPE}
+            if _origin(url) == api_origin:
+                headers["Authorization"] = self._authorization()
+            request = urllib.request.Request(url, headers=headers)  # noqa: S310 (checked above)
+            try:
+                with opener.open(request, timeout=settings.TELEPHONY_TIMEOUT) as response:
+                    return _media_read(response), RECORDING_CONTENT_TYPE
+            except urllib.error.HTTPError as exc:
+                location = exc.headers.get("Location") if exc.code in REDIRECTS else None
+                if location is None:
+                    raise _provider_error(exc) from exc
+                url = urllib.parse.urljoin(url, location)
+                if urllib.parse.urlsplit(url).scheme not in schemes:
+                    raise PermanentTelephonyError(f"redirect to {url[:80]} refused") from exc
+            except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
+                raise TransientTelephonyError(f"provider unreachable: {exc}") from exc
+            except http.client.HTTPException as exc:  # the body was cut off
+                raise TransientTelephonyError(f"download broken off: {exc!r}") from exc
+        raise PermanentTelephonyError(f"more than {MEDIA_REDIRECTS} redirects")
+
+    def recording_delete(self, *, account_sid, recording_sid) -> None:
+        """``DELETE /2010-04-01/Accounts/{AccountSid}/Recordings/{RecordingSid}.json`` (204).
+        Raises ``RecordingNotFound`` for a recording already deleted, otherwise as
+        ``recording_download``."""
+        request = urllib.request.Request(  # noqa: S310 (the URL is our own setting)
+            self._recording_url(account_sid, recording_sid, "json"),
+            method="DELETE",
+            headers={"Authorization": self._authorization(), "Accept": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(  # noqa: S310
+                request, timeout=settings.TELEPHONY_TIMEOUT
+            ) as response:
+                response.read()
+        except urllib.error.HTTPError as exc:
+            raise _provider_error(exc) from exc
+        except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
+            raise TransientTelephonyError(f"provider unreachable: {exc}") from exc
+
+    @staticmethod
+    def _recording_url(account_sid: str, recording_sid: str, extension: str) -> str:
+        account = settings.TELEPHONY_ACCOUNT_SID
+        if not account:
+            raise TelephonyNotConfigured("TELEPHONY_ACCOUNT_SID unset")
+        path = "/2010-04-01/Accounts/{}/Recordings/{}.{}".format(
+            urllib.parse.quote(account_sid or account, safe=""),
+            urllib.parse.quote(recording_sid, safe=""),
+            extension,
+        )
+        return settings.TELEPHONY_API_BASE_URL.rstrip("/") + path
+
+    @staticmethod
+    def _authorization() -> str:
+        credentials = f"{settings.TELEPHONY_ACCOUNT_SID}:{settings.TELEPHONY_AUTH_TOKEN}"
+        return "Basic " + base64.b64encode(credentials.encode()).decode()
+
+
+# Twilio's media URL redirects once, to its storage host; a few more are tolerated.
+MEDIA_REDIRECTS = 3
+REDIRECTS = (301, 302, 303, 307, 308)
+RECORDING_CONTENT_TYPE = "audio/mpeg"
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Hand redirects back as ``HTTPError``: ``recording_download`` decides where to go and
+    with which headers (urllib would send the ``Authorization`` header to any host)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port
+
+
+def _media_read(response) -> bytes:
+    """Read the whole audio, refusing what is not audio or too large for the setting."""
+    most = settings.TELEPHONY_RECORDING_MAX_BYTES
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+    if not content_type.startswith("audio/"):
+        raise PermanentTelephonyError(f"not audio: {content_type or 'no content type'}")
+    length = response.headers.get("Content-Length")
+    if length and length.isdigit() and int(length) > most:
+        raise PermanentTelephonyError(f"recording of {length} bytes is over {most}")
+    content = response.read(most + 1)
+    if len(content) > most:
+        raise PermanentTelephonyError(f"recording is over {most} bytes")
+    if length and length.isdigit() and len(content) != int(length):
+        # http.client returns a cut-off body without complaint when asked for a size.
+        raise TransientTelephonyError(f"download broken off at {len(content)} of {length} bytes")
+    if not content:
+        raise TransientTelephonyError("empty recording")
+    return content
+
+
+def _provider_error(exc: urllib.error.HTTPError) -> TelephonyError:
+    """Classify an error answer of the provider's REST API."""
+    body = exc.read()[:500]
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        payload = {}
+    if not isinstance(payload, dict):
+        payload = {}
+    detail = f"{exc.code} {payload.get('code', '')} {payload.get('message', '')}".strip()
+    if exc.code == 404:
+        return RecordingNotFound(detail)
+    if exc.code >= 500 or exc.code in (408, 429):
+        return TransientTelephonyError(detail)
+    return PermanentTelephonyError(detail)
 
 
 class DemoBackend(BaseTelephonyBackend):
@@ -379,3 +531,170 @@ def call_dial_ended(*, call_sid: str, dial_status: str) -> bool:
     )
     logger.info("call %s: the agent's phone ended with %s", call_sid, dial_status)
     return dial_status in DIAL_FAILURES and (bool(noted) or handling.exists())
+
+
+# --- recordings: download the audio into our storage, then delete the provider's copy ---------
+
+RECORDING_COMPLETED = "completed"
+# What ``recording_fetch`` returns besides ``RETRY``.
+STORED = "stored"
+STORED_BEFORE = "stored before"
+NOT_COMPLETED = "not completed"
+NO_PROVIDER = "no provider"
+BUSY = "busy"
+FAILED = "failed"
+# Twilio may answer 404 for a moment right after the recording completed: that many tries.
+RECORDING_NOT_FOUND_TRIES = 3
+_GAVE_UP = "gave up"
+
+
+def _fetch_mark(recording: CallRecording) -> str:
+    return f"calls:recording-fetch:{recording.recording_sid}"
+
+
+def _fetch_lease() -> int:
+    """Return the seconds a fetch is one task's: past its longest wait between two tries, so
+    that only a task lost with the broker leaves the recording to the sweep."""
+    return settings.TELEPHONY_RECORDING_RETRY_MAX_SECONDS + 2 * settings.TELEPHONY_TIMEOUT + 60
+
+
+def _fetch_claim(recording: CallRecording, owner: str) -> bool:
+    """Claim the fetch of ``recording`` for the task ``owner`` (its retries keep the id), in
+    the cache. Without a cache the claim is granted: a second download is only waste."""
+    key = _fetch_mark(recording)
+    try:
+        if cache.add(key, owner, timeout=_fetch_lease()) or cache.get(key) == owner:
+            cache.set(key, owner, timeout=_fetch_lease())
+            return True
+        return False
+    except Exception:
+        logger.warning("cache unavailable: fetching recording %s unclaimed", recording.pk)
+        return True
+
+
+def _fetch_mark_set(recording: CallRecording, value: str | None, timeout: int = 0) -> None:
+    try:
+        if value is None:
+            cache.delete(_fetch_mark(recording))
+        else:
+            cache.set(_fetch_mark(recording), value, timeout=timeout)
+    except Exception:
+        logger.warning("cache unavailable: the fetch mark of recording %s", recording.pk)
+
+
+def recording_fetch(*, recording_id: int, owner: str, attempt: int = 0) -> str:
+    """Download the audio of a completed recording from the provider and keep it with
+    ``review.services.recording_store``, once.
+
+    Nothing is asked when the audio is already stored (also once purged: the provider's copy
+    was deleted then), when the recording has not completed, with a backend that keeps no
+    recordings (the demo), or while another task (``owner`` is the task's id) is fetching it.
+    Nothing is stored unless the whole audio arrived. Returns ``STORED``, ``RETRY`` after a
+    temporary failure (a 404 too during the first ``RECORDING_NOT_FOUND_TRIES`` tries: the
+    provider may not have the file yet), ``FAILED`` after a permanent one (logged as an error;
+    the sweep leaves it alone), or why nothing was done. Side effects: the ``RecordingFile``
+    and its file; a mark in the cache while a task is responsible for the fetch.
+    """
+    recording = CallRecording.objects.select_related("ticket").filter(pk=recording_id).first()
+    if recording is None or recording.status != RECORDING_COMPLETED:
+        return NOT_COMPLETED
+    if RecordingFile.objects.filter(recording=recording).exists():
+        return STORED_BEFORE
+    backend = get_backend()
+    if not backend.fetches_recordings:
+        return NO_PROVIDER
+    if not _fetch_claim(recording, owner):
+        return BUSY
+    if RecordingFile.objects.filter(recording=recording).exists():  # stored as we claimed
+        _fetch_mark_set(recording, None)
+        return STORED_BEFORE
+    try:
+        content, content_type = backend.recording_download(
+            account_sid=recording.ticket.account_sid, recording_sid=recording.recording_sid
+        )
+    except RecordingNotFound as exc:
+        if attempt + 1 >= RECORDING_NOT_FOUND_TRIES:
+            recording_fetch_give_up(recording_id=recording.pk, reason=str(exc))
+            return FAILED
+        logger.warning("recording %s not at the provider yet: %s", recording.pk, exc)
+        return RETRY
+    except TransientTelephonyError as exc:
+        logger.warning("downloading recording %s failed for now: %s", recording.pk, exc)
+        return RETRY
+    except PermanentTelephonyError as exc:
+        recording_fetch_give_up(recording_id=recording.pk, reason=str(exc))
+        return FAILED
+    recording_store(recording=recording, content=content, content_type=content_type)
+    _fetch_mark_set(recording, None)
+    logger.info("recording %s stored (%s bytes)", recording.pk, len(content))
+    return STORED
+
+
+def recording_fetch_give_up(*, recording_id: int, reason: str) -> None:
+    """Log that the audio of a recording could not be downloaded, and keep the sweep from
+    trying it again (the provider keeps its copy: nothing deletes it)."""
+    recording = CallRecording.objects.filter(pk=recording_id).first()
+    if recording is None:
+        return
+    logger.error(
+        "recording %s (%s) of call %s could not be downloaded: %s",
+        recording.pk,
+        recording.recording_sid,
+        recording.ticket_id,
+        reason,
+    )
+    _fetch_mark_set(recording, _GAVE_UP, timeout=settings.TELEPHONY_RECORDING_SWEEP_HOURS * 3600)
+
+
+def recording_provider_delete(*, recording_id: int) -> str:
+    """Delete the provider's copy of a recording whose audio we keep, so that it is not kept
+    past our retention. Never without our copy. Returns ``"deleted"`` (also when the provider
+    no longer has it), ``RETRY`` after a temporary failure, ``FAILED`` (logged) or why nothing
+    was done."""
+    recording = CallRecording.objects.select_related("ticket").filter(pk=recording_id).first()
+    if recording is None or not RecordingFile.objects.filter(recording=recording).exists():
+        return NOT_COMPLETED
+    backend = get_backend()
+    if not backend.fetches_recordings:
+        return NO_PROVIDER
+    try:
+        backend.recording_delete(
+            account_sid=recording.ticket.account_sid, recording_sid=recording.recording_sid
+        )
+    except RecordingNotFound:
+        pass  # deleted already (a repeated task)
+    except TransientTelephonyError as exc:
+        logger.warning(
+            "deleting recording %s at the provider failed for now: %s", recording_id, exc
+        )
+        return RETRY
+    except PermanentTelephonyError as exc:
+        logger.error("the provider refused to delete recording %s: %s", recording_id, exc)
+        return FAILED
+    logger.info("recording %s deleted at the provider", recording_id)
+    return "deleted"
+
+
+def recordings_sweep(*, now: datetime.datetime | None = None) -> list[int]:
+    """Return the ids of the completed recordings whose audio to fetch again: not stored,
+    their callback more than ``TELEPHONY_RECORDING_SWEEP_GRACE_SECONDS`` and less than
+    ``TELEPHONY_RECORDING_SWEEP_HOURS`` ago, and no task responsible for them (their task was
+    lost: queued while the broker was down, or dropped with a Redis restart). Ones given up
+    on stay given up on."""
+    if not get_backend().fetches_recordings:
+        return []
+    now = now or timezone.now()
+    due = CallRecording.objects.filter(
+        status=RECORDING_COMPLETED,
+        stored_file__isnull=True,
+        updated_at__lt=now
+        - datetime.timedelta(seconds=settings.TELEPHONY_RECORDING_SWEEP_GRACE_SECONDS),
+        updated_at__gte=now - datetime.timedelta(hours=settings.TELEPHONY_RECORDING_SWEEP_HOURS),
+    ).order_by("updated_at")[:200]
+    candidates = list(due)
+    try:
+        marked = cache.get_many([_fetch_mark(r) for r in candidates])
+    except Exception:
+        logger.warning("cache unavailable: sweeping recordings without their marks")
+        marked = {}
+    return [r.pk for r in candidates if _fetch_mark(r) not in marked]

@@ -433,3 +433,30 @@ CELERY_TASK_ROUTES = {
     "calls.connect_call": {"queue": "telephony"},
     "calls.sweep_connections": {"queue": "telephony"},
 }
+
+# --- Call recordings downloaded from the provider (calls.tasks.fetch_recording) ---------------
+# The recording callback queues the download of the audio (MP3) into our storage; the provider's
+# copy is then deleted, so it is not kept past RECORDING_RETENTION_DAYS (False keeps it there).
+TELEPHONY_DELETE_RECORDINGS_AFTER_FETCH = env.bool(
+    "TELEPHONY_DELETE_RECORDINGS_AFTER_FETCH", default=True
+)
+# Tries of a download (and of the deletion), 15, 30, 60… seconds apart up to the maximum.
+TELEPHONY_RECORDING_FETCH_ATTEMPTS = env.int("TELEPHONY_RECORDING_FETCH_ATTEMPTS", default=8)
+TELEPHONY_RECORDING_RETRY_MAX_SECONDS = env.int(
+    "TELEPHONY_RECORDING_RETRY_MAX_SECONDS", default=1800
+)
+# A larger download is refused (an hour of Twilio's MP3 is about 15 MB).
+TELEPHONY_RECORDING_MAX_BYTES = env.int("TELEPHONY_RECORDING_MAX_BYTES", default=200 * 1024 * 1024)
+# Completed recordings not stored this long after their callback, and no task working on them
+# (its message was lost with the broker), are queued again for this many hours.
+TELEPHONY_RECORDING_SWEEP_GRACE_SECONDS = env.int(
+    "TELEPHONY_RECORDING_SWEEP_GRACE_SECONDS", default=900
+)
+TELEPHONY_RECORDING_SWEEP_HOURS = env.int("TELEPHONY_RECORDING_SWEEP_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["calls-recordings-sweep"] = {
+    "task": "calls.sweep_recordings",
+    "schedule": 300.0,
+}
+CELERY_TASK_ROUTES["calls.fetch_recording"] = {"queue": "telephony"}
+CELERY_TASK_ROUTES["calls.delete_provider_recording"] = {"queue": "telephony"}
+CELERY_TASK_ROUTES["calls.sweep_recordings"] = {"queue": "telephony"}

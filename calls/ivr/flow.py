@@ -14,6 +14,7 @@ import contextlib
 import logging
 import secrets
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,7 +30,8 @@ from partners.verification import direkt_verify
 
 from .. import opening_hours, telephony
 from ..models import CallRecording, CallTicket, IvrPrompt, IvrStep, VerificationAttempt
-from ..tasks import code_changed_notice_task
+from ..review.models import RecordingFile
+from ..tasks import code_changed_notice_task, fetch_recording_task
 from .prompts import DEFAULT_PROMPTS
 
 logger = logging.getLogger(__name__)
@@ -491,7 +493,9 @@ def ivr_call_status(*, params: CallParams, duration: str | None) -> None:
 def ivr_recording_status(
     *, params: CallParams, recording_sid: str, url: str, status: str, duration: str | None
 ) -> CallRecording:
-    """Attach (or update) a recording of the call from the recording status callback."""
+    """Attach (or update) a recording of the call from the recording status callback; once
+    it is completed, queue the download of its audio into our storage (after the commit; not
+    again once stored, so a repeated callback downloads nothing)."""
     ticket = _ticket_for_callback(params)
     recording, _created = CallRecording.objects.update_or_create(
         recording_sid=recording_sid[:64],
@@ -502,7 +506,21 @@ def ivr_recording_status(
             "duration_seconds": int(duration) if duration and duration.isdigit() else None,
         },
     )
+    if (
+        recording.status == telephony.RECORDING_COMPLETED
+        and not RecordingFile.objects.filter(recording=recording).exists()
+    ):
+        transaction.on_commit(partial(_recording_fetch_enqueue, recording.pk))
     return recording
+
+
+def _recording_fetch_enqueue(recording_id: int) -> None:
+    try:
+        fetch_recording_task.delay(recording_id)
+    except Exception:
+        # The broker is down: the provider must still get its 204 (it would send the callback
+        # again and again); the sweep queues the download once the broker is back.
+        logger.exception("could not queue the download of recording %s", recording_id)
 
 
 def new_call_sid() -> str:
