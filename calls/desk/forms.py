@@ -78,6 +78,20 @@ class CertificateForm(forms.Form):
     read_back = forms.BooleanField(
         label=_("I read the destination back to the caller"), required=False
     )
+    period_start = forms.DateField(
+        label=_("Valid from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Coverage certificate and green card only. Empty: today."),
+    )
+    period_end = forms.DateField(
+        label=_("Valid until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_(
+            "Empty: the same day for a coverage certificate, the contract's end for a green card."
+        ),
+    )
 
 
 class PromiseForm(forms.Form):

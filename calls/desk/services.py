@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from calls import opening_hours, telephony
 from calls.models import CallTicket, OpeningHours, SpecialDay, VerificationAttempt
 from calls.tasks import connect_call_task
+from certificates.models import DocumentType
 from certificates.selectors import NotEligible
 from certificates.services import DeliverySpec, certificate_request_create
 from claims.services import PhoneReport, claim_report_by_phone
@@ -315,6 +316,13 @@ class NotIdentified(Exception):
     """The client must be identified before a document is released."""
 
 
+# The period parameters (from, until) of the documents that have one.
+_PERIOD_PARAMS = {
+    DocumentType.COVERAGE: ("period_from", "period_to"),
+    DocumentType.GREEN_CARD: ("valid_from", "valid_until"),
+}
+
+
 @transaction.atomic
 def desk_certificate_request(
     *,
@@ -324,13 +332,18 @@ def desk_certificate_request(
     channel: str = "",
     destination: str = "",
     read_back: bool = False,
+    period_start: datetime.date | None = None,
+    period_end: datetime.date | None = None,
 ) -> DeskRequest:
     """Record a certificate request through the certificates service and link it to the call.
 
     With no channel the document goes by post to the policyholder (the default without other
-    request). Raises ``HandlingClosed``, ``NotIdentified``, ``NotEligible`` (reason for the
-    agent) or ``ValidationError``; then nothing is saved. Side effects: the certificate
-    request and its deliveries (queued after commit by the certificates app), a ``DeskRequest``.
+    request). The period (coverage certificate, green card) defaults to the certificates
+    app's: today for a coverage certificate (one day: the end defaults to the start), today to
+    the contract's end for a green card. Raises ``HandlingClosed``, ``NotIdentified``,
+    ``NotEligible`` (reason for the agent) or ``ValidationError``; then nothing is saved. Side
+    effects: the certificate request and its deliveries (queued after commit by the
+    certificates app), a ``DeskRequest``.
     """
     _ensure_open(handling)
     if not client_is_identified(handling=handling, contract=contract):
@@ -338,10 +351,20 @@ def desk_certificate_request(
     deliveries = None
     if channel:
         deliveries = [DeliverySpec(channel=channel, destination=destination, read_back=read_back)]
+    keys = _PERIOD_PARAMS.get(document_type)
+    if keys is None and (period_start or period_end):
+        raise NotEligible(_("Only a coverage certificate or a green card has a period."))
+    if document_type == DocumentType.COVERAGE and period_start and not period_end:
+        period_end = period_start
+    params = {}
+    if keys:
+        dates = (period_start, period_end)
+        params = {k: d.isoformat() for k, d in zip(keys, dates, strict=True) if d}
     request = certificate_request_create(
         document_type=document_type,
         requested_by=handling.agent,
         contract=contract,
+        params=params,
         deliveries=deliveries,
         source=f"call:{handling.ticket_id}",
     )

@@ -55,6 +55,37 @@ def test_certificate_refusal_reason_is_shown_and_the_choice_kept(
     assert not CertificateRequest.objects.exists()
 
 
+def test_the_agent_chooses_the_period_of_a_coverage_certificate_or_a_green_card(
+    agent, login, client, firm, contract, on_call
+):
+    handling = on_call(agent, firm)
+    identify(handling, contract)
+    login(agent)
+    url = reverse("desk:contract", args=[handling.ticket_id, contract.policy_number])
+    start = timezone.localdate() + datetime.timedelta(days=7)
+    form = {"action": "certificate", "channel": "", "period_start": start.isoformat()}
+    # A period that ends before it starts: the reason is shown, the dates are kept.
+    page = client.post(
+        url, {**form, "document_type": "green_card", "period_end": "2020-01-01"}
+    ).content.decode()
+    assert "legalább 15 napig" in page and f'value="{start.isoformat()}"' in page
+    # A damage history has no period.
+    page = client.post(url, {**form, "document_type": "damage_history"}).content.decode()
+    assert "Csak a fedezetigazolásnak és a zöldkártyának van időszaka." in page
+    assert not CertificateRequest.objects.exists()
+    # A coverage certificate for one day next week, a green card for a month from then.
+    assert client.post(url, {**form, "document_type": "coverage"}).status_code == 302
+    end = start + datetime.timedelta(days=30)
+    form["period_end"] = end.isoformat()
+    assert client.post(url, {**form, "document_type": "green_card"}).status_code == 302
+    coverage, green_card = CertificateRequest.objects.order_by("pk")
+    assert coverage.params["period_from"] == coverage.params["period_to"] == start.isoformat()
+    assert (green_card.params["valid_from"], green_card.params["valid_until"]) == (
+        start.isoformat(),
+        end.isoformat(),
+    )
+
+
 def test_callback_default_due_is_inside_opening_hours(db):
     SpecialDay.objects.all().delete()
     OpeningHours.objects.all().delete()
