@@ -309,6 +309,15 @@ def client_is_identified(*, handling: CallHandling, contract: Contract) -> bool:
     ).exists()
 
 
+def claim_is_disclosable(*, handling: CallHandling, claim) -> bool:
+    """Tell whether the claim's details may be told on this call: after the client of its
+    contract was identified, or when the claim was reported on this very call."""
+    return (
+        client_is_identified(handling=handling, contract=claim.contract)
+        or ClaimReport.objects.filter(handling=handling, claim=claim).exists()
+    )
+
+
 # --- requests and promises ---------------------------------------------------------------------
 
 

@@ -327,6 +327,7 @@ def _contract_post(request, handling, contract, identify_form, certificate_form)
 @desk_view
 @require_GET
 def claim(request: HttpRequest, ticket_id: int, claim_number: str) -> HttpResponse:
+    """The claim; its status, documents, payments and adjuster only after identification."""
     handling = _open_handling(request, ticket_id)
     claim = selectors.claim_for_call(handling=handling, claim_number=claim_number)
     services.disclosure_log(
@@ -335,7 +336,12 @@ def claim(request: HttpRequest, ticket_id: int, claim_number: str) -> HttpRespon
     return render(
         request,
         "desk/claim.html",
-        {"handling": handling, "ticket": handling.ticket, "claim": claim},
+        {
+            "handling": handling,
+            "ticket": handling.ticket,
+            "claim": claim,
+            "identified": services.claim_is_disclosable(handling=handling, claim=claim),
+        },
     )
 
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from calls.desk.models import Disclosure, IdentificationCheck
 from calls.models import CallTicket
+from tests.desk.conftest import identify
 
 pytestmark = pytest.mark.django_db
 
@@ -113,17 +114,21 @@ def test_every_contract_and_claim_view_is_logged(
     ]
 
 
-def test_claim_view_shows_status_payments_with_cover_and_adjuster(
+def test_claim_details_are_told_only_after_the_client_is_identified(
     agent, login, client, firm, claim, on_call
 ):
     handling = on_call(agent, firm)
     login(agent)
-    page = client.get(
-        reverse("desk:claim", args=[handling.ticket_id, claim.claim_number])
-    ).content.decode()
-    assert claim.claim_number in page
+    url = reverse("desk:claim", args=[handling.ticket_id, claim.claim_number])
+    page = client.get(url).content.decode()
+    assert claim.claim_number in page and 'id="claim-masked"' in page
+    assert claim.adjuster.phone not in page and "350000" not in page
+    assert claim.get_status_display() not in page
+    identify(handling, claim.contract)
+    page = client.get(url).content.decode()
+    assert 'id="claim-masked"' not in page
     assert claim.adjuster.phone in page and claim.adjuster.email in page
-    assert "350000 Ft" in page.replace("\u00a0", "").replace(" ", "") or "350000" in page
+    assert "350000" in page.replace("\u00a0", "").replace(" ", "")
 
 
 def test_another_firms_claim_is_a_404(agent, login, client, firm, other_contract, on_call):
