@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from partners.models import Contract, Invoice
+from partners.models import Contract, Invoice, PartnerFirm
 
 from . import rendering
 from .fax import PermanentDeliveryError, TransientDeliveryError
@@ -102,26 +102,33 @@ def _normalise(channel: str, value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
-def destinations_on_file(*, contract: Contract | None, channel: str) -> dict[str, str]:
-    """Return the destinations we hold for the contract's policyholder and firm, by value."""
-    if contract is None:
+def destinations_on_file(
+    *, contract: Contract | None, channel: str, firm: PartnerFirm | None = None
+) -> dict[str, str]:
+    """Return the destinations we hold for the contract's policyholder and firm, by value (the
+    policyholder's first); for a document of no contract (a library document), the requesting
+    ``firm``'s."""
+    holder = contract.policyholder if contract is not None else None
+    firm = contract.firm if contract is not None else firm
+    if firm is None:
         return {}
-    holder, firm = contract.policyholder, contract.firm
-    if channel == Channel.EMAIL:
-        found = {holder.email: holder.name, firm.email: firm.name}
-    elif channel == Channel.FAX:
-        found = {firm.fax: firm.name}
-    else:
-        found = {holder.postal_address: holder.name, firm.postal_address: firm.name}
+    found = {}
+    if holder is not None and channel != Channel.FAX:
+        found[holder.email if channel == Channel.EMAIL else holder.postal_address] = holder.name
+    by_channel = {Channel.EMAIL: firm.email, Channel.FAX: firm.fax}
+    found[by_channel.get(channel, firm.postal_address)] = firm.name
     return {value: name for value, name in found.items() if value}
 
 
 def _delivery_from_spec(
-    request: CertificateRequest, contract: Contract | None, spec: DeliverySpec
+    request: CertificateRequest,
+    contract: Contract | None,
+    spec: DeliverySpec,
+    firm: PartnerFirm | None = None,
 ) -> Delivery:
     if spec.channel not in Channel.values:
         raise ValidationError(_("Unknown delivery channel."))
-    on_file = destinations_on_file(contract=contract, channel=spec.channel)
+    on_file = destinations_on_file(contract=contract, channel=spec.channel, firm=firm)
     destination = spec.destination.strip()
     if not destination:
         # The policyholder's own address first, else the partner firm's.
@@ -163,8 +170,12 @@ def certificate_request_create(
     deliveries: list[DeliverySpec] | None = None,
     source: str = "",
     today: datetime.date | None = None,
+    firm: PartnerFirm | None = None,
 ) -> CertificateRequest:
     """Save a document request and its deliveries, and queue them after the commit.
+
+    ``firm``: for a document of no contract (a library document), the partner firm that asked
+    for it, whose e-mail address, fax and postal address count as on file.
 
     Raises ``NotEligible`` (with the reason for the agent) when the document may not be issued
     for this contract, and ``ValidationError`` for a bad destination; then nothing is saved.
@@ -199,7 +210,7 @@ def certificate_request_create(
     specs = [DeliverySpec(channel=Channel.POST)] if deliveries is None else deliveries
     created = []
     for spec in specs:
-        delivery = _delivery_from_spec(request, contract, spec)
+        delivery = _delivery_from_spec(request, contract, spec, firm)
         delivery.save()
         created.append(delivery)
     from . import tasks

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import CallTicket
-from certificates.models import Delivery, DocumentType
+from certificates.models import Delivery, DocumentType, LibraryDocument
 
 from .models import CallHandling, DeskRequest, WrittenRequestType
 
@@ -113,6 +113,28 @@ class GuidanceForm(forms.Form):
         label=_("Change wanted"), queryset=WrittenRequestType.objects.filter(is_active=True)
     )
     email = forms.EmailField(label=_("Send to e-mail"))
+
+
+class LibrarySendForm(forms.Form):
+    """Send the partner a form, conditions, a tariff… from the document library ("SOS")."""
+
+    document = forms.ModelChoiceField(
+        label=_("Document"),
+        queryset=LibraryDocument.objects.filter(is_active=True, versions__isnull=False).distinct(),
+    )
+    channel = forms.ChoiceField(
+        label=_("Send by"),
+        choices=[(Delivery.Channel.EMAIL, _("e-mail")), (Delivery.Channel.FAX, _("fax"))],
+    )
+    destination = forms.CharField(
+        label=_("E-mail or fax number"),
+        max_length=250,
+        required=False,
+        help_text=_("Empty: the partner firm's, on file."),
+    )
+    read_back = forms.BooleanField(
+        label=_("I read the destination back to the caller"), required=False
+    )
 
 
 class CloseForm(forms.Form):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from calls import opening_hours, telephony
 from calls.models import CallTicket, OpeningHours, SpecialDay, VerificationAttempt
 from calls.tasks import connect_call_task
-from certificates.models import DocumentType
+from certificates.models import DocumentType, LibraryDocument
 from certificates.selectors import NotEligible
 from certificates.services import DeliverySpec, certificate_request_create
 from claims.services import PhoneReport, claim_report_by_phone
@@ -323,6 +323,41 @@ def claim_is_disclosable(*, handling: CallHandling, claim) -> bool:
 
 class NotIdentified(Exception):
     """The client must be identified before a document is released."""
+
+
+@transaction.atomic
+def desk_library_send(
+    *,
+    handling: CallHandling,
+    document: LibraryDocument,
+    channel: str,
+    destination: str = "",
+    read_back: bool = False,
+) -> DeskRequest:
+    """Send the calling firm a library document (a form, conditions, a tariff…: "SOS").
+
+    No client is concerned, so no identification; by default it goes to the firm's e-mail or
+    fax on file. Raises ``HandlingClosed``, ``NotEligible`` (no published version) or
+    ``ValidationError`` (a bad destination, or one not on file and not read back); then nothing
+    is saved. Side effects: the certificate request and its delivery (sent by the certificates
+    worker), a ``DeskRequest``.
+    """
+    _ensure_open(handling)
+    request = certificate_request_create(
+        document_type=DocumentType.LIBRARY,
+        requested_by=handling.agent,
+        library_document=document,
+        deliveries=[DeliverySpec(channel=channel, destination=destination, read_back=read_back)],
+        source=f"call:{handling.ticket_id}",
+        firm=handling.ticket.firm,
+    )
+    return DeskRequest.objects.create(
+        handling=handling,
+        kind=DeskRequest.Kind.CERTIFICATE,
+        certificate_request=request,
+        subject=document.title,
+        created_at=timezone.now(),
+    )
 
 
 # The period parameters (from, until) of the documents that have one.

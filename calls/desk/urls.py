@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("call/<int:ticket_id>/promise/", views.promise, name="promise"),
     path("call/<int:ticket_id>/guidance/", views.guidance, name="guidance"),
+    path("call/<int:ticket_id>/library/", views.library_send, name="library-send"),
     path("call/<int:ticket_id>/close/", views.close, name="close"),
     path("call/<int:ticket_id>/remark/", views.remark, name="remark"),
     path("promise/<int:request_id>/done/", views.promise_done, name="promise-done"),

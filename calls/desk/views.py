@@ -23,6 +23,7 @@ from .forms import (
     CloseForm,
     GuidanceForm,
     IdentifyForm,
+    LibrarySendForm,
     ManualVerifyForm,
     PromiseForm,
     RemarkForm,
@@ -221,6 +222,7 @@ def _render_call(request, handling, **overrides) -> HttpResponse:
         ),
         "written_answer_due": timezone.localtime(services.written_answer_default_due()),
         "guidance_form": GuidanceForm(initial={"email": ticket.firm.email}),
+        "library_form": LibrarySendForm(),
         "close_form": CloseForm(
             initial={"notes": handling.notes, "outcome": handling.outcome},
             unsubmitted_report=not handling.is_closed
@@ -377,6 +379,26 @@ def guidance(request: HttpRequest, ticket_id: int) -> HttpResponse:
         messages.success(request, _("The written-request guidance is sent."))
         return redirect("desk:call", ticket_id=ticket_id)
     return _render_call(request, handling, guidance_form=form)
+
+
+@desk_view
+@require_POST
+@handles_closed
+def library_send(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """Send the calling firm a form or document from the library ("SOS")."""
+    handling = _open_handling(request, ticket_id)
+    form = LibrarySendForm(request.POST)
+    if form.is_valid():
+        try:
+            services.desk_library_send(handling=handling, **form.cleaned_data)
+        except NotEligible as refusal:
+            form.add_error(None, refusal.reason)
+        except ValidationError as error:
+            form.add_error("destination", error)
+        else:
+            messages.success(request, _("The document is on its way to the partner."))
+            return redirect("desk:call", ticket_id=ticket_id)
+    return _render_call(request, handling, library_form=form)
 
 
 @desk_view
