@@ -15,13 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
+from weasyprint import HTML
 
+from certificates.models import LibraryDocument
+from certificates.services import library_version_publish
 from claims.models import Adjuster, Claim, ClaimPayment, ClaimStatusChange, MissingDocument
 from gratisz.models import User
 from gratisz.roles import STAFF_ROLES, Role
@@ -580,6 +584,7 @@ def seed_demo(*, today: datetime.date) -> None:
     _store_code(other, DirektCode.Role.MANAGER, OTHER_MANAGER_CODE)
 
     _demo_fixtures(b, demo, other)
+    _demo_library(by=users["admin"])
     for firm_ in (demo, other):
         _random_portfolio(b, firm_, count=30 if firm_ is demo else 15)
     kinds = [PartnerFirm.Kind.BROKER, PartnerFirm.Kind.MULTIPLE_AGENT]
@@ -597,6 +602,22 @@ def seed_demo(*, today: datetime.date) -> None:
         else:
             PartnerFirm.objects.filter(pk=f.pk).update(registered_at=None)
         _random_portfolio(b, f, count=b.rnd.randint(8, 20))
+
+
+# What the desk sends by e-mail or fax on request ("SOS"): one published page each.
+DEMO_LIBRARY = [
+    ("kezi-ajanlat-kgfb", "Kézi ajánlat – kötelező gépjármű-felelősségbiztosítás", "form"),
+    ("casco-aszf", "Casco általános szerződési feltételek", "conditions"),
+    ("karbejelento-sablon", "Gépjármű-kárbejelentő sablon", "claim_report"),
+    ("telephelyi-kockazatfelmero", "Telephelyi kockázatfelmérő adatlap", "site_survey"),
+]
+
+
+def _demo_library(*, by: User) -> None:
+    for code, title, category in DEMO_LIBRARY:
+        document = LibraryDocument.objects.create(code=code, title=title, category=category)
+        pdf = HTML(string=f"<h1>{title}</h1><p>GrATISZ demo dokumentum.</p>").write_pdf()
+        library_version_publish(document=document, file=ContentFile(pdf, name=code), by=by)
 
 
 def _demo_fixtures(b: DemoBuilder, demo: PartnerFirm, other: PartnerFirm) -> None:

@@ -4,6 +4,7 @@ import hashlib
 import pytest
 from django.core.management import CommandError, call_command
 
+from certificates.models import LibraryDocument
 from claims.models import Adjuster, Claim, ClaimPayment
 from gratisz import demo
 from partners.models import (
@@ -60,7 +61,7 @@ def test_demo_data_is_deterministic(seeded):
     for model in (Claim, Offer):
         model.objects.all().delete()
     Contract.objects.all().delete()
-    for model in (Vehicle, Policyholder, PartnerFirm, Adjuster):
+    for model in (Vehicle, Policyholder, PartnerFirm, Adjuster, LibraryDocument):
         model.objects.all().delete()
     from gratisz.models import User
 
@@ -86,6 +87,9 @@ def test_readme_fixtures_exist(seeded):
     assert Contract.objects.get(policy_number="CFL-DEMO-0001").vehicles.count() == 6
     assert Contract.objects.get(policy_number="VAG-DEMO-0001").product == "home"
     assert Contract.objects.get(policy_number="GFB-DEMO-0002").firm == other
+    # Forms the desk can send at once (SOS), each with a published PDF.
+    library = LibraryDocument.objects.filter(versions__file__endswith=".pdf").distinct()
+    assert library.count() == len(demo.DEMO_LIBRARY)
 
 
 def test_demo_data_covers_every_status_and_edge_case(seeded):
