@@ -55,14 +55,15 @@ class IdentifyForm(forms.Form):
         return data
 
 
+class InvoiceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.number} · {obj.due_on:%Y-%m-%d} · {obj.amount} Ft"
+
+
 class CertificateForm(forms.Form):
     document_type = forms.ChoiceField(
         label=_("Document"),
-        choices=[
-            (t.value, t.label)
-            for t in DocumentType
-            if t not in (DocumentType.LIBRARY, DocumentType.INVOICE_COPY)
-        ],
+        choices=[(t.value, t.label) for t in DocumentType if t != DocumentType.LIBRARY],
     )
     channel = forms.ChoiceField(
         label=_("Send by"),
@@ -92,6 +93,16 @@ class CertificateForm(forms.Form):
             "Empty: the same day for a coverage certificate, the contract's end for a green card."
         ),
     )
+
+    def __init__(self, *args, contract=None, **kwargs):
+        """``contract``: its invoices are offered for an invoice copy."""
+        super().__init__(*args, **kwargs)
+        if contract is not None:
+            self.fields["invoice"] = InvoiceChoiceField(
+                label=_("Invoice (for an invoice copy)"),
+                queryset=contract.invoices.order_by("-due_on"),
+                required=False,
+            )
 
 
 class PromiseForm(forms.Form):

@@ -24,7 +24,7 @@ from certificates.models import DocumentType, LibraryDocument
 from certificates.selectors import NotEligible
 from certificates.services import DeliverySpec, certificate_request_create
 from claims.services import PhoneReport, claim_report_by_phone
-from partners.models import Contract, ContractVehicle, DirektCode
+from partners.models import Contract, ContractVehicle, DirektCode, Invoice
 from partners.verification import direkt_verify
 
 from .models import (
@@ -378,6 +378,7 @@ def desk_certificate_request(
     read_back: bool = False,
     period_start: datetime.date | None = None,
     period_end: datetime.date | None = None,
+    invoice: Invoice | None = None,
 ) -> DeskRequest:
     """Record a certificate request through the certificates service and link it to the call.
 
@@ -408,6 +409,7 @@ def desk_certificate_request(
         document_type=document_type,
         requested_by=handling.agent,
         contract=contract,
+        invoice=invoice if document_type == DocumentType.INVOICE_COPY else None,
         params=params,
         deliveries=deliveries,
         source=f"call:{handling.ticket_id}",

@@ -242,7 +242,7 @@ def contract(request: HttpRequest, ticket_id: int, policy_number: str) -> HttpRe
     handling = _open_handling(request, ticket_id)
     contract = selectors.contract_for_call(handling=handling, policy_number=policy_number)
     identify_form = IdentifyForm()
-    certificate_form = CertificateForm()
+    certificate_form = CertificateForm(contract=contract)
     if request.method == "POST":
         identify_form, certificate_form = _contract_post(
             request, handling, contract, identify_form, certificate_form
@@ -305,7 +305,7 @@ def _contract_post(request, handling, contract, identify_form, certificate_form)
                         % {"n": len(check.facts_matched)},
                     )
         elif action == "certificate":
-            certificate_form = CertificateForm(request.POST)
+            certificate_form = CertificateForm(request.POST, contract=contract)
             if certificate_form.is_valid():
                 data = certificate_form.cleaned_data
                 try:

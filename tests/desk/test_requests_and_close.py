@@ -86,6 +86,29 @@ def test_the_agent_chooses_the_period_of_a_coverage_certificate_or_a_green_card(
     )
 
 
+def test_an_invoice_copy_is_of_an_invoice_of_this_contract(
+    agent, login, client, firm, contract, other_contract, on_call
+):
+    from tests.factories import InvoiceFactory
+
+    ours = InvoiceFactory(contract=contract, number="SZ-2026-0001")
+    theirs = InvoiceFactory(contract=other_contract, number="SZ-2026-0002")
+    handling = on_call(agent, firm)
+    identify(handling, contract)
+    login(agent)
+    url = reverse("desk:contract", args=[handling.ticket_id, contract.policy_number])
+    page = client.get(url).content.decode()
+    assert "SZ-2026-0001" in page and "SZ-2026-0002" not in page  # only this contract's
+    form = {"action": "certificate", "document_type": "invoice_copy", "channel": ""}
+    page = client.post(url, form).content.decode()
+    assert "Válassza ki a szerződés egyik számláját." in page
+    page = client.post(url, {**form, "invoice": theirs.pk}).content.decode()
+    assert 'class="errorlist"' in page and not CertificateRequest.objects.exists()
+    assert client.post(url, {**form, "invoice": ours.pk}).status_code == 302
+    request = CertificateRequest.objects.get()
+    assert (request.document_type, request.invoice) == ("invoice_copy", ours)
+
+
 def test_callback_default_due_is_inside_opening_hours(db):
     SpecialDay.objects.all().delete()
     OpeningHours.objects.all().delete()
