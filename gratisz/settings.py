@@ -460,3 +460,13 @@ CELERY_BEAT_SCHEDULE["calls-recordings-sweep"] = {
 CELERY_TASK_ROUTES["calls.fetch_recording"] = {"queue": "telephony"}
 CELERY_TASK_ROUTES["calls.delete_provider_recording"] = {"queue": "telephony"}
 CELERY_TASK_ROUTES["calls.sweep_recordings"] = {"queue": "telephony"}
+
+# --- Service level on the supervisors' board and reports (calls.review) -----------------------
+# The share of offered calls answered within REVIEW_SERVICE_LEVEL_SECONDS of being queued
+# (the call-centre "80/20"); the board raises an alert when today's share is under the target.
+# Calls abandoned in the queue within REVIEW_SHORT_ABANDON_SECONDS are not offered calls (a
+# misdial or a caller who changed their mind; the usual practice). The sync counts with the
+# values in force; after changing them, recount history with `manage.py review_rebuild_counters`.
+REVIEW_SERVICE_LEVEL_SECONDS = env.int("REVIEW_SERVICE_LEVEL_SECONDS", default=20)
+REVIEW_SERVICE_LEVEL_TARGET_PERCENT = env.int("REVIEW_SERVICE_LEVEL_TARGET_PERCENT", default=80)
+REVIEW_SHORT_ABANDON_SECONDS = env.int("REVIEW_SHORT_ABANDON_SECONDS", default=5)

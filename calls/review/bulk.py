@@ -214,6 +214,7 @@ def seed_calls(
             ),
             failed_verifications=failed,
             outcome=outcome,
+            queued=enqueued is not None,
             wait_seconds=wait,
             handle_seconds=handle,
             requests=1 if outcome in ("callback", "written_answer") else 0,

@@ -15,11 +15,17 @@ def bar_chart(
     unit: str = "",
     width: int = 640,
     height: int = 200,
+    top: float | None = None,
+    target: float | None = None,
+    target_label: str = "",
 ) -> SafeString:
-    """Return an SVG column chart of ``points`` (label, value), e.g. calls per hour."""
+    """Return an SVG column chart of ``points`` (label, value), e.g. calls per hour.
+
+    ``top`` fixes the scale (100 for a percentage) instead of the largest value; ``target``
+    draws a dashed horizontal line at that value, labelled ``target_label``."""
     pad_l, pad_b, pad_t = 36, 22, 18
     n = max(1, len(points))
-    top = max([v for _l, v in points] + [0]) or 1
+    top = top or max([v for _l, v in points] + [target or 0, 0]) or 1
     slot = (width - pad_l) / n
     bar = max(2.0, slot * 0.7)
     plot_h = height - pad_b - pad_t
@@ -44,6 +50,16 @@ def bar_chart(
                 f'<text class="label" x="{x + bar / 2:.1f}" y="{height - 6}" '
                 f'text-anchor="middle">{escape(label)}</text>'
             )
+    if target is not None:
+        # Drawn over the bars, with its own stroke: readable without the stylesheet's colours.
+        y = height - pad_b - plot_h * min(target, top) / top
+        parts.append(
+            f'<line class="target" x1="{pad_l}" y1="{y:.1f}" x2="{width}" y2="{y:.1f}" '
+            f'stroke="#a40000" stroke-width="1.5" stroke-dasharray="6 4">'
+            f"<title>{escape(target_label)}: {escape(_fmt(target))} {escape(unit)}</title></line>"
+            f'<text class="axis" x="{width - 4}" y="{y - 4:.1f}" text-anchor="end">'
+            f"{escape(target_label)} {escape(_fmt(target))} {escape(unit)}</text>"
+        )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every interpolated text is escaped
 

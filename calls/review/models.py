@@ -55,6 +55,9 @@ class CallLogEntry(models.Model):
     )
     failed_verifications = models.PositiveSmallIntegerField(_("failed verifications"), default=0)
     outcome = models.CharField(_("outcome"), max_length=20, blank=True)
+    # Whether the call reached the agents' queue (an agent's outbound call never does): the
+    # service level counts only these.
+    queued = models.BooleanField(_("queued"), default=False)
     # Seconds; 0 when the call never queued / was never taken (the log shows "–" then).
     wait_seconds = models.PositiveIntegerField(_("waiting time (s)"), default=0)
     handle_seconds = models.PositiveIntegerField(_("handling time (s)"), default=0)
@@ -111,7 +114,8 @@ class CallLogEntry(models.Model):
 
 class BoardCounter(models.Model):
     """One pre-aggregated figure of one hour: ``metric`` for ``key`` (an agent id, a GRID, a
-    request kind, a delivery state, or empty). The board sums these instead of counting calls."""
+    request kind, a delivery state, a call outcome, a claim report kind, or empty). The board
+    sums these instead of counting calls."""
 
     class Metric(models.TextChoices):
         CALLS = "calls", _("calls")
@@ -123,6 +127,16 @@ class BoardCounter(models.Model):
         GRID_FAILURES = "grid_failures", _("failed verifications of a GRID")
         REQUESTS = "requests", _("requests of a kind")
         DELIVERIES = "deliveries", _("deliveries in a state")
+        # The service level: queued calls that were answered or abandoned (short abandons
+        # left out), and those answered within REVIEW_SERVICE_LEVEL_SECONDS of being queued.
+        SL_OFFERED = "sl_offered", _("offered calls")
+        SL_ANSWERED = "sl_answered", _("calls answered within the service level time")
+        OUTCOMES = "outcomes", _("calls closed with an outcome")
+        CLAIM_REPORTS = "claim_reports", _("phone claim reports submitted of a kind")
+        # Promises (callback, written answer) of a kind by the hour they fall due: those due
+        # (or already done), and those done by their due time.
+        PROMISES_DUE = "promises_due", _("promises due")
+        PROMISES_KEPT = "promises_kept", _("promises kept on time")
 
     hour = models.DateTimeField(_("hour"))
     metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)

@@ -5,6 +5,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, QuerySet, Sum
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from calls.desk.models import (
     CallHandling,
+    ClaimReport,
     DeskEmail,
     DeskRequest,
     Disclosure,
@@ -298,21 +300,66 @@ def score_card_for(*, user, card_id: int) -> ScoreCard:
 
 
 @dataclass
+class ServiceLevel:
+    """The share of offered calls answered within ``seconds`` of being queued, against the
+    target share (percent). ``offered`` leaves out calls abandoned within the short-abandon
+    grace (``REVIEW_SHORT_ABANDON_SECONDS``)."""
+
+    offered: int
+    answered_in_time: int
+    seconds: int
+    target: int
+
+    @property
+    def percent(self) -> int | None:
+        """Return the level in whole percent (rounded), ``None`` when no call was offered."""
+        return round(100 * self.answered_in_time / self.offered) if self.offered else None
+
+    @property
+    def under_target(self) -> bool:
+        # Compared exactly, so 79.6% is under an 80% target though it shows as 80%.
+        return bool(self.offered) and 100 * self.answered_in_time < self.target * self.offered
+
+
+def service_level(*, offered: int, answered_in_time: int) -> ServiceLevel:
+    """Return the service level of these counts with the configured time and target."""
+    return ServiceLevel(
+        offered=offered,
+        answered_in_time=answered_in_time,
+        seconds=settings.REVIEW_SERVICE_LEVEL_SECONDS,
+        target=settings.REVIEW_SERVICE_LEVEL_TARGET_PERCENT,
+    )
+
+
+@dataclass
 class Alerts:
     locked_grids: list
     overdue_promises: list
     overdue_count: int
     failed_deliveries: list
     failed_count: int
+    # Today's service level when it is under the target, else None.
+    low_service_level: ServiceLevel | None = None
 
     @property
     def total(self) -> int:
-        return len(self.locked_grids) + self.overdue_count + self.failed_count
+        return (
+            len(self.locked_grids)
+            + self.overdue_count
+            + self.failed_count
+            + (1 if self.low_service_level else 0)
+        )
 
 
-def alerts(*, now: datetime.datetime | None = None, days: int = 7) -> Alerts:
+def alerts(
+    *,
+    now: datetime.datetime | None = None,
+    days: int = 7,
+    level: ServiceLevel | None = None,
+) -> Alerts:
     """Return what needs a supervisor now: locked GRIDs, overdue promises, failed deliveries
-    of the last ``days`` days (each list capped; the counts are exact)."""
+    of the last ``days`` days (each list capped; the counts are exact), and ``level`` (today's
+    service level) when it is under its target."""
     now = now or timezone.now()
     locked = list(
         DirektThrottle.objects.filter(locked_at__isnull=False)
@@ -335,6 +382,7 @@ def alerts(*, now: datetime.datetime | None = None, days: int = 7) -> Alerts:
         overdue_count=overdue.count(),
         failed_deliveries=list(failed.order_by("-updated_at")[:20]),
         failed_count=failed.count(),
+        low_service_level=level if level is not None and level.under_target else None,
     )
 
 
@@ -368,6 +416,74 @@ def counter_series(
     for row in rows:
         series[row["metric"]][row["b"]] += row["v"]
     return series
+
+
+@dataclass
+class MixRow:
+    label: str
+    count: int
+    percent: int | None = None
+
+
+@dataclass
+class Mix:
+    rows: list[MixRow]
+    total: int
+
+
+def outcome_mix(*, totals: dict) -> Mix:
+    """Return the calls closed with each outcome (every outcome, in the desk's order) and
+    their share, from ``counter_totals`` — what the callers wanted."""
+    counts = totals[BoardCounter.Metric.OUTCOMES]
+    total = sum(counts.values())
+    rows = [
+        MixRow(
+            str(text), counts.get(code, 0), round(100 * counts.get(code, 0) / total) if total else 0
+        )
+        for code, text in CallHandling.Outcome.choices
+    ]
+    return Mix(rows, total)
+
+
+def claim_reports_submitted(*, totals: dict) -> Mix:
+    """Return the phone claim reports submitted, per kind, from ``counter_totals``."""
+    counts = totals[BoardCounter.Metric.CLAIM_REPORTS]
+    rows = [MixRow(str(text), counts.get(code, 0)) for code, text in ClaimReport.Kind.choices]
+    return Mix(rows, sum(r.count for r in rows))
+
+
+@dataclass
+class PromiseRate:
+    label: str
+    due: int
+    kept: int
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.kept / self.due) if self.due else None
+
+
+@dataclass
+class PromisesOnTime:
+    rows: list[PromiseRate]
+    total: PromiseRate
+
+
+def promises_on_time(*, totals: dict) -> PromisesOnTime:
+    """Return, per promise kind, the promises that fell due (or were done) in the counters'
+    period and those done by their due time, from ``counter_totals``."""
+    M = BoardCounter.Metric
+    kinds = dict(DeskRequest.Kind.choices)
+    rows = [
+        PromiseRate(
+            str(kinds[code]),
+            totals[M.PROMISES_DUE].get(code, 0),
+            totals[M.PROMISES_KEPT].get(code, 0),
+        )
+        for code in DeskRequest.PROMISES
+    ]
+    total = PromiseRate(_("Total"), sum(r.due for r in rows), sum(r.kept for r in rows))
+    return PromisesOnTime(rows, total)
 
 
 def live_queue(*, now: datetime.datetime | None = None) -> dict:

@@ -9,12 +9,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls.desk.models import CallHandling, DeskRequest
+from calls.desk.models import CallHandling, ClaimReport, DeskRequest
 from calls.models import CallRecording, CallTicket, VerificationAttempt
 from certificates.models import Delivery
 from partners.verification import Outcome
@@ -43,6 +43,7 @@ _LOG_FIELDS = [
     "verification",
     "failed_verifications",
     "outcome",
+    "queued",
     "wait_seconds",
     "handle_seconds",
     "requests",
@@ -144,6 +145,7 @@ def call_log_refresh(*, ticket_ids: Iterable[int], now: datetime.datetime | None
                     verification=verification,
                     failed_verifications=t.failed_verifications,
                     outcome=h.outcome if h else "",
+                    queued=t.enqueued_at is not None,
                     wait_seconds=_seconds(t.enqueued_at, answered_at) if t.enqueued_at else 0,
                     handle_seconds=_seconds(h.taken_at, h.closed_at) if h else 0,
                     requests=len(reqs),
@@ -193,12 +195,20 @@ def _hour(at: datetime.datetime) -> datetime.datetime:
     return at.replace(minute=0, second=0, microsecond=0)
 
 
-def board_counters_rebuild(*, since: datetime.datetime | None = None) -> int:
+def board_counters_rebuild(
+    *, since: datetime.datetime | None = None, now: datetime.datetime | None = None
+) -> int:
     """Recount the board's hourly counters from ``since`` (its hour) on; all when ``None``.
+    ``now`` decides which promises not yet done have fallen due.
+
+    The service level counts with ``REVIEW_SERVICE_LEVEL_SECONDS`` and
+    ``REVIEW_SHORT_ABANDON_SECONDS`` as they are now: hours before ``since`` keep the values
+    they were counted with.
 
     Side effects: replaces the counter rows of those hours in one transaction.
     """
     M = BoardCounter.Metric
+    now = now or timezone.now()
     start = _hour(since) if since else None
 
     def window(qs, field):
@@ -213,16 +223,33 @@ def board_counters_rebuild(*, since: datetime.datetime | None = None) -> int:
 
     log = window(CallLogEntry.objects.all(), "started_at").annotate(h=TruncHour("started_at"))
     answered = Q(agent__isnull=False)
+    # Offered: queued calls an agent took, or that ended in the queue after the short-abandon
+    # grace (a call still waiting is decided when it ends). Answered in time: taken within the
+    # service level time of being queued.
+    offered = Q(queued=True) & (
+        answered
+        | (
+            Q(state=CallTicket.State.ABANDONED)
+            & Q(wait_seconds__gte=settings.REVIEW_SHORT_ABANDON_SECONDS)
+        )
+    )
+    in_time = Q(queued=True, wait_seconds__lte=settings.REVIEW_SERVICE_LEVEL_SECONDS) & answered
     for row in log.values("h").annotate(
         calls=Count("pk"),
         answered=Count("pk", filter=answered),
         abandoned=Count("pk", filter=Q(state=CallTicket.State.ABANDONED)),
         wait=Sum("wait_seconds", filter=answered),
+        offered=Count("pk", filter=offered),
+        in_time=Count("pk", filter=in_time),
     ):
         add(row["h"], M.CALLS, "", row["calls"])
         add(row["h"], M.ANSWERED, "", row["answered"])
         add(row["h"], M.ABANDONED, "", row["abandoned"])
         add(row["h"], M.WAIT_TOTAL, "", row["wait"])
+        add(row["h"], M.SL_OFFERED, "", row["offered"])
+        add(row["h"], M.SL_ANSWERED, "", row["in_time"])
+    for row in log.exclude(outcome="").values("h", "outcome").annotate(n=Count("pk")):
+        add(row["h"], M.OUTCOMES, row["outcome"], row["n"])
     for row in (
         log.filter(answered)
         .values("h", "agent_id")
@@ -238,6 +265,25 @@ def board_counters_rebuild(*, since: datetime.datetime | None = None) -> int:
     reqs = window(DeskRequest.objects.all(), "created_at").annotate(h=TruncHour("created_at"))
     for row in reqs.values("h", "kind").annotate(n=Count("pk")):
         add(row["h"], M.REQUESTS, row["kind"], row["n"])
+    # A promise counts in the hour it falls due, once it is due or done; kept when done by then.
+    promises = window(
+        DeskRequest.objects.filter(kind__in=DeskRequest.PROMISES, due_at__isnull=False), "due_at"
+    ).filter(Q(done_at__isnull=False) | Q(due_at__lt=now))
+    for row in (
+        promises.annotate(h=TruncHour("due_at"))
+        .values("h", "kind")
+        .annotate(n=Count("pk"), kept=Count("pk", filter=Q(done_at__lte=F("due_at"))))
+    ):
+        add(row["h"], M.PROMISES_DUE, row["kind"], row["n"])
+        add(row["h"], M.PROMISES_KEPT, row["kind"], row["kept"])
+    reports = window(
+        ClaimReport.objects.filter(state=ClaimReport.State.SUBMITTED, submitted_at__isnull=False),
+        "submitted_at",
+    )
+    for row in (
+        reports.annotate(h=TruncHour("submitted_at")).values("h", "kind").annotate(n=Count("pk"))
+    ):
+        add(row["h"], M.CLAIM_REPORTS, row["kind"], row["n"])
     deliveries = window(Delivery.objects.all(), "created_at").annotate(h=TruncHour("created_at"))
     for row in deliveries.values("h", "state").annotate(n=Count("pk")):
         add(row["h"], M.DELIVERIES, row["state"], row["n"])
@@ -264,7 +310,7 @@ def review_sync(*, now: datetime.datetime | None = None) -> int:
     mark = SyncMark.objects.filter(name="review").values_list("at", flat=True).first()
     since = mark - datetime.timedelta(minutes=10) if mark else window
     written = call_log_refresh(ticket_ids=_touched_ticket_ids(since=since), now=now)
-    board_counters_rebuild(since=window)
+    board_counters_rebuild(since=window, now=now)
     SyncMark.objects.update_or_create(name="review", defaults={"at": now})
     return written
 
@@ -284,7 +330,7 @@ def call_log_rebuild_all(*, now: datetime.datetime | None = None) -> int:
             break
         written += call_log_refresh(ticket_ids=ids, now=now)
         last = ids[-1]
-    board_counters_rebuild(since=None)
+    board_counters_rebuild(since=None, now=now)
     SyncMark.objects.update_or_create(name="review", defaults={"at": now})
     return written
 

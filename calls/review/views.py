@@ -278,13 +278,17 @@ def board(request: HttpRequest) -> HttpResponse:
     series = selectors.counter_series(start=day_start, end=end, metrics=[M.CALLS], by_day=False)
     calls = totals[M.CALLS][""]
     answered = totals[M.ANSWERED][""]
+    level = selectors.service_level(
+        offered=totals[M.SL_OFFERED][""], answered_in_time=totals[M.SL_ANSWERED][""]
+    )
     hours = range(7, 21)
     context = {
         "live": selectors.live_queue(now=now),
         "promises": selectors.promise_counts(now=now),
-        "alerts": selectors.alerts(now=now),
+        "alerts": selectors.alerts(now=now, level=level),
         "calls": calls,
         "answered": answered,
+        "service_level": level,
         "abandon_rate": round(100 * totals[M.ABANDONED][""] / calls) if calls else 0,
         "avg_wait": _avg(totals[M.WAIT_TOTAL][""], answered),
         "avg_handle": _avg(
@@ -321,7 +325,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     series = selectors.counter_series(
         start=start,
         end=end,
-        metrics=[M.CALLS, M.ANSWERED, M.ABANDONED, M.WAIT_TOTAL],
+        metrics=[M.CALLS, M.ANSWERED, M.ABANDONED, M.WAIT_TOTAL, M.SL_OFFERED, M.SL_ANSWERED],
         by_day=True,
     )
     dates = [first + datetime.timedelta(days=i) for i in range(days)]
@@ -340,6 +344,20 @@ def reports(request: HttpRequest) -> HttpResponse:
     states = dict(Delivery.State.choices)
     delivered = totals[M.DELIVERIES]
     finished = delivered.get(Delivery.State.SENT, 0) + delivered.get(Delivery.State.FAILED, 0)
+    level = selectors.service_level(
+        offered=totals[M.SL_OFFERED][""], answered_in_time=totals[M.SL_ANSWERED][""]
+    )
+    daily_levels: list[tuple[str, float]] = [
+        (
+            label(d),
+            selectors.service_level(
+                offered=series[M.SL_OFFERED].get(d, 0),
+                answered_in_time=series[M.SL_ANSWERED].get(d, 0),
+            ).percent
+            or 0,
+        )
+        for d in dates
+    ]
     context = {
         "days": days,
         "report_days": REPORT_DAYS,
@@ -384,6 +402,18 @@ def reports(request: HttpRequest) -> HttpResponse:
         "delivery_success": round(100 * delivered.get(Delivery.State.SENT, 0) / finished)
         if finished
         else None,
+        "service_level": level,
+        "service_level_chart": charts.bar_chart(
+            daily_levels,
+            title=_("Service level per day"),
+            unit="%",
+            top=100,
+            target=level.target,
+            target_label=_("target"),
+        ),
+        "outcome_mix": selectors.outcome_mix(totals=totals),
+        "claim_reports": selectors.claim_reports_submitted(totals=totals),
+        "promises_on_time": selectors.promises_on_time(totals=totals),
         "promises": selectors.promise_counts(now=now),
         "calls": totals[M.CALLS][""],
     }

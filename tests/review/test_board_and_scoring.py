@@ -91,7 +91,7 @@ def test_reports_chart_failures_per_grid_and_requests(make_call, firm, anna, sup
     client = login(supervisor)
     page = client.get(reverse("review:reports"), {"days": 7}).content.decode()
     assert "111222333" in page
-    assert page.count("<svg") == 7
+    assert page.count("<svg") == 8
     assert client.get(reverse("review:reports")).context["delivery_success"] == 100
 
 

@@ -19,6 +19,7 @@ def test_seeded_calls_match_a_refresh_of_their_log(firm, other_firm, make_user):
         "state",
         "agent_id",
         "outcome",
+        "queued",
         "wait_seconds",
         "handle_seconds",
         "verification",
