@@ -122,4 +122,4 @@ class DeliveryAdmin(ReadOnly, admin.ModelAdmin):
 
 @admin.register(PrintBatch)
 class PrintBatchAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ["created_at", "letters", "pdf"]
+    list_display = ["created_at", "letters", "pdf", "posted_at", "posted_by"]

@@ -196,19 +196,44 @@ class IssuedCertificate(models.Model):
 
 
 class PrintBatch(models.Model):
-    """One day's letters for the mailroom: address sheet + document per letter, one PDF."""
+    """One day's letters for the mailroom: address sheet + document per letter, one PDF.
+
+    Its letters count as sent only once the mailroom confirms the batch posted (``posted_at``,
+    ``posted_by``); until then they wait in the ``batched`` state.
+    """
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     letters = models.PositiveIntegerField(_("letters"))
     pdf = models.FileField(_("PDF"), upload_to="print-batches/%Y/")
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("posting confirmed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("print batch")
         verbose_name_plural = _("print batches")
         ordering = ["-created_at"]
+        permissions = [("handle_mail", _("Can download print batches and confirm them posted"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(posted_at__isnull=True, posted_by__isnull=True)
+                | Q(posted_at__isnull=False, posted_by__isnull=False),
+                name="posted_batch_names_who_confirmed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} ({self.letters})"
+
+    @property
+    def is_posted(self) -> bool:
+        return self.posted_at is not None
 
 
 class Delivery(models.Model):
@@ -223,6 +248,8 @@ class Delivery(models.Model):
         QUEUED = "queued", _("queued")
         RENDERING = "rendering", _("rendering")
         SENDING = "sending", _("sending")
+        # Post only: in a print batch, sent once the mailroom confirms the batch posted.
+        BATCHED = "batched", _("in a print batch, waiting to be posted")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 

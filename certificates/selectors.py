@@ -11,7 +11,7 @@ from claims.models import Claim
 from partners.models import BonusMalusEntry, Contract, ContractVehicle, Invoice
 from partners.selectors import contract_premium_status
 
-from .models import Delivery, DocumentType, IssuedCertificate
+from .models import Delivery, DocumentType, IssuedCertificate, PrintBatch
 
 HISTORY_YEARS = 5
 GREEN_CARD_MIN_DAYS = 15
@@ -422,3 +422,11 @@ def certificate_for_download(*, user, number: str) -> IssuedCertificate | None:
     if not user.has_perm("certificates.view_all_deliveries"):
         qs = qs.filter(request__requested_by=user)
     return qs.first()
+
+
+def print_batches_for_mailroom(*, user) -> QuerySet[PrintBatch]:
+    """Return the print batches for the mailroom, newest first; none unless ``user`` handles
+    the mail. The list, the download and the posting confirmation all read through here."""
+    if not user.has_perm("certificates.handle_mail"):
+        return PrintBatch.objects.none()
+    return PrintBatch.objects.select_related("posted_by")

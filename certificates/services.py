@@ -422,8 +422,9 @@ def delivery_process(*, delivery_id: int) -> str:
     Side effects: claims the delivery with a lease, issues the certificate if not yet issued,
     sends it by the delivery's channel, and logs the attempt. A delivery already sent, failed for
     good, or held by another worker's live lease is left alone. Post is not sent here: it waits
-    in ``sending`` for the day's print batch. Raises ``TransientDeliveryError`` (with
-    ``retry_in``) when the caller should try again later.
+    in ``sending`` for the day's print batch, then in ``batched`` until the mailroom confirms it
+    posted. Raises ``TransientDeliveryError`` (with ``retry_in``) when the caller should try
+    again later.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -435,7 +436,7 @@ def delivery_process(*, delivery_id: int) -> str:
             return Outcome.SKIPPED
         if delivery.state == State.FAILED:
             return Outcome.PERMANENT
-        if delivery.channel == Channel.POST and delivery.state == State.SENDING:
+        if delivery.channel == Channel.POST and delivery.state in (State.SENDING, State.BATCHED):
             return Outcome.QUEUED_FOR_PRINT
         if delivery.state in (State.RENDERING, State.SENDING) and (
             delivery.lease_until and delivery.lease_until > now
@@ -593,10 +594,12 @@ def deliveries_sweep(*, now: datetime.datetime | None = None) -> list[int]:
 
 
 def print_batch_build(*, now: datetime.datetime | None = None) -> PrintBatch | None:
-    """Collect the letters waiting for post into one PDF for the mailroom; mark them sent.
+    """Collect the letters waiting for post into one PDF for the mailroom; mark them batched.
 
     Each letter is an address sheet (for a window envelope) followed by its document. Returns
-    None when no letter waits. Safe to run twice: a letter goes into one batch only.
+    None when no letter waits. Safe to run twice: a letter goes into one batch only. The letters
+    are not sent yet: they become sent (and are announced) when the mailroom confirms the batch
+    posted, ``print_batch_confirm_posted``.
     """
     from pypdf import PdfReader, PdfWriter
 
@@ -624,20 +627,54 @@ def print_batch_build(*, now: datetime.datetime | None = None) -> PrintBatch | N
         writer.write(out)
         batch = PrintBatch(letters=len(letters))
         batch.pdf.save(f"print-batch-{now:%Y%m%d-%H%M%S}.pdf", ContentFile(out.getvalue()))
-        for delivery in letters:
-            delivery.attempt_log.filter(outcome=Outcome.QUEUED_FOR_PRINT).update(
-                outcome=Outcome.SENT, finished_at=now, detail=f"print batch {batch.pk}"
-            )
+        DeliveryAttempt.objects.filter(
+            delivery__in=letters, outcome=Outcome.QUEUED_FOR_PRINT
+        ).update(detail=f"print batch {batch.pk}, waiting to be posted")
         Delivery.objects.filter(pk__in=[d.pk for d in letters]).update(
-            state=State.SENT,
-            sent_at=now,
+            state=State.BATCHED,
             print_batch=batch,
             reference=f"print batch {batch.pk}",
             updated_at=now,
         )
-        for delivery in letters:
-            _announce_end(delivery.pk, State.SENT)
     return batch
+
+
+def print_batch_confirm_posted(
+    *, batch: PrintBatch, by, now: datetime.datetime | None = None
+) -> int | None:
+    """Record that the mailroom posted ``batch``; return how many letters became sent now.
+
+    Side effects, once per batch: the batch keeps the time and who confirmed; its letters
+    become sent at that time, their print-queue attempts end as sent, and each letter's end is
+    announced (``delivery_finished``). A second confirmation changes nothing and returns None.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        batch = PrintBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.posted_at is not None:
+            return None
+        batch.posted_at = now
+        batch.posted_by = by
+        batch.save(update_fields=["posted_at", "posted_by"])
+        letters = list(
+            Delivery.objects.select_for_update()
+            .filter(print_batch=batch, state=State.BATCHED)
+            .values_list("pk", flat=True)
+        )
+        DeliveryAttempt.objects.filter(
+            delivery_id__in=letters, outcome=Outcome.QUEUED_FOR_PRINT
+        ).update(
+            outcome=Outcome.SENT,
+            finished_at=now,
+            detail=f"print batch {batch.pk} posted, confirmed by {by}"[:500],
+        )
+        Delivery.objects.filter(pk__in=letters).update(
+            state=State.SENT, sent_at=now, updated_at=now
+        )
+        for pk in letters:
+            _announce_end(pk, State.SENT)
+    logger.info("print batch posted", extra={"batch": batch.pk, "letters": len(letters)})
+    return len(letters)
 
 
 def dictated_destination_report(*, delivery_id: int) -> bool:

@@ -9,5 +9,12 @@ urlpatterns = [
     path("verify/<str:number>/", views.verify, name="verify"),
     path("certificates/deliveries/", views.delivery_list, name="deliveries"),
     path("certificates/deliveries/<int:pk>/resend/", views.delivery_resend, name="delivery-resend"),
+    path("certificates/print-batches/", views.print_batch_list, name="print-batches"),
+    path("certificates/print-batches/<int:pk>/pdf/", views.print_batch_pdf, name="print-batch-pdf"),
+    path(
+        "certificates/print-batches/<int:pk>/posted/",
+        views.print_batch_posted,
+        name="print-batch-posted",
+    ),
     path("certificates/<str:number>/pdf/", views.certificate_pdf, name="pdf"),
 ]

@@ -1,4 +1,5 @@
-"""Screens: the public verification page, the deliveries list with resend, the PDF download."""
+"""Screens: the public verification page, the deliveries list with resend, the PDF download,
+and the mailroom's print batches (download, confirm posted)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -7,7 +8,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -93,3 +96,60 @@ def certificate_pdf(request: HttpRequest, number: str) -> FileResponse:
     return FileResponse(
         certificate.pdf.open("rb"), filename=f"{certificate.number}.pdf", as_attachment=False
     )
+
+
+# How many print batches the mailroom page lists: a quarter's working days and then some.
+MAILROOM_BATCHES = 100
+
+
+@login_required
+@permission_required("certificates.handle_mail", raise_exception=True)
+@require_GET
+def print_batch_list(request: HttpRequest) -> HttpResponse:
+    """List the print batches for the mailroom: date, letters, waiting or posted."""
+    batches = selectors.print_batches_for_mailroom(user=request.user)[:MAILROOM_BATCHES]
+    return render(request, "certificates/print_batches.html", {"batches": batches})
+
+
+@login_required
+@permission_required("certificates.handle_mail", raise_exception=True)
+@require_GET
+def print_batch_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    """Stream a print batch's PDF from the storage to the mailroom, for printing."""
+    batch = get_object_or_404(selectors.print_batches_for_mailroom(user=request.user), pk=pk)
+    return FileResponse(
+        batch.pdf.open("rb"),
+        filename=f"print-batch-{batch.created_at:%Y%m%d}-{batch.pk}.pdf",
+        as_attachment=True,
+        content_type="application/pdf",
+    )
+
+
+@login_required
+@permission_required("certificates.handle_mail", raise_exception=True)
+@require_POST
+def print_batch_posted(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm that the mailroom posted a print batch: its letters count as sent from now."""
+    batch = get_object_or_404(selectors.print_batches_for_mailroom(user=request.user), pk=pk)
+    sent = services.print_batch_confirm_posted(batch=batch, by=request.user)
+    batch.refresh_from_db()
+    if sent is not None:
+        messages.success(
+            request,
+            ngettext(
+                "Batch confirmed as posted: %(n)d letter marked sent.",
+                "Batch confirmed as posted: %(n)d letters marked sent.",
+                sent,
+            )
+            % {"n": sent},
+        )
+    else:
+        messages.info(
+            request,
+            _("This batch was already confirmed as posted on %(at)s by %(by)s.")
+            % {
+                "at": date_format(timezone.localtime(batch.posted_at), "DATETIME_FORMAT"),
+                "by": batch.posted_by.get_full_name() or batch.posted_by.get_username(),
+            },
+        )
+    return redirect(reverse("certificates:print-batches"))

@@ -42,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_PORTFOLIO_VIEW,
         *_CERTIFICATES_OWN,
         "certificates.view_all_deliveries",
+        "certificates.handle_mail",
     ],
     Role.REFERENT: [
         "gratisz.care_for_partners",

@@ -163,7 +163,8 @@ def test_post_by_default_to_the_policyholder_then_the_print_batch(
     assert text.index("Győri Ődön Ürmös") < text.index("Fedezetigazolás")
     assert text.index(f"Küldemény: {numbers[0]}") < text.index(f"Küldemény: {numbers[1]}")
     assert "NEMZETKÖZI GÉPJÁRMŰ-BIZTOSÍTÁSI KÁRTYA" in text
-    assert {d.state for d in letters.all()} == {Delivery.State.SENT}
+    # In the batch, not sent: nobody has printed or posted the letters yet.
+    assert {(d.state, d.sent_at) for d in letters.all()} == {(Delivery.State.BATCHED, None)}
     assert services.print_batch_build() is None
 
 
