@@ -45,15 +45,33 @@ def open_handling_of(*, agent) -> CallHandling | None:
     )
 
 
-def promises_due(*, agent) -> list[DeskRequest]:
-    """Return the agent's open callback and written answer promises, earliest due first
-    (so the overdue ones lead)."""
-    return list(
-        DeskRequest.objects.filter(
-            handling__agent=agent, kind__in=DeskRequest.PROMISES, done_at__isnull=True
-        )
+def _open_promises() -> QuerySet[DeskRequest]:
+    return (
+        DeskRequest.objects.filter(kind__in=DeskRequest.PROMISES, done_at__isnull=True)
         .select_related("handling__ticket__firm", "contract")
         .order_by("due_at", "pk")
+    )
+
+
+def promise_kept_by(agent) -> Q:
+    """The promises ``agent`` keeps: taken over by them, or made by them and not taken over."""
+    return Q(assignee=agent) | Q(assignee__isnull=True, handling__agent=agent)
+
+
+def promises_due(*, agent) -> list[DeskRequest]:
+    """Return the open callback and written answer promises the agent keeps (made, or taken
+    over from a colleague), earliest due first (so the overdue ones lead)."""
+    return list(_open_promises().filter(promise_kept_by(agent)))
+
+
+def colleagues_overdue_promises(*, agent, now) -> list[DeskRequest]:
+    """Return the overdue open promises that colleagues keep: any agent may take one over
+    (its keeper is away, or busy)."""
+    return list(
+        _open_promises()
+        .filter(due_at__lt=now)
+        .exclude(promise_kept_by(agent))
+        .select_related("handling__agent", "assignee")[:50]
     )
 
 

@@ -37,6 +37,7 @@ from .models import (
     Remark,
     WrittenRequestType,
 )
+from .selectors import promise_kept_by
 from .tasks import desk_email_send_task
 
 State = CallTicket.State
@@ -524,12 +525,26 @@ def desk_promise(
     )
 
 
+def _open_promise(request_id: int):
+    return DeskRequest.objects.filter(
+        pk=request_id, kind__in=DeskRequest.PROMISES, done_at__isnull=True
+    )
+
+
 @transaction.atomic
-def desk_promise_done(*, request_id: int, agent) -> None:
-    """Mark one of the agent's promises kept."""
-    DeskRequest.objects.filter(
-        pk=request_id, handling__agent=agent, kind__in=DeskRequest.PROMISES, done_at__isnull=True
-    ).update(done_at=timezone.now())
+def desk_promise_done(*, request_id: int, agent) -> bool:
+    """Mark a promise the agent keeps as kept, by them, now. Returns whether it was theirs
+    and still open."""
+    done = _open_promise(request_id).filter(promise_kept_by(agent))
+    done = done.update(done_at=timezone.now(), done_by=agent)
+    return bool(done)
+
+
+@transaction.atomic
+def desk_promise_take_over(*, request_id: int, agent) -> bool:
+    """Make the agent the keeper of an open promise (its keeper is away or busy). Returns
+    whether it was still open."""
+    return bool(_open_promise(request_id).update(assignee=agent))
 
 
 @transaction.atomic

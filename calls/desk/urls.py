@@ -29,5 +29,6 @@ urlpatterns = [
     path("call/<int:ticket_id>/close/", views.close, name="close"),
     path("call/<int:ticket_id>/remark/", views.remark, name="remark"),
     path("promise/<int:request_id>/done/", views.promise_done, name="promise-done"),
+    path("promise/<int:request_id>/take-over/", views.promise_take_over, name="promise-take-over"),
     path("disclosures/", views.disclosures, name="disclosures"),
 ]

@@ -92,6 +92,7 @@ def _queue_context(request: HttpRequest) -> dict:
         "waiting": waiting,
         "mine": selectors.open_handling_of(agent=request.user),
         "promises": promises,
+        "colleagues_overdue": selectors.colleagues_overdue_promises(agent=request.user, now=now),
         "poll_seconds": settings.DESK_POLL_SECONDS,
     }
 
@@ -455,7 +456,19 @@ def remark(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @desk_view
 @require_POST
 def promise_done(request: HttpRequest, request_id: int) -> HttpResponse:
-    services.desk_promise_done(request_id=request_id, agent=request.user)
+    if not services.desk_promise_done(request_id=request_id, agent=request.user):
+        messages.error(request, _("This promise is no longer yours to keep, or it is kept."))
+    return redirect("desk:home")
+
+
+@desk_view
+@require_POST
+def promise_take_over(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Take over a colleague's overdue promise: it moves to this agent's list."""
+    if services.desk_promise_take_over(request_id=request_id, agent=request.user):
+        messages.success(request, _("The promise is yours to keep now."))
+    else:
+        messages.error(request, _("This promise is already kept."))
     return redirect("desk:home")
 
 
