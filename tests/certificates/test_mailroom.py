@@ -165,3 +165,11 @@ def test_confirming_without_the_csrf_token_is_refused(client, login, mailroom, b
     assert client.post(url).status_code == 403
     batch.refresh_from_db()
     assert not batch.is_posted
+
+
+def test_the_home_page_leads_the_mailroom_and_only_the_mailroom_there(client, login, make_user):
+    tile = f'href="{reverse("certificates:print-batches")}"'
+    login(make_user("supervisor"))
+    assert tile in client.get(reverse("home")).content.decode()
+    login(make_user("agent"))
+    assert tile not in client.get(reverse("home")).content.decode()
