@@ -425,8 +425,11 @@ def desk_certificate_request(
     )
 
 
-def _open_intervals(start: datetime.datetime, days: int = 60):
-    """Yield (from, to) local datetimes of opening hours from ``start`` on.
+Intervals = list[tuple[datetime.datetime, datetime.datetime]]
+
+
+def _open_intervals(start: datetime.datetime, days: int = 90) -> Intervals:
+    """Return the (from, to) local datetimes of opening hours from ``start`` on.
 
     The same calendar as the IVR's ``opening_hours.hours_on`` (special days, then Hungarian
     public holidays and transferred working days, then the weekday's hours), read in two
@@ -442,6 +445,7 @@ def _open_intervals(start: datetime.datetime, days: int = 60):
             date__gte=first, date__lte=first + datetime.timedelta(days=days)
         )
     }
+    intervals = []
     for offset in range(days):
         day = first + datetime.timedelta(days=offset)
         hours = _hours_on(day, weekly, special)
@@ -449,9 +453,9 @@ def _open_intervals(start: datetime.datetime, days: int = 60):
             continue
         opens = datetime.datetime.combine(day, hours[0], tzinfo=tz)
         closes = datetime.datetime.combine(day, hours[1], tzinfo=tz)
-        if closes <= local:
-            continue
-        yield max(opens, local), closes
+        if closes > local:
+            intervals.append((max(opens, local), closes))
+    return intervals
 
 
 def _hours_on(day, weekly, special):
@@ -467,12 +471,28 @@ def _hours_on(day, weekly, special):
     return weekly.get(weekday)
 
 
-def callback_default_due(*, now: datetime.datetime | None = None) -> datetime.datetime:
+def promise_default_dues(
+    *, now: datetime.datetime | None = None
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """Return the default due times of a callback and of a written answer promised now, from
+    one read of the calendar (the call screen proposes both)."""
+    now = now or opening_hours.now()
+    intervals = _open_intervals(now)
+    return (
+        callback_default_due(now=now, intervals=intervals),
+        written_answer_default_due(now=now, intervals=intervals),
+    )
+
+
+def callback_default_due(
+    *, now: datetime.datetime | None = None, intervals: Intervals | None = None
+) -> datetime.datetime:
     """Return when a callback promised now is due: ``DESK_CALLBACK_DEADLINE_MINUTES`` of
     opening hours later (a promise made after hours counts from the next opening)."""
+    now = now or opening_hours.now()
     remaining = datetime.timedelta(minutes=settings.DESK_CALLBACK_DEADLINE_MINUTES)
-    last = now or opening_hours.now()
-    for begin, end in _open_intervals(now or opening_hours.now()):
+    last = now
+    for begin, end in _open_intervals(now) if intervals is None else intervals:
         if end - begin >= remaining:
             return begin + remaining
         remaining -= end - begin
@@ -480,12 +500,14 @@ def callback_default_due(*, now: datetime.datetime | None = None) -> datetime.da
     return last + remaining
 
 
-def written_answer_default_due(*, now: datetime.datetime | None = None) -> datetime.datetime:
+def written_answer_default_due(
+    *, now: datetime.datetime | None = None, intervals: Intervals | None = None
+) -> datetime.datetime:
     """Return the closing time of the ``DESK_WRITTEN_ANSWER_DAYS``-th open day after today."""
     start = now or opening_hours.now()
     count = 0
     last = start
-    for _begin, end in _open_intervals(start, days=90):
+    for _begin, end in _open_intervals(start) if intervals is None else intervals:
         if end.date() == timezone.localtime(start).date():
             continue
         count += 1

@@ -206,6 +206,7 @@ def connection_retry(request: HttpRequest, ticket_id: int) -> HttpResponse:
 def _render_call(request, handling, **overrides) -> HttpResponse:
     """Render the call screen; a form that failed comes in ``overrides``, keeping its input."""
     ticket = handling.ticket
+    callback_due, written_answer_due = services.promise_default_dues()
     context = {
         "handling": handling,
         "ticket": ticket,
@@ -217,11 +218,11 @@ def _render_call(request, handling, **overrides) -> HttpResponse:
         "promise_form": PromiseForm(
             initial={
                 "kind": DeskRequest.Kind.CALLBACK,
-                "due_at": timezone.localtime(services.callback_default_due()),
+                "due_at": timezone.localtime(callback_due),
                 "contact": ticket.from_number,
             }
         ),
-        "written_answer_due": timezone.localtime(services.written_answer_default_due()),
+        "written_answer_due": timezone.localtime(written_answer_due),
         "guidance_form": GuidanceForm(initial={"email": ticket.firm.email}),
         "library_form": LibrarySendForm(),
         "close_form": CloseForm(

@@ -127,6 +127,11 @@ def test_callback_default_due_is_inside_opening_hours(db):
     # A written answer: closing time of the fifth open day after today.
     due = timezone.localtime(services.written_answer_default_due(now=friday))
     assert due == datetime.datetime(2026, 12, 4, 17, 0, tzinfo=tz)
+    # The call screen proposes both from one read of the calendar.
+    assert services.promise_default_dues(now=friday) == (
+        datetime.datetime(2026, 11, 30, 9, 30, tzinfo=tz),
+        datetime.datetime(2026, 12, 4, 17, 0, tzinfo=tz),
+    )
 
 
 def test_callback_promise_is_recorded_and_leads_my_queue_when_overdue(
