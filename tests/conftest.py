@@ -83,6 +83,16 @@ def administrator(make_user):
     return make_user(Role.ADMINISTRATOR)
 
 
+@pytest.fixture
+def celery_eager():
+    """Run Celery tasks in the caller, at once (the tests of a real worker start one)."""
+    from gratisz.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
 # --- browser tests -----------------------------------------------------------------------------
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -15,6 +15,7 @@ from gratisz.api import services
 from gratisz.api.models import OutgoingEvent, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from gratisz.celery import app as celery_app
 from partners.models import DirektLockEvent
+from tests.desk.conftest import motor_answers
 from tests.factories import PartnerFirmFactory, set_direkt_code
 from tests.loopback import LoopbackServer, QuietJsonHandler
 
@@ -253,28 +254,6 @@ def claim_report_url(handling, contract):
     return reverse("desk:claim-report", args=[handling.ticket_id, contract.policy_number])
 
 
-def motor_report(contract, **changes):
-    event = timezone.localtime() - datetime.timedelta(hours=5)
-    vehicle = contract.vehicle_links.select_related("vehicle").get().vehicle
-    answers = {
-        "event_at": event.strftime("%Y-%m-%dT%H:%M"),
-        "noticed_at": (event + datetime.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M"),
-        "description": "Parkolóban tolatás közben nekiment egy oszlopnak.",
-        "cover": "own_damage",
-        "place": "Szeged, Kárász utca 5.",
-        "damaged_plate": vehicle.plate,
-        "damaged_vehicle_type": "Suzuki Vitara",
-        "owner_name": "Kiss Boglárka",
-        "owner_address": "6720 Szeged, Kárász utca 5.",
-        "owner_phone": "+36301234567",
-        "at_fault_plate": "",
-        "inspection_place": "Szeged, szerviz",
-        "action": "submit",
-    }
-    answers.update(changes)
-    return answers
-
-
 def test_a_claim_reported_at_the_desk_is_announced_once_with_its_final_number(
     client, receiver, claims_system, desk_call
 ):
@@ -282,7 +261,7 @@ def test_a_claim_reported_at_the_desk_is_announced_once_with_its_final_number(
 
     handling, contract = desk_call
     url = claim_report_url(handling, contract)
-    answers = motor_report(contract)
+    answers = motor_answers(contract, cover="own_damage")
     response = client.post(url, answers)
     claim = Claim.objects.get()
     assert response.status_code == 302 and claim.claim_number.startswith("TK")
@@ -386,7 +365,7 @@ def test_a_draft_report_never_submitted_is_not_announced(
 
     handling, contract = desk_call
     url = claim_report_url(handling, contract)
-    response = client.post(url, {**motor_report(contract), "action": "draft"})
+    response = client.post(url, {**motor_answers(contract, cover="own_damage"), "action": "draft"})
     assert response.status_code == 302
     assert ClaimReport.objects.get().state == ClaimReport.State.DRAFT
     assert client.get(url).status_code == 200
@@ -426,7 +405,9 @@ def test_a_failing_announcement_keeps_the_claim_and_its_number(
 
     monkeypatch.setattr(signals, "claim_event_emit", broken)
     handling, contract = desk_call
-    response = client.post(claim_report_url(handling, contract), motor_report(contract))
+    response = client.post(
+        claim_report_url(handling, contract), motor_answers(contract, cover="own_damage")
+    )
     claim = Claim.objects.get()
     assert response.status_code == 302 and claim.claim_number in response.url
     assert claim.claim_number.startswith("TK")

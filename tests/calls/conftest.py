@@ -9,7 +9,6 @@ from django.test import Client
 from django.utils import timezone
 
 from calls.models import CallTicket, SpecialDay
-from gratisz.celery import app as celery_app
 from partners.models import DirektCode, PartnerManager
 from tests.calls.fake_provider import ClientTransport, FakeProvider
 from tests.factories import PartnerFirmFactory, set_direkt_code
@@ -50,10 +49,9 @@ def _fresh_prompts():
 
 
 @pytest.fixture(autouse=True)
-def _celery_eager():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
+def _celery_eager(celery_eager):
+    """The calls app's tasks run at once in these tests (tests/calls/test_telephony_queue.py
+    overrides this with a real worker)."""
 
 
 @pytest.fixture

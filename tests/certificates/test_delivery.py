@@ -12,20 +12,12 @@ from certificates import services
 from certificates.fax import TransientDeliveryError
 from certificates.models import Delivery, DeliveryAttempt, DocumentType, IssuedCertificate
 from certificates.services import DeliverySpec, certificate_request_create
-from gratisz.celery import app as celery_app
 from partners.models import PartnerManager
 
 from .conftest import pdf_text
 from .fakes import FakeFaxAPI, free_port
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def eager():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 @pytest.fixture
@@ -49,7 +41,7 @@ def make_request(contract, deliveries, user=None, document_type=DocumentType.COV
 
 
 def test_email_goes_once_with_the_pdf_attached(
-    eager, gfb_contract, django_capture_on_commit_callbacks
+    celery_eager, gfb_contract, django_capture_on_commit_callbacks
 ):
     to = gfb_contract.policyholder.email
     with django_capture_on_commit_callbacks(execute=True):
@@ -97,7 +89,7 @@ def test_smtp_down_backs_off_exponentially_then_fails_for_good(settings, gfb_con
 
 
 def test_fax_goes_through_the_api_once(
-    eager, fax_api, gfb_contract, django_capture_on_commit_callbacks
+    celery_eager, fax_api, gfb_contract, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         request = make_request(gfb_contract, [DeliverySpec(channel="fax")])
@@ -111,7 +103,7 @@ def test_fax_goes_through_the_api_once(
 
 
 def test_fax_api_refusal_shows_as_failed_and_resend_sends_it(
-    eager, fax_api, gfb_contract, agent, login, client, django_capture_on_commit_callbacks
+    celery_eager, fax_api, gfb_contract, agent, login, client, django_capture_on_commit_callbacks
 ):
     fax_api.fail_with = 422
     with django_capture_on_commit_callbacks(execute=True):
@@ -135,7 +127,7 @@ def test_fax_api_refusal_shows_as_failed_and_resend_sends_it(
 
 
 def test_fax_file_backend_for_the_demo(
-    eager, settings, gfb_contract, django_capture_on_commit_callbacks
+    celery_eager, settings, gfb_contract, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         request = make_request(gfb_contract, [DeliverySpec(channel="fax")])
@@ -146,7 +138,7 @@ def test_fax_file_backend_for_the_demo(
 
 
 def test_post_by_default_to_the_policyholder_then_the_print_batch(
-    eager, gfb_contract, django_capture_on_commit_callbacks
+    celery_eager, gfb_contract, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         first = make_request(gfb_contract, None)
@@ -169,7 +161,7 @@ def test_post_by_default_to_the_policyholder_then_the_print_batch(
 
 
 def test_dictated_destination_must_be_read_back_and_is_reported_to_managers(
-    eager, gfb_contract, make_user, django_capture_on_commit_callbacks
+    celery_eager, gfb_contract, make_user, django_capture_on_commit_callbacks
 ):
     manager = make_user("partner_manager")
     manager.email = "vezeto@alkusz.example.hu"
@@ -188,7 +180,7 @@ def test_dictated_destination_must_be_read_back_and_is_reported_to_managers(
 
 
 def test_request_saved_while_nothing_was_queued_goes_out_after_the_sweep(
-    eager, settings, gfb_contract
+    celery_eager, settings, gfb_contract
 ):
     # The commit hooks never ran (as when the broker was down): the request is saved, queued.
     request = make_request(gfb_contract, [DeliverySpec(channel="email")])
@@ -212,7 +204,7 @@ def test_enqueue_with_the_broker_down_keeps_the_request(
     assert "left for the sweep" in caplog.text  # publishing really failed
 
 
-def test_sweep_hands_a_dead_workers_delivery_to_another(eager, gfb_contract):
+def test_sweep_hands_a_dead_workers_delivery_to_another(celery_eager, gfb_contract):
     request = make_request(gfb_contract, [DeliverySpec(channel="email")])
     delivery = request.deliveries.get()
     started = timezone.now() - datetime.timedelta(hours=1)
@@ -264,7 +256,7 @@ def test_pdf_download_only_for_own_requests_or_supervisors(
 
 
 def test_library_document_goes_as_its_current_version(
-    eager, gfb_contract, agent, django_capture_on_commit_callbacks
+    celery_eager, gfb_contract, agent, django_capture_on_commit_callbacks
 ):
     from django.core.files.base import ContentFile
 

@@ -7,17 +7,9 @@ from certificates import services
 from certificates.models import Delivery, DocumentType, PrintBatch
 from certificates.services import certificate_request_create
 from gratisz.api.models import OutgoingEvent, WebhookEndpoint, WebhookEvent
-from gratisz.celery import app as celery_app
 from gratisz.roles import Role
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def eager():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 @pytest.fixture
@@ -38,7 +30,7 @@ def mailroom(make_user):
 
 
 @pytest.fixture
-def batch(eager, gfb_contract, subscriber, django_capture_on_commit_callbacks):
+def batch(celery_eager, gfb_contract, subscriber, django_capture_on_commit_callbacks):
     """Two letters by post (the default), rendered and collected into the day's batch."""
     with django_capture_on_commit_callbacks(execute=True):
         for document_type in (DocumentType.COVERAGE, DocumentType.GREEN_CARD):

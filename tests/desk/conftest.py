@@ -22,16 +22,6 @@ STAFF_CODE = "5829"
 _sids = itertools.count(1)
 
 
-@pytest.fixture
-def celery_eager():
-    """Run the Celery tasks in the request (the desk's e-mails go out through a task)."""
-    from gratisz.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
 @pytest.fixture(autouse=True)
 def _desk_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -123,6 +113,29 @@ def on_call(make_waiting):
     return make
 
 
+def motor_answers(contract, **changes):
+    """A motor claim report's form, as an agent fills it in for ``contract``'s vehicle."""
+    event = timezone.localtime() - datetime.timedelta(hours=5)
+    plate = contract.vehicle_links.select_related("vehicle").first().vehicle.plate
+    answers = {
+        "event_at": event.strftime("%Y-%m-%dT%H:%M"),
+        "noticed_at": (event + datetime.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M"),
+        "description": "Parkolóban tolatás közben nekiment egy oszlopnak.",
+        "cover": "liability",
+        "place": "Szeged, Kárász utca 5.",
+        "damaged_plate": plate.replace("-", " "),
+        "damaged_vehicle_type": "Suzuki Vitara",
+        "owner_name": "Kiss Boglárka",
+        "owner_address": "6720 Szeged, Kárász utca 5.",
+        "owner_phone": "+36301234567",
+        "at_fault_plate": "",
+        "inspection_place": "Szeged, szerviz",
+        "action": "submit",
+    }
+    answers.update(changes)
+    return answers
+
+
 def identify(handling, contract):
     return services.client_identify(
         handling=handling,
@@ -131,4 +144,4 @@ def identify(handling, contract):
     )
 
 
-__all__ = ["Contract", "identify"]
+__all__ = ["Contract", "identify", "motor_answers"]

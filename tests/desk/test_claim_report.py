@@ -12,31 +12,10 @@ from calls.desk import services
 from calls.desk.models import ClaimReport
 from claims.models import Claim
 from partners.models import Contract
+from tests.desk.conftest import motor_answers
 from tests.factories import ContractFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def motor_answers(contract, **changes):
-    event = timezone.localtime() - datetime.timedelta(hours=5)
-    plate = contract.vehicle_links.select_related("vehicle").first().vehicle.plate
-    answers = {
-        "event_at": event.strftime("%Y-%m-%dT%H:%M"),
-        "noticed_at": (event + datetime.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M"),
-        "description": "Parkolóban tolatás közben nekiment egy oszlopnak.",
-        "cover": "liability",
-        "place": "Szeged, Kárász utca 5.",
-        "damaged_plate": plate.replace("-", " "),
-        "damaged_vehicle_type": "Suzuki Vitara",
-        "owner_name": "Kiss Boglárka",
-        "owner_address": "6720 Szeged, Kárász utca 5.",
-        "owner_phone": "+36301234567",
-        "at_fault_plate": "",
-        "inspection_place": "Szeged, szerviz",
-        "action": "submit",
-    }
-    answers.update(changes)
-    return answers
 
 
 def report_url(handling, contract):
