@@ -88,9 +88,9 @@ def handling_for_agent(*, agent, ticket_id: int) -> CallHandling:
         raise Http404 from exc
 
 
-def has_unsubmitted_report(*, handling: CallHandling) -> bool:
-    """Tell whether a claim report was started on the call and not submitted."""
-    return handling.claim_reports.filter(state=ClaimReport.State.DRAFT).exists()
+def unsubmitted_reports(*, handling: CallHandling) -> QuerySet[ClaimReport]:
+    """Return the claim reports started on the call and not submitted (drafts)."""
+    return ClaimReport.objects.filter(handling=handling, state=ClaimReport.State.DRAFT)
 
 
 def submitted_report(*, handling: CallHandling, report_id) -> ClaimReport | None:

@@ -37,7 +37,7 @@ from .models import (
     Remark,
     WrittenRequestType,
 )
-from .selectors import promise_kept_by
+from .selectors import promise_kept_by, unsubmitted_reports
 from .tasks import desk_email_send_task
 
 State = CallTicket.State
@@ -557,9 +557,8 @@ def _open_promise(request_id: int):
 def desk_promise_done(*, request_id: int, agent) -> bool:
     """Mark a promise the agent keeps as kept, by them, now. Returns whether it was theirs
     and still open."""
-    done = _open_promise(request_id).filter(promise_kept_by(agent))
-    done = done.update(done_at=timezone.now(), done_by=agent)
-    return bool(done)
+    kept = _open_promise(request_id).filter(promise_kept_by(agent))
+    return bool(kept.update(done_at=timezone.now(), done_by=agent))
 
 
 @transaction.atomic
@@ -640,13 +639,12 @@ def call_close(
     """
     if outcome not in CallHandling.Outcome.values:
         raise ValidationError(_("Choose the outcome of the call."))
-    reports = ClaimReport.objects.filter(handling=handling)
-    drafts = reports.filter(state=ClaimReport.State.DRAFT)
+    drafts = unsubmitted_reports(handling=handling)
     if drafts.exists() and not discard_drafts:
         raise UnsubmittedClaimReport
     if (
         outcome == CallHandling.Outcome.CLAIM_REPORTED
-        and not reports.filter(state=ClaimReport.State.SUBMITTED).exists()
+        and not handling.claim_reports.filter(state=ClaimReport.State.SUBMITTED).exists()
     ):
         raise ValidationError(
             _("No claim was reported on this call: submit the report, or choose another outcome.")

@@ -28,8 +28,8 @@ def desk_email_send_task(self, email_id: int) -> str:
     The row stays locked while the mail server is asked (bounded by ``EMAIL_TIMEOUT``), so a
     second task for the same e-mail skips it. A mail server that is down or refuses is tried
     again ``DESK_EMAIL_RETRY_SECONDS`` (30 s), 1, 2, 4… minutes later, at most 15 minutes apart,
-    until it takes the message;
-    the call screen shows the tries meanwhile. Every try carries the same Message-ID.
+    until it takes the message; the call screen shows the tries meanwhile. Every try carries
+    the same Message-ID.
     """
     with transaction.atomic():
         email = (

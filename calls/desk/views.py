@@ -228,7 +228,7 @@ def _render_call(request, handling, **overrides) -> HttpResponse:
         "close_form": CloseForm(
             initial={"notes": handling.notes, "outcome": handling.outcome},
             unsubmitted_report=not handling.is_closed
-            and selectors.has_unsubmitted_report(handling=handling),
+            and selectors.unsubmitted_reports(handling=handling).exists(),
         ),
         "remark_form": RemarkForm(),
         "remarks": list(handling.remarks.select_related("by")),
@@ -409,7 +409,7 @@ def library_send(request: HttpRequest, ticket_id: int) -> HttpResponse:
 def close(request: HttpRequest, ticket_id: int) -> HttpResponse:
     handling = selectors.handling_for_agent(agent=request.user, ticket_id=ticket_id)
     form = CloseForm(
-        request.POST, unsubmitted_report=selectors.has_unsubmitted_report(handling=handling)
+        request.POST, unsubmitted_report=selectors.unsubmitted_reports(handling=handling).exists()
     )
     if form.is_valid():
         data = form.cleaned_data
