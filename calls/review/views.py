@@ -16,6 +16,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -103,9 +104,13 @@ def call_log(request: HttpRequest) -> HttpResponse:
 @require_GET
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     _form, filters, qs = _filtered(request)
-    rows = selectors.call_log_iter(qs=qs.select_related("ticket"), sort=filters["sort"])
+    rows = selectors.call_log_iter(
+        qs=qs.select_related("ticket", "firm", "agent"), sort=filters["sort"]
+    )
+    delimiter = exports.CSV_DELIMITERS.get(request.GET.get("sep", ""), ";")
     response = StreamingHttpResponse(
-        exports.csv_stream(rows), content_type="text/csv; charset=utf-8"
+        exports.csv_stream(rows, delimiter=delimiter, language=get_language()),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="calls.csv"'
     return response
@@ -115,7 +120,9 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
 @require_GET
 def export_xlsx(request: HttpRequest) -> FileResponse:
     _form, filters, qs = _filtered(request)
-    rows = selectors.call_log_iter(qs=qs.select_related("ticket"), sort=filters["sort"])
+    rows = selectors.call_log_iter(
+        qs=qs.select_related("ticket", "firm", "agent"), sort=filters["sort"]
+    )
     return FileResponse(
         exports.xlsx_file(rows),
         as_attachment=True,

@@ -6,10 +6,12 @@ import io
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from calls.desk.models import CallHandling
+from calls.models import CallTicket
 from calls.review import services
 from certificates.models import Delivery
 from gratisz.roles import Role
@@ -121,31 +123,77 @@ def test_the_list_runs_the_same_queries_for_5_or_50_calls(
     assert len(response.context["page"].rows) == 50
 
 
-def test_csv_export_holds_exactly_the_filtered_calls(calls, agents, supervisor, login):
+def _csv_rows(response) -> list[list[str]]:
+    """Read the CSV as a spreadsheet program would: find the dialect, then the columns."""
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    dialect = csv.Sniffer().sniff(text.splitlines()[0] + "\n" + text.splitlines()[1])
+    return list(csv.reader(io.StringIO(text), dialect))
+
+
+def test_csv_export_holds_exactly_the_filtered_calls_in_words(calls, agents, supervisor, login):
     anna = agents[0]
     client = login(supervisor)
     response = client.get(reverse("review:export-csv"), {"agent": anna.pk, "sort": "started"})
     assert response.status_code == 200
     assert response.streaming
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
+    raw = b"".join(response.streaming_content)
+    # UTF-8 with a byte-order mark and semicolons: a Hungarian Excel opens it as columns.
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    dialect = csv.Sniffer().sniff(text.split("\r\n", 2)[1])
+    assert dialect.delimiter == ";"
+    rows = list(csv.reader(io.StringIO(text), dialect))
+    with translation.override("hu"):
+        answered = str(CallHandling.Outcome.ANSWERED.label)
+        completed = str(CallTicket.State.COMPLETED.label)
+        assert rows[0][:4] == [_("Call"), _("Call SID"), _("Started"), _("State")]
+        no = _("no")
+    assert "answered" not in answered
     expected = sorted(
         (c for c in calls if hasattr(c, "handling") and c.handling.agent_id == anna.pk),
         key=lambda c: c.started_at,
     )
     assert [int(r[0]) for r in rows[1:]] == [c.pk for c in expected]
     assert {r[7] for r in rows[1:]} == {"anna"}
-    assert {r[10] for r in rows[1:]} == {CallHandling.Outcome.ANSWERED}
+    # Words, not codes: the outcome, the state and yes/no as a Hungarian reader reads them.
+    assert {r[10] for r in rows[1:]} == {answered}
+    assert {r[3] for r in rows[1:]} == {completed}
+    assert {r[17] for r in rows[1:]} == {no}
+    first = expected[0]
+    local = timezone.localtime(first.started_at)
+    assert rows[1][2] == local.strftime("%Y. %m. %d. %H:%M:%S")
+
+
+def test_csv_export_has_a_comma_variant(calls, supervisor, login):
+    client = login(supervisor)
+    response = client.get(reverse("review:export-csv"), {"sep": "comma"})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert csv.Sniffer().sniff(text.split("\r\n", 2)[1]).delimiter == ","
+    rows = list(csv.reader(io.StringIO(text)))
+    assert len(rows) == len(calls) + 1
+    assert all(len(r) == len(rows[0]) for r in rows)
 
 
 def test_xlsx_export_opens_and_matches_the_filter(calls, firm, supervisor, login):
     client = login(supervisor)
     response = client.get(reverse("review:export-xlsx"), {"firm": firm.pk})
     assert response.status_code == 200
-    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
-    rows = list(book.active.iter_rows(values_only=True))
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = book.active
+    rows = list(sheet.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == [c.pk for c in calls if c.firm_id == firm.pk]
     assert {r[6] for r in rows[1:]} == {firm.name}
+    # A sheet a supervisor can sort and sum: real dates and numbers, in Budapest time.
+    first = next(c for c in calls if c.firm_id == firm.pk)
+    assert rows[1][2] == timezone.localtime(first.started_at).replace(tzinfo=None, microsecond=0)
+    assert isinstance(rows[1][11], int)
+    assert sheet.cell(row=2, column=3).number_format == "yyyy. mm. dd. hh:mm:ss"
+    # The header stays on screen, each column filters, and the columns are wide enough.
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:R{len(rows)}"
+    assert sheet.column_dimensions["G"].width >= 25
+    with translation.override("hu"):
+        assert rows[1][10] == str(CallHandling.Outcome.ANSWERED.label)
 
 
 def test_export_defuses_spreadsheet_formulas(make_call, supervisor, login):
@@ -155,5 +203,4 @@ def test_export_defuses_spreadsheet_formulas(make_call, supervisor, login):
     make_call(evil)
     client = login(supervisor)
     response = client.get(reverse("review:export-csv"), {"firm": evil.pk})
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    assert "'=HYPERLINK" in text
+    assert {r[6] for r in _csv_rows(response)[1:]} == {"'=HYPERLINK(\"http://x\")"}
