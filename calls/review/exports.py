@@ -21,9 +21,6 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from calls.desk.models import CallHandling
-from calls.models import CallTicket
-
 from .models import CallLogEntry
 
 XLSX_MAX_ROWS = 1_048_575  # a sheet's rows, less the header
@@ -73,14 +70,6 @@ def _safe(value):
     return value
 
 
-def _label(choices, value: str) -> str:
-    """Return the word for a stored code, or the code itself if the choices no longer hold it."""
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
 def _yes_no(flag: bool) -> str:
     return _("yes") if flag else _("no")
 
@@ -96,14 +85,14 @@ def row_values(e: CallLogEntry) -> list:
         e.ticket_id,
         e.ticket.call_sid,
         _local(e.started_at),
-        _label(CallTicket.State, e.state),
-        _label(CallTicket.Menu, e.menu) if e.menu else "",
+        e.state_display,
+        e.menu_display,
         e.grid,
         _safe(e.firm.name) if e.firm else "",
         _safe(e.agent.get_full_name() or e.agent.username) if e.agent else "",
         e.get_verification_display(),
         e.failed_verifications,
-        _label(CallHandling.Outcome, e.outcome) if e.outcome else "",
+        e.outcome_display,
         e.wait_seconds,
         e.handle_seconds,
         e.requests,

@@ -12,7 +12,13 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from calls.desk.models import CallHandling
+from calls.models import CallTicket
+
+from . import labels
 
 
 class CallLogEntry(models.Model):
@@ -109,7 +115,22 @@ class CallLogEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.ticket_id} {timezone.localtime(self.started_at):%Y. %m. %d. %H:%M}"
+
+    @property
+    def state_display(self) -> str:
+        return labels.choice_label(CallTicket.State, self.state)
+
+    @property
+    def menu_display(self) -> str:
+        return labels.choice_label(CallTicket.Menu, self.menu)
+
+    @property
+    def outcome_display(self) -> str:
+        """The agent's outcome in words, or for a call no agent closed, how it ended."""
+        if self.outcome:
+            return labels.choice_label(CallHandling.Outcome, self.outcome)
+        return self.state_display
 
 
 class BoardCounter(models.Model):

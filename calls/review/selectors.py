@@ -13,6 +13,7 @@ from django.db.models.functions import ExtractHour, TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from calls.desk.models import (
@@ -28,6 +29,7 @@ from calls.models import CallRecording, CallTicket, IvrStep, VerificationAttempt
 from certificates.models import Delivery
 from partners.models import DirektThrottle
 
+from . import labels
 from .models import (
     BoardCounter,
     CallLogEntry,
@@ -188,13 +190,20 @@ def call_record(*, ticket_id: int) -> CallRecord:
         TimelineEvent(ticket.started_at, "call", _("call started"), ticket.from_number)
     ]
     for s in IvrStep.objects.filter(ticket=ticket):
-        ev.append(TimelineEvent(s.at, "ivr", s.event, f"{s.stage} {s.input_summary}".strip()))
+        keyed = " · ".join(
+            p for p in (labels.ivr_stage(s.stage), labels.ivr_input(s.input_summary)) if p
+        )
+        ev.append(TimelineEvent(s.at, "ivr", labels.ivr_event(s.event), keyed))
     for a in VerificationAttempt.objects.filter(ticket=ticket):
         ev.append(TimelineEvent(a.at, "verification", a.get_outcome_display(), a.grid_entered))
     if ticket.verified_at:
         ev.append(TimelineEvent(ticket.verified_at, "verified", _("verified"), ticket.grid_entered))
     if ticket.enqueued_at:
-        ev.append(TimelineEvent(ticket.enqueued_at, "queue", _("queued"), ticket.queue_name))
+        ev.append(
+            TimelineEvent(
+                ticket.enqueued_at, "queue", _("queued"), labels.queue_name(ticket.queue_name)
+            )
+        )
     wait = None
     if handling:
         ev.append(
@@ -224,7 +233,9 @@ def call_record(*, ticket_id: int) -> CallRecord:
         for r in requests:
             detail = r.subject or (r.contract.policy_number if r.contract else "")
             if r.due_at:
-                detail += f" · {r.due_at:%Y-%m-%d %H:%M}"
+                detail += " · " + _("due %(at)s") % {
+                    "at": date_format(timezone.localtime(r.due_at), "SHORT_DATETIME_FORMAT")
+                }
             e = TimelineEvent(r.created_at, "request", r.get_kind_display(), detail)
             e.children = deliveries.get(r.certificate_request_id, [])
             ev.append(e)
@@ -248,7 +259,14 @@ def call_record(*, ticket_id: int) -> CallRecord:
     for d in Disclosure.objects.filter(ticket=ticket):
         ev.append(TimelineEvent(d.at, "disclosure", d.get_record_type_display(), d.record_ref))
     if ticket.ended_at:
-        ev.append(TimelineEvent(ticket.ended_at, "end", _("call ended"), ticket.provider_status))
+        ev.append(
+            TimelineEvent(
+                ticket.ended_at,
+                "end",
+                _("call ended"),
+                labels.provider_status(ticket.provider_status),
+            )
+        )
     ev.sort(key=lambda e: e.at)
     recordings = list(
         CallRecording.objects.filter(ticket=ticket)

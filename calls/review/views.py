@@ -338,7 +338,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     dates = [first + datetime.timedelta(days=i) for i in range(days)]
 
     def label(d):
-        return d.strftime("%m-%d")
+        return d.strftime("%m. %d.")
 
     agents = totals[M.AGENT_CALLS]
     names = selectors.agent_names(agents)

@@ -203,4 +203,4 @@ def test_export_defuses_spreadsheet_formulas(make_call, supervisor, login):
     make_call(evil)
     client = login(supervisor)
     response = client.get(reverse("review:export-csv"), {"firm": evil.pk})
-    assert {r[6] for r in _csv_rows(response)[1:]} == {"'=HYPERLINK(\"http://x\")"}
+    assert {r[6] for r in _csv_rows(response)[1:]} == {'\'=HYPERLINK("http://x")'}

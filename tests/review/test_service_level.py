@@ -120,7 +120,7 @@ def test_reports_chart_the_daily_level_with_the_target_line(four_calls, supervis
     assert response.context["service_level"].percent == 33
     chart = str(response.context["service_level_chart"])
     assert 'class="target"' in chart
-    assert f"{_today():%m-%d}: 33 %" in chart
+    assert f"{_today():%m. %d.}: 33 %" in chart
     page = response.content.decode()
     assert page.count("<svg") == 8
     assert 'id="service-level" class="warn"' in page

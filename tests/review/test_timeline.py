@@ -1,15 +1,24 @@
 """A call's full timeline, in the order things happened."""
 
 import datetime
+import zoneinfo
 
+import pytest
+from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from calls.desk.models import DeskEmail, Disclosure, IdentificationCheck, Remark
-from calls.models import IvrStep, VerificationAttempt
+from calls.desk.models import DeskEmail, DeskRequest, Disclosure, IdentificationCheck, Remark
+from calls.models import CallTicket, IvrStep, VerificationAttempt
 from certificates.models import Delivery, DeliveryAttempt
 from gratisz.roles import Role
 
 from .conftest import add_delivery, add_promise
+
+BUDAPEST = zoneinfo.ZoneInfo("Europe/Budapest")
 
 
 def test_timeline_tells_the_whole_call_in_order(make_call, firm, make_user, supervisor, login):
@@ -90,3 +99,52 @@ def test_timeline_tells_the_whole_call_in_order(make_call, firm, make_user, supe
         anna.username,
     ):
         assert text in page, text
+
+
+@pytest.mark.parametrize(
+    ("day", "utc_hour"),
+    [(datetime.date(2026, 1, 14), 9), (datetime.date(2026, 7, 15), 8)],
+    ids=["winter", "summer"],
+)
+def test_timeline_shows_a_promise_due_in_budapest_time(
+    make_call, firm, make_user, supervisor, login, day, utc_hour
+):
+    ticket = make_call(firm, agent=make_user(Role.AGENT, username="anna"))
+    due = datetime.datetime.combine(day, datetime.time(10, 0), tzinfo=BUDAPEST)
+    promise = add_promise(ticket, due_in_minutes=0)
+    DeskRequest.objects.filter(pk=promise.pk).update(due_at=due)
+    assert due.astimezone(datetime.UTC).hour == utc_hour
+    client = login(supervisor)
+    page = client.get(reverse("review:call", args=[ticket.pk])).content.decode()
+    with translation.override("hu"):
+        shown = date_format(due, "SHORT_DATETIME_FORMAT")
+    assert "10:00" in shown
+    assert shown in page
+    assert f"{utc_hour:02d}:00" not in page
+
+
+def test_timeline_tells_the_ivr_and_the_provider_in_words(make_call, firm, supervisor, login):
+    ticket = make_call(firm)
+    for number, (stage, keyed, event) in enumerate(
+        [
+            ("menu", "1", "menu 1"),
+            ("grid", "123456789", "GRID entered"),
+            ("code", "4 digits", "verified, queued"),
+        ],
+        start=1,
+    ):
+        IvrStep.objects.create(
+            ticket=ticket, number=number, stage=stage, input_summary=keyed, event=event, twiml="-"
+        )
+    CallTicket.objects.filter(pk=ticket.pk).update(queue_name="contracts", provider_status="busy")
+    login(supervisor, client_hu := Client(HTTP_ACCEPT_LANGUAGE="hu"))
+    page = client_hu.get(reverse("review:call", args=[ticket.pk])).content.decode()
+    for code in ("verified, queued", "GRID entered", "4 digits", ">busy<", " busy", "contracts"):
+        assert code not in page, code
+    with translation.override("hu"):
+        for words in (
+            _("identified, waiting for an agent"),
+            _("Direkt code") + " · " + ngettext("%(n)s digit", "%(n)s digits", 4) % {"n": 4},
+            _("busy"),
+        ):
+            assert words in page, words
