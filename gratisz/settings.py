@@ -389,6 +389,15 @@ RECORDING_RETENTION_DAYS = env.int("RECORDING_RETENTION_DAYS", default=365)
 REVIEW_RESYNC_HOURS = env.int("REVIEW_RESYNC_HOURS", default=48)
 REVIEW_PAGE_SIZE = env.int("REVIEW_PAGE_SIZE", default=50)
 CELERY_BEAT_SCHEDULE["review-sync"] = {"task": "calls.review.tasks.review_sync", "schedule": 60.0}
+# The call log's rows alone are brought up to date this often (the counters stay at a minute):
+# a call appears and changes in the log within seconds. A run the worker could not start in
+# time is dropped: the next one does the same work.
+REVIEW_LOG_SYNC_SECONDS = env.float("REVIEW_LOG_SYNC_SECONDS", default=5.0)
+CELERY_BEAT_SCHEDULE["review-log-sync"] = {
+    "task": "calls.review.tasks.call_log_sync",
+    "schedule": REVIEW_LOG_SYNC_SECONDS,
+    "options": {"expires": REVIEW_LOG_SYNC_SECONDS},
+}
 CELERY_BEAT_SCHEDULE["review-purge-recordings"] = {
     "task": "calls.review.tasks.purge_recordings",
     "schedule": crontab(hour=2, minute=30),

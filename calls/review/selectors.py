@@ -88,6 +88,7 @@ def call_log(*, filters: dict, now: datetime.datetime | None = None) -> QuerySet
 class Page:
     rows: list
     next_cursor: str = ""
+    prev_cursor: str = ""
 
 
 def _cursor_value(column: str, raw: str):
@@ -106,33 +107,63 @@ def encode_cursor(row: CallLogEntry, sort: str) -> str:
     return f"{raw}~{row.ticket_id}"
 
 
-def call_log_page(*, qs: QuerySet, sort: str, cursor: str = "", size: int = 50) -> Page:
-    """Return one page of ``qs`` in ``sort`` order after ``cursor`` (keyset pagination: the
-    database seeks in an index instead of counting past earlier pages). An unreadable cursor
-    starts from the top."""
+def _decode_cursor(cursor: str, column: str):
+    """Return the cursor's (value, ticket id), or None for an unreadable one."""
+    try:
+        raw, _sep, ticket = cursor.rpartition("~")
+        return _cursor_value(column, raw), int(ticket)
+    except (ValueError, OverflowError):
+        return None
+
+
+def call_log_page(
+    *, qs: QuerySet, sort: str, cursor: str = "", size: int = 50, backward: bool = False
+) -> Page:
+    """Return one page of ``qs`` in ``sort`` order after ``cursor``, or with ``backward`` the
+    page before it (keyset pagination: the database seeks in an index instead of counting past
+    earlier pages). An unreadable cursor starts from the top."""
     column, desc = SORTS.get(sort, SORTS[DEFAULT_SORT])
     sort = sort if sort in SORTS else DEFAULT_SORT
-    if cursor:
-        try:
-            raw, _sep, ticket = cursor.rpartition("~")
-            value, ticket_id = _cursor_value(column, raw), int(ticket)
-        except ValueError:
-            value = None
-        if value is not None:
-            if desc:
-                qs = qs.filter(**{f"{column}__lte": value}).exclude(
-                    **{column: value, "ticket_id__gte": ticket_id}
-                )
-            else:
-                qs = qs.filter(**{f"{column}__gte": value}).exclude(
-                    **{column: value, "ticket_id__lte": ticket_id}
-                )
-    order = [f"-{column}", "-ticket_id"] if desc else [column, "ticket_id"]
+    position = _decode_cursor(cursor, column) if cursor else None
+    backward = backward and position is not None
+    # Walking backward is walking forward in the opposite order, then turning the page round.
+    descending = desc != backward
+    if position is not None:
+        value, ticket_id = position
+        if descending:
+            qs = qs.filter(**{f"{column}__lte": value}).exclude(
+                **{column: value, "ticket_id__gte": ticket_id}
+            )
+        else:
+            qs = qs.filter(**{f"{column}__gte": value}).exclude(
+                **{column: value, "ticket_id__lte": ticket_id}
+            )
+    order = [f"-{column}", "-ticket_id"] if descending else [column, "ticket_id"]
     rows = list(qs.select_related("firm", "agent").order_by(*order)[: size + 1])
-    page = Page(rows=rows[:size])
-    if len(rows) > size:
-        page.next_cursor = encode_cursor(rows[size - 1], sort)
-    return page
+    more = len(rows) > size
+    rows = rows[:size]
+    if backward:
+        rows.reverse()
+        return Page(
+            rows=rows,
+            next_cursor=encode_cursor(rows[-1], sort) if rows else "",
+            prev_cursor=encode_cursor(rows[0], sort) if more else "",
+        )
+    return Page(
+        rows=rows,
+        next_cursor=encode_cursor(rows[-1], sort) if more else "",
+        prev_cursor=encode_cursor(rows[0], sort) if position is not None and rows else "",
+    )
+
+
+LOG_COUNT_LIMIT = 10_000
+
+
+def call_log_count(*, qs: QuerySet) -> tuple[int, bool]:
+    """Return how many rows ``qs`` holds, counting at most ``LOG_COUNT_LIMIT`` of them (a
+    count of a million rows would cost more than the page), and whether there are more."""
+    n = qs[: LOG_COUNT_LIMIT + 1].count()
+    return min(n, LOG_COUNT_LIMIT), n > LOG_COUNT_LIMIT
 
 
 def call_log_iter(*, qs: QuerySet, sort: str, batch: int = 2000):
@@ -542,3 +573,9 @@ def day_start(day: datetime.date) -> datetime.datetime:
 
 def last_sync() -> datetime.datetime | None:
     return SyncMark.objects.filter(name="review").values_list("at", flat=True).first()
+
+
+def log_synced_at() -> datetime.datetime | None:
+    """Return when the call log's rows were last brought up to date (by either job)."""
+    marks = SyncMark.objects.filter(name__in=["review", "review-log"]).values_list("at", flat=True)
+    return max(marks, default=None)

@@ -315,6 +315,30 @@ def review_sync(*, now: datetime.datetime | None = None) -> int:
     return written
 
 
+LOG_SYNC_MARK = "review-log"
+
+
+def call_log_sync(*, now: datetime.datetime | None = None) -> int:
+    """Bring the call log's rows (not the counters) up to date: calls started since the last
+    run, calls still in progress, and older calls whose promises, deliveries or recordings
+    moved. Cheap enough to run every few seconds; returns the rows written.
+
+    Side effects: upserts the changed log rows; moves the log's sync mark to ``now``.
+    """
+    now = now or timezone.now()
+    mark = SyncMark.objects.filter(name=LOG_SYNC_MARK).values_list("at", flat=True).first()
+    # A minute's margin: a ticket written in a transaction that committed after the last run
+    # started still carries a time before it.
+    since = (
+        mark - datetime.timedelta(minutes=1)
+        if mark
+        else now - datetime.timedelta(hours=settings.REVIEW_RESYNC_HOURS)
+    )
+    written = call_log_refresh(ticket_ids=_touched_ticket_ids(since=since), now=now)
+    SyncMark.objects.update_or_create(name=LOG_SYNC_MARK, defaults={"at": now})
+    return written
+
+
 def call_log_rebuild_all(*, now: datetime.datetime | None = None) -> int:
     """Rebuild every log row and every counter (after an import or a bulk load)."""
     now = now or timezone.now()

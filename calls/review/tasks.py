@@ -12,6 +12,12 @@ def review_sync() -> int:
 
 
 @shared_task(acks_late=True)
+def call_log_sync() -> int:
+    """Refresh the call log rows of calls that changed since the last run (every few seconds)."""
+    return services.call_log_sync()
+
+
+@shared_task(acks_late=True)
 def purge_recordings() -> int:
     """Delete recordings past the retention period that are not on legal hold (nightly)."""
     return len(services.recordings_purge())

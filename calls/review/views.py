@@ -64,36 +64,46 @@ def _filtered(request: HttpRequest):
 @require_GET
 def call_log(request: HttpRequest) -> HttpResponse:
     form, filters, qs = _filtered(request)
+    before = request.GET.get("before", "")
     page = selectors.call_log_page(
         qs=qs,
         sort=filters["sort"],
-        cursor=request.GET.get("after", ""),
+        cursor=before or request.GET.get("after", ""),
         size=settings.REVIEW_PAGE_SIZE,
+        backward=bool(before),
     )
+    count, more = selectors.call_log_count(qs=qs)
     params = request.GET.copy()
     params.pop("after", None)
-    first_query = params.urlencode() if request.GET.get("after") else ""
-    next_query = ""
-    if page.next_cursor:
-        params["after"] = page.next_cursor
-        next_query = params.urlencode()
-        params.pop("after")
+    params.pop("before", None)
+    first_query = params.urlencode() if page.prev_cursor else ""
+
+    def at(key: str, cursor: str) -> str:
+        p = params.copy()
+        p[key] = cursor
+        return p.urlencode()
+
     sort_links = {}
     for column in ("started", "wait", "handle"):
         p = params.copy()
         p["sort"] = column if filters["sort"] == f"-{column}" else f"-{column}"
         sort_links[column] = p.urlencode()
-    params.pop("sort", None)
+    export = params.copy()
+    export.pop("sort", None)
     return render(
         request,
         "review/call_log.html",
         {
             "form": form,
             "page": page,
+            "count": count,
+            "count_more": more,
+            "synced_at": selectors.log_synced_at(),
             "now": timezone.now(),
-            "next_query": next_query,
+            "next_query": at("after", page.next_cursor) if page.next_cursor else "",
+            "prev_query": at("before", page.prev_cursor) if page.prev_cursor else "",
             "first_query": first_query,
-            "export_query": params.urlencode() + f"&sort={filters['sort']}",
+            "export_query": export.urlencode() + f"&sort={filters['sort']}",
             "sort": filters["sort"],
             "sort_links": sort_links,
         },

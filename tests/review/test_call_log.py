@@ -102,6 +102,69 @@ def test_keyset_pages_walk_every_call_once_in_any_sort(calls, supervisor, login,
     ]
 
 
+def test_previous_pages_walk_back_to_the_first(calls, supervisor, login, settings):
+    settings.REVIEW_PAGE_SIZE = 5
+    client = login(supervisor)
+    for sort in ("-started", "wait"):
+        pages, url = [], reverse("review:calls") + f"?sort={sort}"
+        while True:
+            response = client.get(url)
+            pages.append(_ids(response))
+            if not response.context["next_query"]:
+                break
+            url = reverse("review:calls") + "?" + response.context["next_query"]
+        assert response.context["prev_query"]
+        back = [pages[-1]]
+        while response.context["prev_query"]:
+            response = client.get(reverse("review:calls") + "?" + response.context["prev_query"])
+            back.append(_ids(response))
+        assert back[::-1] == pages, sort
+        assert not response.context["first_query"]
+
+
+def test_log_counts_the_filtered_calls_and_says_when_its_rows_were_refreshed(
+    calls, firm, supervisor, login, settings
+):
+    client = login(supervisor)
+    response = client.get(reverse("review:calls"), {"firm": firm.pk})
+    assert response.context["count"] == len([c for c in calls if c.firm_id == firm.pk])
+    assert response.context["count_more"] is False
+    services.call_log_sync()
+    page = client.get(reverse("review:calls")).content.decode()
+    synced = timezone.localtime(services.SyncMark.objects.get(name="review-log").at)
+    assert synced.strftime("%H:%M:%S") in page
+
+
+def test_count_stops_at_its_limit(calls, supervisor, login, monkeypatch):
+    from calls.review import selectors
+
+    monkeypatch.setattr(selectors, "LOG_COUNT_LIMIT", 5)
+    client = login(supervisor)
+    response = client.get(reverse("review:calls"))
+    assert (response.context["count"], response.context["count_more"]) == (5, True)
+
+
+def test_a_new_call_and_its_change_reach_the_log_at_the_next_quick_sync(
+    make_call, firm, agents, supervisor, login
+):
+    services.call_log_sync()
+    ticket = make_call(firm, started=timezone.now(), sync=False)
+    client = login(supervisor)
+    assert ticket.pk not in _ids(client.get(reverse("review:calls")))
+    services.call_log_sync()
+    assert ticket.pk in _ids(client.get(reverse("review:calls")))
+    CallHandling.objects.create(
+        ticket=ticket,
+        agent=agents[0],
+        origin=CallHandling.Origin.QUEUE,
+        taken_at=timezone.now(),
+        outcome=CallHandling.Outcome.CALLBACK,
+    )
+    services.call_log_sync()
+    row = client.get(reverse("review:calls")).context["page"].rows[0]
+    assert (row.ticket_id, row.outcome) == (ticket.pk, CallHandling.Outcome.CALLBACK)
+
+
 def test_the_list_runs_the_same_queries_for_5_or_50_calls(
     make_call, firm, agents, supervisor, login, django_assert_num_queries, settings
 ):
