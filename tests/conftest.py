@@ -159,6 +159,7 @@ _DATA_MIGRATIONS = [
     ("calls.migrations.0002_default_prompts_and_hours", "load"),
     ("calls.desk.migrations.0002_default_written_request_types", "add"),
     ("calls.review.migrations.0002_default_criteria", "add"),
+    ("calls.review.migrations.0005_review_criteria_in_english", "add"),
 ]
 
 

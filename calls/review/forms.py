@@ -69,10 +69,16 @@ class ScoreCardForm(forms.Form):
         self.criteria = list(criteria)
         for c in self.criteria:
             self.fields[f"points_{c.pk}"] = forms.IntegerField(
-                label=c.title, min_value=0, max_value=c.max_points, help_text=c.guidance
+                label=c.label,
+                min_value=0,
+                max_value=c.max_points,
+                help_text=c.hint,
+                widget=forms.NumberInput({"aria-describedby": f"id_points_{c.pk}_hint"}),
             )
             self.fields[f"note_{c.pk}"] = forms.CharField(
-                label=_("Comment"), required=False, max_length=500
+                label=_("Comment on “%(criterion)s”") % {"criterion": c.label},
+                required=False,
+                max_length=500,
             )
 
     def rows(self):

@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from calls.desk.models import CallHandling
@@ -192,6 +193,9 @@ class QualityCriterion(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     title = models.CharField(_("criterion"), max_length=200)
     guidance = models.TextField(_("what the reviewer looks for"), blank=True)
+    # The same in English, for reviewers who use the English screens (Hungarian when empty).
+    title_en = models.CharField(_("criterion in English"), max_length=200, blank=True)
+    guidance_en = models.TextField(_("what the reviewer looks for, in English"), blank=True)
     max_points = models.PositiveSmallIntegerField(
         _("maximum points"), default=5, validators=[MaxValueValidator(100)]
     )
@@ -207,7 +211,17 @@ class QualityCriterion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The criterion's title in the language of the screen."""
+        return (get_language() == "en" and self.title_en) or self.title
+
+    @property
+    def hint(self) -> str:
+        """What the reviewer looks for, in the language of the screen."""
+        return (get_language() == "en" and self.guidance_en) or self.guidance
 
 
 class ScoreCard(models.Model):

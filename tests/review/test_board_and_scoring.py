@@ -1,6 +1,7 @@
 """The live board, the reports, the alerts, and quality score cards."""
 
 import datetime
+import re
 
 import pytest
 from django.test import Client
@@ -15,7 +16,7 @@ from certificates.models import Delivery
 from gratisz.roles import Role
 from partners.models import DirektThrottle
 
-from .conftest import add_delivery, add_promise
+from .conftest import add_delivery, add_promise, add_recording
 
 
 @pytest.fixture
@@ -141,3 +142,24 @@ def test_a_call_no_agent_handled_has_no_score_form(make_call, firm, supervisor, 
     client = login(supervisor)
     page = client.get(reverse("review:call", args=[ticket.pk])).content.decode()
     assert reverse("review:score", args=[ticket.pk]) not in page
+
+
+def test_score_card_speaks_the_reviewers_language_and_labels_every_input(
+    make_call, firm, make_user, supervisor, login
+):
+    ticket = make_call(firm, agent=make_user(Role.AGENT, username="anna"))
+    add_recording(ticket)
+    client = login(supervisor)
+    for language, title, hint, gloss in (
+        ("hu", "Köszöntés", "Bemutatkozott, köszöntötte a hívót.", "(greeting)"),
+        ("en", "Greeting", "Introduced themselves and greeted the caller.", "Köszöntés"),
+    ):
+        client.cookies["django_language"] = language
+        page = client.get(reverse("review:call", args=[ticket.pk])).content.decode()
+        assert title in page and hint in page, language
+        assert gloss not in page, language
+        # Every input of the page has a label naming it (the legal hold, points, comments).
+        for name in re.findall(r'<input[^>]*\bid="([^"]+)"', page):
+            if 'type="hidden"' in page.split(f'id="{name}"')[0].rsplit("<input", 1)[-1]:
+                continue
+            assert f'for="{name}"' in page, name
