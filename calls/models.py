@@ -27,6 +27,12 @@ class CallTicket(models.Model):
 
     OPEN_STATES = (State.IN_IVR, State.WAITING, State.WITH_AGENT)
 
+    class EndReason(models.TextChoices):
+        """Why a call ended without the provider's final status (set by the stale-call sweep)."""
+
+        NO_STATUS_IN_IVR = "no_status_in_ivr", _("no word from the provider in the voice menu")
+        NO_STATUS_IN_QUEUE = "no_status_in_queue", _("no word from the provider in the queue")
+
     class Menu(models.TextChoices):
         CONTRACTS = "1", _("1 – contracts and certificates")
         CLAIMS = "2", _("2 – claims")
@@ -68,6 +74,12 @@ class CallTicket(models.Model):
     queue_result = models.CharField(_("queue result"), max_length=30, blank=True)
     code_changed_at = models.DateTimeField(_("Direkt code changed at"), null=True, blank=True)
     provider_status = models.CharField(_("provider call status"), max_length=20, blank=True)
+    end_reason = models.CharField(
+        _("ended without the provider's status"),
+        max_length=20,
+        choices=EndReason.choices,
+        blank=True,
+    )
     duration_seconds = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)
     # The IVR's position: what it waits for, and the number of answers it has given (the action
     # URLs carry it, so that a provider's retry is recognised and a stale request refused).

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 # lock notice too (partners has no tasks module of its own yet).
 from partners.verification import direkt_lock_notice_task, firm_notice_recipients
 
-from . import telephony
+from . import services, telephony
 from .models import CallTicket
 
 logger = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ __all__ = [
     "fetch_recording_task",
     "sweep_connections",
     "sweep_recordings",
+    "sweep_stale_calls",
 ]
 
 
@@ -52,6 +53,12 @@ def connect_call_task(self, handling_id: int) -> str:
         telephony.call_connect_give_up(handling_id=handling_id)
         return "gave up"
     raise self.retry(countdown=min(2**self.request.retries, 30))
+
+
+@shared_task(name="calls.sweep_stale_calls")
+def sweep_stale_calls() -> int:
+    """End the calls the provider never reported as ended (runs from celery beat)."""
+    return len(services.stale_calls_end())
 
 
 @shared_task(name="calls.sweep_connections")

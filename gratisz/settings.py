@@ -431,6 +431,11 @@ TELEPHONY_DIAL_TIMEOUT = env.int("TELEPHONY_DIAL_TIMEOUT", default=20)
 # Connections still pending with no task working on them (a task lost with the broker) are
 # queued again by the sweep, this long after the take.
 TELEPHONY_SWEEP_GRACE_SECONDS = env.int("TELEPHONY_SWEEP_GRACE_SECONDS", default=20)
+# A call the provider never reported as ended (a lost status callback) is ended as abandoned
+# this long after it started in the voice menu, or after it was queued.
+CALLS_STALE_IVR_MINUTES = env.int("CALLS_STALE_IVR_MINUTES", default=30)
+CALLS_STALE_QUEUE_MINUTES = env.int("CALLS_STALE_QUEUE_MINUTES", default=120)
+CELERY_BEAT_SCHEDULE["calls-stale-sweep"] = {"task": "calls.sweep_stale_calls", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["calls-connections-sweep"] = {
     "task": "calls.sweep_connections",
     "schedule": 15.0,

@@ -295,7 +295,7 @@ def call_record(*, ticket_id: int) -> CallRecord:
                 ticket.ended_at,
                 "end",
                 _("call ended"),
-                labels.provider_status(ticket.provider_status),
+                labels.provider_status(ticket.provider_status) or ticket.get_end_reason_display(),
             )
         )
     ev.sort(key=lambda e: e.at)
