@@ -5,9 +5,12 @@ Celery issues the document once per request (number, snapshot, PDF, SHA-256) and
 delivery at most once; every try is kept in the delivery's attempt log.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -215,6 +218,10 @@ class PrintBatch(models.Model):
         related_name="+",
     )
 
+    # When its letters' end was announced (``certificate.sent``): only after the undo window
+    # (``CERTIFICATES_POSTING_UNDO_MINUTES``), so that an undone confirmation told nobody.
+    announced_at = models.DateTimeField(_("announced at"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("print batch")
         verbose_name_plural = _("print batches")
@@ -229,11 +236,51 @@ class PrintBatch(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} ({self.letters})"
+        return f"{timezone.localtime(self.created_at):%Y. %m. %d. %H:%M} ({self.letters})"
 
     @property
     def is_posted(self) -> bool:
         return self.posted_at is not None
+
+    def undo_until(self):
+        """Return until when the posting confirmation may be undone, or None."""
+        if self.posted_at is None or self.announced_at is not None:
+            return None
+        return self.posted_at + datetime.timedelta(
+            minutes=settings.CERTIFICATES_POSTING_UNDO_MINUTES
+        )
+
+
+class PrintBatchEvent(models.Model):
+    """What the mailroom did with a print batch, and who (append-only; the audit trail)."""
+
+    class Action(models.TextChoices):
+        BUILT = "built", _("batch built")
+        POSTED = "posted", _("confirmed as posted")
+        POSTING_UNDONE = "posting_undone", _("posting confirmation undone")
+
+    batch = models.ForeignKey(
+        PrintBatch, verbose_name=_("print batch"), on_delete=models.PROTECT, related_name="events"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("print batch event")
+        verbose_name_plural = _("print batch events")
+        ordering = ["batch", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.action} {timezone.localtime(self.at):%Y. %m. %d. %H:%M}"
 
 
 class Delivery(models.Model):

@@ -429,4 +429,4 @@ def print_batches_for_mailroom(*, user) -> QuerySet[PrintBatch]:
     the mail. The list, the download and the posting confirmation all read through here."""
     if not user.has_perm("certificates.handle_mail"):
         return PrintBatch.objects.none()
-    return PrintBatch.objects.select_related("posted_by")
+    return PrintBatch.objects.select_related("posted_by").prefetch_related("events__by")

@@ -41,6 +41,7 @@ from .models import (
     LibraryDocument,
     LibraryDocumentVersion,
     PrintBatch,
+    PrintBatchEvent,
 )
 from .selectors import NotEligible, check_eligibility, document_snapshot, validity_of
 from .signals import delivery_finished
@@ -593,13 +594,14 @@ def deliveries_sweep(*, now: datetime.datetime | None = None) -> list[int]:
     return ids
 
 
-def print_batch_build(*, now: datetime.datetime | None = None) -> PrintBatch | None:
+def print_batch_build(*, now: datetime.datetime | None = None, by=None) -> PrintBatch | None:
     """Collect the letters waiting for post into one PDF for the mailroom; mark them batched.
 
     Each letter is an address sheet (for a window envelope) followed by its document. Returns
     None when no letter waits. Safe to run twice: a letter goes into one batch only. The letters
-    are not sent yet: they become sent (and are announced) when the mailroom confirms the batch
-    posted, ``print_batch_confirm_posted``.
+    are not sent yet: they become sent when the mailroom confirms the batch posted,
+    ``print_batch_confirm_posted``. ``by`` is the mailroom clerk who built it now (None for the
+    daily job); the batch's history records it.
     """
     from pypdf import PdfReader, PdfWriter
 
@@ -636,7 +638,12 @@ def print_batch_build(*, now: datetime.datetime | None = None) -> PrintBatch | N
             reference=f"print batch {batch.pk}",
             updated_at=now,
         )
+        PrintBatchEvent.objects.create(batch=batch, action=PrintBatchEvent.Action.BUILT, by=by)
     return batch
+
+
+class PostingNotUndoable(Exception):
+    """The batch's posting confirmation can no longer be undone (or was never given)."""
 
 
 def print_batch_confirm_posted(
@@ -644,9 +651,11 @@ def print_batch_confirm_posted(
 ) -> int | None:
     """Record that the mailroom posted ``batch``; return how many letters became sent now.
 
-    Side effects, once per batch: the batch keeps the time and who confirmed; its letters
-    become sent at that time, their print-queue attempts end as sent, and each letter's end is
-    announced (``delivery_finished``). A second confirmation changes nothing and returns None.
+    Side effects, once per batch: the batch keeps the time and who confirmed, and its history
+    the confirmation; its letters become sent at that time and their print-queue attempts end
+    as sent. Their end is announced (``delivery_finished``, the ``certificate.sent`` webhook)
+    by ``print_batches_announce`` once the undo window has passed. A second confirmation
+    changes nothing and returns None.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -671,10 +680,72 @@ def print_batch_confirm_posted(
         Delivery.objects.filter(pk__in=letters).update(
             state=State.SENT, sent_at=now, updated_at=now
         )
-        for pk in letters:
-            _announce_end(pk, State.SENT)
+        PrintBatchEvent.objects.create(batch=batch, action=PrintBatchEvent.Action.POSTED, by=by)
     logger.info("print batch posted", extra={"batch": batch.pk, "letters": len(letters)})
     return len(letters)
+
+
+def print_batch_posting_undo(
+    *, batch: PrintBatch, by, reason: str, now: datetime.datetime | None = None
+) -> int:
+    """Undo a posting confirmation given by mistake, within the undo window; return the
+    letters that wait to be posted again.
+
+    Raises ``PostingNotUndoable`` when the batch is not confirmed, its letters were already
+    announced, or the window (``CERTIFICATES_POSTING_UNDO_MINUTES``) has passed. Side effects:
+    the batch waits to be posted again; its letters are batched again, not sent, their attempts
+    back in the print queue; the batch's history records who undid it, when, and why.
+    """
+    now = now or timezone.now()
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Say why the confirmation is undone."))
+    with transaction.atomic():
+        batch = PrintBatch.objects.select_for_update().get(pk=batch.pk)
+        until = batch.undo_until()
+        if until is None or now > until:
+            raise PostingNotUndoable
+        letters = list(
+            Delivery.objects.select_for_update()
+            .filter(print_batch=batch, state=State.SENT)
+            .values_list("pk", flat=True)
+        )
+        DeliveryAttempt.objects.filter(delivery_id__in=letters, outcome=Outcome.SENT).update(
+            outcome=Outcome.QUEUED_FOR_PRINT,
+            finished_at=None,
+            detail=f"print batch {batch.pk}, waiting to be posted (confirmation undone)",
+        )
+        Delivery.objects.filter(pk__in=letters).update(
+            state=State.BATCHED, sent_at=None, updated_at=now
+        )
+        batch.posted_at = batch.posted_by = None
+        batch.save(update_fields=["posted_at", "posted_by"])
+        PrintBatchEvent.objects.create(
+            batch=batch, action=PrintBatchEvent.Action.POSTING_UNDONE, by=by, reason=reason[:300]
+        )
+    logger.warning("print batch posting undone", extra={"batch": batch.pk, "letters": len(letters)})
+    return len(letters)
+
+
+def print_batches_announce(*, now: datetime.datetime | None = None) -> list[int]:
+    """Announce the letters of the batches posted longer ago than the undo window (once per
+    batch); return the batches announced. Runs with the deliveries' sweep."""
+    now = now or timezone.now()
+    window = datetime.timedelta(minutes=settings.CERTIFICATES_POSTING_UNDO_MINUTES)
+    announced = []
+    due = PrintBatch.objects.filter(announced_at__isnull=True, posted_at__lt=now - window)
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            batch = PrintBatch.objects.select_for_update().get(pk=pk)
+            if batch.announced_at is not None or batch.posted_at is None:
+                continue
+            batch.announced_at = now
+            batch.save(update_fields=["announced_at"])
+            letters = batch.deliveries.filter(state=State.SENT).values_list("pk", flat=True)
+            for delivery_id in letters:
+                _announce_end(delivery_id, State.SENT)
+        announced.append(pk)
+    return announced
 
 
 def dictated_destination_report(*, delivery_id: int) -> bool:

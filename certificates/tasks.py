@@ -27,7 +27,9 @@ def report_dictated_destination(delivery_id: int) -> bool:
 
 @shared_task
 def sweep_deliveries() -> int:
-    """Queue again what is stuck (periodic, from beat)."""
+    """Queue again what is stuck, and announce the letters of posted batches whose undo
+    window has passed (periodic, from beat)."""
+    services.print_batches_announce()
     return len(services.deliveries_sweep())
 
 

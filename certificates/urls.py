@@ -10,11 +10,17 @@ urlpatterns = [
     path("certificates/deliveries/", views.delivery_list, name="deliveries"),
     path("certificates/deliveries/<int:pk>/resend/", views.delivery_resend, name="delivery-resend"),
     path("certificates/print-batches/", views.print_batch_list, name="print-batches"),
+    path("certificates/print-batches/build/", views.print_batch_build, name="print-batch-build"),
     path("certificates/print-batches/<int:pk>/pdf/", views.print_batch_pdf, name="print-batch-pdf"),
     path(
         "certificates/print-batches/<int:pk>/posted/",
         views.print_batch_posted,
         name="print-batch-posted",
+    ),
+    path(
+        "certificates/print-batches/<int:pk>/undo/",
+        views.print_batch_undo,
+        name="print-batch-undo",
     ),
     path("certificates/<str:number>/pdf/", views.certificate_pdf, name="pdf"),
 ]

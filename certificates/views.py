@@ -1,6 +1,7 @@
 """Screens: the public verification page, the deliveries list with resend, the PDF download,
 and the mailroom's print batches (download, confirm posted)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -12,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import selectors, services
 
@@ -108,7 +109,9 @@ MAILROOM_BATCHES = 100
 def print_batch_list(request: HttpRequest) -> HttpResponse:
     """List the print batches for the mailroom: date, letters, waiting or posted."""
     batches = selectors.print_batches_for_mailroom(user=request.user)[:MAILROOM_BATCHES]
-    return render(request, "certificates/print_batches.html", {"batches": batches})
+    return render(
+        request, "certificates/print_batches.html", {"batches": batches, "now": timezone.now()}
+    )
 
 
 @login_required
@@ -125,13 +128,51 @@ def print_batch_pdf(request: HttpRequest, pk: int) -> FileResponse:
     )
 
 
-@login_required
-@permission_required("certificates.handle_mail", raise_exception=True)
+def _mailroom_view(view):
+    return login_required(
+        permission_required("certificates.handle_mail", raise_exception=True)(view)
+    )
+
+
+@_mailroom_view
 @require_POST
+def print_batch_build(request: HttpRequest) -> HttpResponse:
+    """Build a batch of the letters waiting now, without waiting for the daily job."""
+    batch = services.print_batch_build(by=request.user)
+    if batch is None:
+        messages.info(request, _("No letter is waiting to be posted."))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "A batch of %(n)d letter is ready to download.",
+                "A batch of %(n)d letters is ready to download.",
+                batch.letters,
+            )
+            % {"n": batch.letters},
+        )
+    return redirect(reverse("certificates:print-batches"))
+
+
+@_mailroom_view
+@require_http_methods(["GET", "POST"])
 def print_batch_posted(request: HttpRequest, pk: int) -> HttpResponse:
-    """Confirm that the mailroom posted a print batch: its letters count as sent from now."""
+    """Confirm that the mailroom posted a print batch: its letters count as sent from now.
+
+    GET asks the clerk to confirm (the second step, so that a stray click sends nothing);
+    the POST of that page confirms."""
     batch = get_object_or_404(selectors.print_batches_for_mailroom(user=request.user), pk=pk)
-    sent = services.print_batch_confirm_posted(batch=batch, by=request.user)
+    if request.method == "GET" and not batch.is_posted:
+        return render(
+            request,
+            "certificates/print_batch_confirm.html",
+            {"batch": batch, "undo_minutes": settings.CERTIFICATES_POSTING_UNDO_MINUTES},
+        )
+    sent = (
+        services.print_batch_confirm_posted(batch=batch, by=request.user)
+        if (request.method == "POST")
+        else None
+    )
     batch.refresh_from_db()
     if sent is not None:
         messages.success(
@@ -143,7 +184,7 @@ def print_batch_posted(request: HttpRequest, pk: int) -> HttpResponse:
             )
             % {"n": sent},
         )
-    else:
+    elif batch.is_posted:
         messages.info(
             request,
             _("This batch was already confirmed as posted on %(at)s by %(by)s.")
@@ -151,5 +192,37 @@ def print_batch_posted(request: HttpRequest, pk: int) -> HttpResponse:
                 "at": date_format(timezone.localtime(batch.posted_at), "DATETIME_FORMAT"),
                 "by": batch.posted_by.get_full_name() or batch.posted_by.get_username(),
             },
+        )
+    return redirect(reverse("certificates:print-batches"))
+
+
+@_mailroom_view
+@require_POST
+def print_batch_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo a posting confirmation given by mistake, with a reason, within the undo window."""
+    batch = get_object_or_404(selectors.print_batches_for_mailroom(user=request.user), pk=pk)
+    try:
+        n = services.print_batch_posting_undo(
+            batch=batch, by=request.user, reason=request.POST.get("reason", "")[:300]
+        )
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    except services.PostingNotUndoable:
+        messages.error(
+            request,
+            _(
+                "The confirmation can no longer be undone: its letters have been reported as "
+                "sent. Ask an administrator to correct the record."
+            ),
+        )
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "Confirmation undone: %(n)d letter waits to be posted again.",
+                "Confirmation undone: %(n)d letters wait to be posted again.",
+                n,
+            )
+            % {"n": n},
         )
     return redirect(reverse("certificates:print-batches"))

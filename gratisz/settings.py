@@ -302,6 +302,9 @@ CERTIFICATES_MAX_ATTEMPTS = env.int("CERTIFICATES_MAX_ATTEMPTS", default=10)
 CERTIFICATES_LEASE_SECONDS = env.int("CERTIFICATES_LEASE_SECONDS", default=300)
 # A queued delivery nobody picked up for this long is queued again by the sweep.
 CERTIFICATES_SWEEP_GRACE_SECONDS = env.int("CERTIFICATES_SWEEP_GRACE_SECONDS", default=120)
+# The mailroom may undo a posting confirmation given by mistake this long; the letters are
+# announced as sent (certificate.sent) only after it.
+CERTIFICATES_POSTING_UNDO_MINUTES = env.int("CERTIFICATES_POSTING_UNDO_MINUTES", default=15)
 # Green card box 2 and 4: the issuing bureau and the insurer's code in the bureau's register
 # (demo value; production sets the real code).
 GREEN_CARD_BUREAU = env.str(

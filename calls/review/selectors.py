@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from calls import opening_hours
 from calls.desk.models import (
     CallHandling,
     ClaimReport,
@@ -26,7 +27,7 @@ from calls.desk.models import (
     Remark,
 )
 from calls.models import CallRecording, CallTicket, IvrStep, VerificationAttempt
-from certificates.models import Delivery
+from certificates.models import Delivery, PrintBatch
 from partners.models import DirektThrottle
 
 from . import labels
@@ -389,6 +390,8 @@ class Alerts:
     failed_count: int
     # Today's service level when it is under the target, else None.
     low_service_level: ServiceLevel | None = None
+    # Print batches not confirmed posted by the end of the working day after they were built.
+    unposted_batches: list = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -397,7 +400,28 @@ class Alerts:
             + self.overdue_count
             + self.failed_count
             + (1 if self.low_service_level else 0)
+            + len(self.unposted_batches)
         )
+
+
+def posting_deadline(built_at: datetime.datetime) -> datetime.datetime:
+    """Return when a print batch built at ``built_at`` should be posted at the latest: the
+    closing time of the next working day of the line's calendar (holidays and transferred
+    working days included)."""
+    day = timezone.localtime(built_at).date()
+    for _i in range(31):
+        day += datetime.timedelta(days=1)
+        hours = opening_hours.hours_on(day)
+        if hours is not None:
+            return timezone.make_aware(datetime.datetime.combine(day, hours[1]))
+    return built_at + datetime.timedelta(days=31)  # no open day in a month: the calendar is empty
+
+
+def _unposted_batches(now: datetime.datetime) -> list:
+    waiting = PrintBatch.objects.filter(
+        posted_at__isnull=True, created_at__lt=now - datetime.timedelta(hours=12)
+    ).order_by("created_at")[:50]
+    return [b for b in waiting if posting_deadline(b.created_at) < now]
 
 
 def alerts(
@@ -432,6 +456,7 @@ def alerts(
         failed_deliveries=list(failed.order_by("-updated_at")[:20]),
         failed_count=failed.count(),
         low_service_level=level if level is not None and level.under_target else None,
+        unposted_batches=_unposted_batches(now),
     )
 
 

@@ -1,7 +1,11 @@
 """The mailroom: a letter counts as sent only once the batch it is printed in is posted."""
 
+import datetime
+
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from certificates import services
 from certificates.models import Delivery, DocumentType, PrintBatch
@@ -10,6 +14,8 @@ from gratisz.api.models import OutgoingEvent, WebhookEndpoint, WebhookEvent
 from gratisz.roles import Role
 
 pytestmark = pytest.mark.django_db
+
+UNDO_WINDOW = datetime.timedelta(minutes=settings.CERTIFICATES_POSTING_UNDO_MINUTES)
 
 
 @pytest.fixture
@@ -48,7 +54,10 @@ def urls(batch):
     return [
         ("get", reverse("certificates:print-batches")),
         ("get", reverse("certificates:print-batch-pdf", args=[batch.pk])),
+        ("get", reverse("certificates:print-batch-posted", args=[batch.pk])),
         ("post", reverse("certificates:print-batch-posted", args=[batch.pk])),
+        ("post", reverse("certificates:print-batch-build")),
+        ("post", reverse("certificates:print-batch-undo", args=[batch.pk])),
     ]
 
 
@@ -94,6 +103,12 @@ def test_mailroom_confirms_the_batch_posted_once(client, login, make_user, mailr
     assert {(d.state, d.sent_at) for d in letters} == {(Delivery.State.SENT, batch.posted_at)}
     for letter in letters:
         assert list(letter.attempt_log.values_list("outcome", flat=True)) == ["sent"]
+    # Announced (certificate.sent) only once the undo window has passed, and once.
+    assert not sent_events().exists()
+    assert services.print_batches_announce(now=batch.posted_at + UNDO_WINDOW) == []
+    after = batch.posted_at + UNDO_WINDOW + datetime.timedelta(seconds=1)
+    assert services.print_batches_announce(now=after) == [batch.pk]
+    assert services.print_batches_announce(now=after) == []
     events = list(sent_events())
     assert sorted(e.payload["data"]["channel"] for e in events) == ["post", "post"]
     assert {e.payload["data"]["state"] for e in events} == {"sent"}
@@ -129,12 +144,83 @@ def test_anonymous_is_sent_to_the_login(client, batch):
     assert not batch.is_posted
 
 
-def test_confirming_needs_a_post(client, login, mailroom, batch):
+def test_confirming_takes_a_second_step(client, login, mailroom, batch):
     login(mailroom)
     url = reverse("certificates:print-batch-posted", args=[batch.pk])
-    assert client.get(url).status_code == 405
+    list_page = client.get(reverse("certificates:print-batches")).content.decode()
+    assert f'href="{url}"' in list_page  # a link to the question, not a form that posts
+    question = client.get(url)
+    assert question.status_code == 200
+    assert '<form method="post">' in question.content.decode()
     batch.refresh_from_db()
     assert not batch.is_posted
+    assert client.post(url).status_code == 302
+    batch.refresh_from_db()
+    assert batch.is_posted
+    assert list(batch.events.values_list("action", "by")) == [
+        ("built", None),
+        ("posted", mailroom.pk),
+    ]
+
+
+def test_mailroom_builds_a_batch_now(
+    client, login, mailroom, celery_eager, gfb_contract, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate_request_create(
+            document_type=DocumentType.COVERAGE, contract=gfb_contract, requested_by=None
+        )
+    login(mailroom)
+    response = client.post(reverse("certificates:print-batch-build"), follow=True)
+    batch = PrintBatch.objects.get()
+    assert batch.letters == 1
+    assert list(batch.events.values_list("action", "by")) == [("built", mailroom.pk)]
+    assert list(response.context["batches"]) == [batch]
+    # Nothing left to batch: said so, and no empty batch.
+    response = client.post(reverse("certificates:print-batch-build"), follow=True)
+    assert PrintBatch.objects.count() == 1
+    assert [m.level_tag for m in response.context["messages"]] == ["info"]
+
+
+def test_a_mistaken_confirmation_is_undone_within_the_window_with_a_reason(
+    client, login, mailroom, batch, settings
+):
+    login(mailroom)
+    client.post(reverse("certificates:print-batch-posted", args=[batch.pk]))
+    undo = reverse("certificates:print-batch-undo", args=[batch.pk])
+    page = client.get(reverse("certificates:print-batches")).content.decode()
+    assert f'action="{undo}"' in page
+    client.post(undo, {"reason": "  "})  # no reason: refused
+    batch.refresh_from_db()
+    assert batch.is_posted
+
+    client.post(undo, {"reason": "Rossz köteget jelöltem postázottnak."})
+    batch.refresh_from_db()
+    assert not batch.is_posted and batch.announced_at is None
+    letters = list(batch.deliveries.all())
+    assert {(d.state, d.sent_at) for d in letters} == {(Delivery.State.BATCHED, None)}
+    for letter in letters:
+        assert list(letter.attempt_log.values_list("outcome", flat=True)) == ["queued_for_print"]
+    assert batch.events.last().reason == "Rossz köteget jelöltem postázottnak."
+    assert batch.events.last().by == mailroom
+    later = timezone.now() + UNDO_WINDOW * 2
+    assert services.print_batches_announce(now=later) == []
+    assert not sent_events().exists()
+
+
+def test_a_confirmation_is_not_undone_after_the_window(client, login, mailroom, batch):
+    posted_at = timezone.now() - UNDO_WINDOW - datetime.timedelta(minutes=1)
+    services.print_batch_confirm_posted(batch=batch, by=mailroom, now=posted_at)
+    login(mailroom)
+    undo = reverse("certificates:print-batch-undo", args=[batch.pk])
+    assert (
+        f'action="{undo}"' not in client.get(reverse("certificates:print-batches")).content.decode()
+    )
+    client.post(undo, {"reason": "késő"})
+    batch.refresh_from_db()
+    assert batch.is_posted
+    with pytest.raises(services.PostingNotUndoable):
+        services.print_batch_posting_undo(batch=batch, by=mailroom, reason="késő")
 
 
 def test_batch_list_queries_do_not_grow_with_batches(
@@ -145,7 +231,8 @@ def test_batch_list_queries_do_not_grow_with_batches(
     for _ in range(5):
         PrintBatch.objects.create(letters=1, pdf=batch.pdf.name)
     login(mailroom)
-    with django_assert_max_num_queries(10):
+    # The batches' histories come in two queries (events, their users), whatever their number.
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("certificates:print-batches"))
     assert len(response.context["batches"]) == 6
 

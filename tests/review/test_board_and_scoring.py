@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import zoneinfo
 
 import pytest
 from django.test import Client
@@ -163,3 +164,24 @@ def test_score_card_speaks_the_reviewers_language_and_labels_every_input(
             if 'type="hidden"' in page.split(f'id="{name}"')[0].rsplit("<input", 1)[-1]:
                 continue
             assert f'for="{name}"' in page, name
+
+
+def test_board_alerts_a_print_batch_not_posted_by_the_next_working_day(supervisor, login):
+    from calls.review.selectors import alerts as services_alerts
+    from calls.review.selectors import posting_deadline
+    from certificates.models import PrintBatch
+
+    budapest = zoneinfo.ZoneInfo("Europe/Budapest")
+    # Built on Friday 2026-12-04 at 16:00: due by Monday's closing time (the weekend is closed).
+    friday = datetime.datetime(2026, 12, 4, 16, 0, tzinfo=budapest)
+    deadline = posting_deadline(friday)
+    assert timezone.localtime(deadline).date() == datetime.date(2026, 12, 7)
+    batch = PrintBatch.objects.create(letters=3, pdf="print-batches/x.pdf")
+    PrintBatch.objects.filter(pk=batch.pk).update(created_at=friday)
+    assert services_alerts(now=deadline - datetime.timedelta(minutes=1)).unposted_batches == []
+    assert services_alerts(now=deadline + datetime.timedelta(minutes=1)).unposted_batches == [batch]
+    PrintBatch.objects.filter(pk=batch.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=10)
+    )
+    page = login(supervisor).get(reverse("review:board")).content.decode()
+    assert 'id="alert-unposted"' in page
