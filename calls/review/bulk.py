@@ -16,6 +16,7 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from calls import opening_hours
 from calls.desk.models import CallHandling, DeskRequest
 from calls.models import CallTicket, VerificationAttempt
 from partners.models import PartnerFirm
@@ -87,11 +88,80 @@ OUTCOMES = [
 ]
 
 
+# What a caller waits for when an agent promises to call back or to answer in writing.
+PROMISE_SUBJECTS = [
+    "Díjrendezettség visszaigazolása",
+    "Kárügy állása, hiányzó dokumentumok",
+    "Csoportos beszedési megbízás elindulása",
+    "Kártörténeti igazolás postázásának ellenőrzése",
+    "Fedezetigazolás a lejárt időszakra",
+    "Zöldkártya kiadhatósága",
+    "Kárkifizetés alapjául szolgáló biztosítási esemény",
+]
+# Calls per weekday relative to Monday (Wednesday is the long day, Friday the short one).
+WEEKDAY_WEIGHT = {0: 1.0, 1: 0.9, 2: 1.2, 3: 0.9, 4: 0.6}
+
+
+class _Calendar:
+    """The line's opening hours per day, read once per day (for spreading demo calls)."""
+
+    def __init__(self):
+        self._hours: dict[datetime.date, tuple | None] = {}
+
+    def hours(self, day: datetime.date):
+        if day not in self._hours:
+            self._hours[day] = opening_hours.hours_on(day)
+        return self._hours[day]
+
+    def at(self, day: datetime.date, t: datetime.time) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(day, t))
+
+    def inside(self, moment: datetime.datetime) -> datetime.datetime:
+        """Return ``moment`` if the line is open then, else an hour after the next opening."""
+        local = timezone.localtime(moment)
+        day = local.date()
+        hours = self.hours(day)
+        if hours and hours[0] <= local.time() < hours[1]:
+            return moment
+        if hours and local.time() < hours[0]:
+            return self.at(day, hours[0]) + datetime.timedelta(hours=1)
+        for _i in range(30):
+            day += datetime.timedelta(days=1)
+            if hours := self.hours(day):
+                return self.at(day, hours[0]) + datetime.timedelta(hours=1)
+        return moment
+
+
+def _open_hours_starts(
+    n: int, *, days: int, now: datetime.datetime, rnd: random.Random, calendar: _Calendar
+) -> list[datetime.datetime]:
+    """Return ``n`` call start times inside the opening hours of the last ``days`` days,
+    newest first, busier on the long days, none in the future."""
+    today = timezone.localtime(now).date()
+    slots = []
+    for back in range(days):
+        day = today - datetime.timedelta(days=back)
+        hours = calendar.hours(day)
+        if hours:
+            slots.append((day, hours, WEEKDAY_WEIGHT.get(day.weekday(), 0.5)))
+    if not slots:
+        return []
+    starts = []
+    while len(starts) < n:
+        day, (opens, closes), _w = rnd.choices(slots, weights=[w for *_x, w in slots])[0]
+        first, last = calendar.at(day, opens), calendar.at(day, closes)
+        at = first + datetime.timedelta(seconds=rnd.uniform(0, (last - first).total_seconds()))
+        if at < now:
+            starts.append(at)
+    return sorted(starts, reverse=True)
+
+
 def seed_calls(
     n: int,
     *,
     agents: list | None = None,
     seconds_between: float = 40.0,
+    days: int | None = None,
     now: datetime.datetime | None = None,
     batch: int = 50_000,
     seed: int = 7,
@@ -99,11 +169,16 @@ def seed_calls(
 ) -> int:
     """Add ``n`` finished calls before the earliest existing one (or before ``now``), about
     ``seconds_between`` apart, spread over the existing firms and ``agents`` (default: every
-    user who may use the desk). Returns the number of calls written."""
+    user who may use the desk). With ``days``, the calls fall instead inside the opening hours
+    of the last ``days`` days (the demo's history, so that 7/30/90-day charts have a shape).
+    Promises are due inside opening hours and say what they are about. Returns the number of
+    calls written."""
     rnd = random.Random(seed + n)  # noqa: S311 - demo data, not secrets
     now = now or timezone.now()
+    calendar = _Calendar()
     earliest = CallTicket.objects.order_by("started_at").values_list("started_at", flat=True)
     at = min(earliest.first() or now, now)
+    starts = _open_hours_starts(n, days=days, now=now, rnd=rnd, calendar=calendar) if days else []
     firms = list(PartnerFirm.objects.values_list("pk", "grid")[:5000])
     if not firms:
         raise ValueError("no partner firms: seed the demo first")
@@ -121,8 +196,11 @@ def seed_calls(
     sid = CallTicket.objects.count()
     w = RowWriter()
     done = 0
-    for _ in range(n):
-        at -= datetime.timedelta(seconds=rnd.expovariate(1 / seconds_between))
+    for i in range(n):
+        if starts:
+            at = starts[i]
+        else:
+            at -= datetime.timedelta(seconds=rnd.expovariate(1 / seconds_between))
         sid += 1
         firm_id, grid = rnd.choice(firms)
         roll = rnd.random()
@@ -187,7 +265,7 @@ def seed_calls(
                 closed_at=taken + datetime.timedelta(seconds=handle),
             )
             if outcome in (CallHandling.Outcome.CALLBACK, CallHandling.Outcome.WRITTEN_ANSWER):
-                due = taken + datetime.timedelta(hours=2)
+                due = calendar.inside(taken + datetime.timedelta(hours=2))
                 kept = due < now - datetime.timedelta(hours=1) and rnd.random() < 0.97
                 w.add(
                     DeskRequest,
@@ -195,7 +273,7 @@ def seed_calls(
                     kind=outcome,
                     due_at=due,
                     contact="+36301234567",
-                    subject="",
+                    subject=rnd.choice(PROMISE_SUBJECTS),
                     created_at=taken,
                     done_at=due - datetime.timedelta(minutes=30) if kept else None,
                 )

@@ -31,3 +31,31 @@ def test_seeded_calls_match_a_refresh_of_their_log(firm, other_firm, make_user):
     services.call_log_rebuild_all()
     refreshed = list(CallLogEntry.objects.order_by("ticket_id").values_list(*fields))
     assert seeded == refreshed
+
+
+def test_the_demo_history_spreads_over_the_open_hours_of_90_days_with_real_promises(
+    firm, other_firm, make_user
+):
+    from django.utils import timezone
+
+    from calls import opening_hours
+    from calls.desk.models import DeskRequest
+
+    make_user(Role.AGENT, username="anna")
+    call_command("review_seed_calls", "300", recordings=0, days=90, stdout=None)
+    starts = list(CallTicket.objects.values_list("started_at", flat=True))
+    now = timezone.now()
+    days = {timezone.localtime(s).date() for s in starts}
+    assert all(s < now for s in starts)
+    assert (now - min(starts)).days >= 75, "the history does not reach back far enough"
+    assert len(days) >= 40, "the calls are bunched on a few days"
+    assert all(opening_hours.is_open(s) for s in starts)
+    promises = DeskRequest.objects.filter(kind__in=DeskRequest.PROMISES)
+    assert promises.exists()
+    assert all(opening_hours.is_open(p.due_at) for p in promises)
+    assert all(p.subject for p in promises)
+    # The log and the counters agree with what a refresh computes from the same rows.
+    before = list(CallLogEntry.objects.order_by("ticket_id").values_list("open_promise_due_at"))
+    services.call_log_rebuild_all()
+    after = list(CallLogEntry.objects.order_by("ticket_id").values_list("open_promise_due_at"))
+    assert before == after

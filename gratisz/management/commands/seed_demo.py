@@ -10,7 +10,7 @@ from tqdm import tqdm
 from gratisz import demo
 from partners.models import PartnerFirm
 
-DEMO_CALLS = 400
+DEMO_CALLS = 1200
 
 
 class Command(BaseCommand):
@@ -50,7 +50,7 @@ class Command(BaseCommand):
         else:
             demo.seed_demo(today=today)
             # A call history, so that the supervisor's board and log have something to show.
-            call_command("review_seed_calls", DEMO_CALLS, recordings=5, stdout=StringIO())
+            call_command("review_seed_calls", DEMO_CALLS, recordings=5, days=90, stdout=StringIO())
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(demo_summary())
 

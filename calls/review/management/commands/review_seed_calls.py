@@ -29,9 +29,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("calls", type=int)
         parser.add_argument("--recordings", type=int, default=5, help="newest calls given audio")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="spread the calls over the opening hours of the last N days",
+        )
 
-    def handle(self, *args, calls: int, recordings: int, **options):
-        done = bulk.seed_calls(calls, progress=lambda k: self.stdout.write(f"{k} calls"))
+    def handle(self, *args, calls: int, recordings: int, days: int | None, **options):
+        done = bulk.seed_calls(calls, days=days, progress=lambda k: self.stdout.write(f"{k} calls"))
         newest = CallTicket.objects.filter(
             state=CallTicket.State.COMPLETED, recordings__isnull=True
         ).order_by("-started_at")[:recordings]
