@@ -2,12 +2,14 @@
 keyset cursor, the board and the reports by the pre-aggregated hourly counters."""
 
 import datetime
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour, TruncDate
 from django.shortcuts import get_object_or_404
@@ -160,11 +162,37 @@ def call_log_page(
 LOG_COUNT_LIMIT = 10_000
 
 
-def call_log_count(*, qs: QuerySet) -> tuple[int, bool]:
-    """Return how many rows ``qs`` holds, counting at most ``LOG_COUNT_LIMIT`` of them (a
-    count of a million rows would cost more than the page), and whether there are more."""
+@dataclass
+class LogCount:
+    n: int
+    exact: bool  # False: the database's estimate (PostgreSQL's planner), shown as "about"
+
+
+def _planner_estimate(qs: QuerySet) -> int | None:
+    """Return PostgreSQL's estimate of the rows ``qs`` returns (no rows are read), or None
+    elsewhere."""
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def call_log_count(*, qs: QuerySet) -> LogCount:
+    """Return how many rows ``qs`` holds: exactly up to ``LOG_COUNT_LIMIT``; beyond that the
+    planner's estimate on PostgreSQL (counting a million rows, or scanning for a rare filter's
+    ten thousandth match, would cost more than the page), elsewhere "more than the limit"."""
+    estimate = _planner_estimate(qs.order_by())
+    if estimate is not None and estimate > LOG_COUNT_LIMIT:
+        return LogCount(n=estimate, exact=False)
     n = qs[: LOG_COUNT_LIMIT + 1].count()
-    return min(n, LOG_COUNT_LIMIT), n > LOG_COUNT_LIMIT
+    if n > LOG_COUNT_LIMIT:
+        return LogCount(n=max(estimate or 0, LOG_COUNT_LIMIT), exact=False)
+    return LogCount(n=n, exact=True)
 
 
 def call_log_iter(*, qs: QuerySet, sort: str, batch: int = 2000):

@@ -72,7 +72,7 @@ def call_log(request: HttpRequest) -> HttpResponse:
         size=settings.REVIEW_PAGE_SIZE,
         backward=bool(before),
     )
-    count, more = selectors.call_log_count(qs=qs)
+    count = selectors.call_log_count(qs=qs)
     params = request.GET.copy()
     params.pop("after", None)
     params.pop("before", None)
@@ -97,7 +97,6 @@ def call_log(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "count": count,
-            "count_more": more,
             "synced_at": selectors.log_synced_at(),
             "now": timezone.now(),
             "next_query": at("after", page.next_cursor) if page.next_cursor else "",
