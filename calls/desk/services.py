@@ -563,9 +563,16 @@ def desk_promise_done(*, request_id: int, agent) -> bool:
 
 @transaction.atomic
 def desk_promise_take_over(*, request_id: int, agent) -> bool:
-    """Make the agent the keeper of an open promise (its keeper is away or busy). Returns
-    whether it was still open."""
-    return bool(_open_promise(request_id).update(assignee=agent))
+    """Make the agent the keeper of a colleague's open promise that is overdue (its keeper is
+    away or busy). Returns whether it was taken over: a promise not due yet, already kept, or
+    the agent's own stays as it is (only its keeper keeps a promise before it is overdue)."""
+    taken = (
+        _open_promise(request_id)
+        .filter(due_at__lt=timezone.now())
+        .exclude(promise_kept_by(agent))
+        .update(assignee=agent)
+    )
+    return bool(taken)
 
 
 @transaction.atomic

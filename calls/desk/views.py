@@ -469,7 +469,9 @@ def promise_take_over(request: HttpRequest, request_id: int) -> HttpResponse:
     if services.desk_promise_take_over(request_id=request_id, agent=request.user):
         messages.success(request, _("The promise is yours to keep now."))
     else:
-        messages.error(request, _("This promise is already kept."))
+        messages.error(
+            request, _("Only a colleague's overdue promise can be taken over, and this one is not.")
+        )
     return redirect("desk:home")
 
 

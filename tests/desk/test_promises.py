@@ -62,3 +62,46 @@ def test_taking_over_needs_the_desk(referent, login, client, overdue):
     assert client.post(reverse("desk:promise-take-over", args=[overdue.pk])).status_code == 403
     overdue.refresh_from_db()
     assert overdue.assignee is None
+
+
+def test_a_promise_not_yet_due_cannot_be_taken_over(make_user, agent, login, overdue):
+    """Before it is overdue a promise is its keeper's alone: a colleague's take-over (a forged
+    POST, the desk does not offer it) changes nothing and says so."""
+    DeskRequest.objects.filter(pk=overdue.pk).update(
+        due_at=timezone.now() + datetime.timedelta(hours=1)
+    )
+    colleague = Client()
+    login(make_user("agent"), colleague)
+    response = colleague.post(reverse("desk:promise-take-over", args=[overdue.pk]), follow=True)
+    overdue.refresh_from_db()
+    assert overdue.assignee is None
+    assert "vehető át" in response.content.decode()
+    # Nor mark it done: only its keeper does.
+    colleague.post(reverse("desk:promise-done", args=[overdue.pk]))
+    overdue.refresh_from_db()
+    assert overdue.done_at is None
+
+
+def test_a_taken_over_promise_cannot_be_taken_back_before_it_is_overdue_again(
+    make_user, agent, login, overdue
+):
+    """The new keeper keeps it; a third agent (or the first keeper) takes it only if overdue."""
+    colleague, third = make_user("agent"), make_user("agent")
+    login(colleague, Client()).post(reverse("desk:promise-take-over", args=[overdue.pk]))
+    overdue.refresh_from_db()
+    assert overdue.assignee == colleague
+    DeskRequest.objects.filter(pk=overdue.pk).update(
+        due_at=timezone.now() + datetime.timedelta(minutes=30)
+    )
+    for other in (agent, third):
+        login(other, Client()).post(reverse("desk:promise-take-over", args=[overdue.pk]))
+        overdue.refresh_from_db()
+        assert overdue.assignee == colleague
+
+
+def test_a_kept_promise_cannot_be_taken_over(make_user, agent, login, overdue):
+    login(agent, Client()).post(reverse("desk:promise-done", args=[overdue.pk]))
+    colleague = make_user("agent")
+    login(colleague, Client()).post(reverse("desk:promise-take-over", args=[overdue.pk]))
+    overdue.refresh_from_db()
+    assert overdue.done_by == agent and overdue.assignee is None
