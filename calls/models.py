@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from partners.audit import AppendOnly
 from partners.verification import Outcome
 
 
@@ -121,7 +122,7 @@ class CallTicket(models.Model):
         return self.verified_at is not None
 
 
-class IvrStep(models.Model):
+class IvrStep(AppendOnly, models.Model):
     """One answer the IVR gave on a call, with what the caller had keyed (codes redacted)."""
 
     ticket = models.ForeignKey(CallTicket, on_delete=models.CASCADE, related_name="ivr_steps")
@@ -145,7 +146,7 @@ class IvrStep(models.Model):
         return f"{self.ticket.call_sid} #{self.number} {self.event}"
 
 
-class VerificationAttempt(models.Model):
+class VerificationAttempt(AppendOnly, models.Model):
     """One check of a GRID and Direkt code during a call, and its result (never the code)."""
 
     ticket = models.ForeignKey(
@@ -180,7 +181,7 @@ class VerificationAttempt(models.Model):
         return f"{self.ticket.call_sid} #{self.number}: {self.outcome}"
 
 
-class CtiEvent(models.Model):
+class CtiEvent(AppendOnly, models.Model):
     """One event a PBX reported on a call through the CTI API (never a Direkt code).
 
     Unique per call, kind and attempt: a resent event is recognised and answered as before."""

@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from .audit import AppendOnly
+
 GRID_PATTERN = r"^[0-9]{9}$"
 grid_validator = RegexValidator(
     r"^[0-9]{9}\Z", _("The GRID is exactly 9 digits."), code="invalid_grid"
@@ -544,7 +546,7 @@ class DirektThrottle(models.Model):
         return self.locked_at is not None
 
 
-class DirektLockEvent(models.Model):
+class DirektLockEvent(AppendOnly, models.Model):
     """A GRID was locked after repeated failures, or unlocked by a person (the audit trail)."""
 
     class Kind(models.TextChoices):
@@ -649,7 +651,7 @@ class ManagerInvitation(models.Model):
         return f"{self.email} – {self.firm}"
 
 
-class FirmAuditEntry(models.Model):
+class FirmAuditEntry(AppendOnly, models.Model):
     """Who did what to a firm's registration, codes, managers or lock, when and from where.
 
     Never holds a code: only that a code of a role changed.

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from partners.audit import ViewOnlyAdmin
+
 from .models import CallHandling, Disclosure, WrittenRequestType
 
 
@@ -10,25 +12,17 @@ class WrittenRequestTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(CallHandling)
-class CallHandlingAdmin(admin.ModelAdmin):
+class CallHandlingAdmin(ViewOnlyAdmin, admin.ModelAdmin):
+    """Call history: written by the desk's services only; here it is read."""
+
     list_display = ["ticket", "agent", "taken_at", "connect_state", "outcome", "closed_at"]
     list_filter = ["connect_state"]
     list_select_related = ["ticket", "agent"]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Disclosure)
-class DisclosureAdmin(admin.ModelAdmin):
+class DisclosureAdmin(ViewOnlyAdmin, admin.ModelAdmin):
+    """The log of who saw what: appended by the desk when a record is shown, never by hand."""
+
     list_display = ["at", "agent", "record_type", "record_ref", "ticket"]
     list_select_related = ["agent", "ticket"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

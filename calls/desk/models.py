@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from partners.audit import AppendOnly
+
 
 class CallHandling(models.Model):
     """An agent's handling of one call ticket, from taking it to closing it.
@@ -265,7 +267,7 @@ class DeskEmail(models.Model):
         return f"<desk-email-{self.pk}@gratisz>"
 
 
-class Disclosure(models.Model):
+class Disclosure(AppendOnly, models.Model):
     """One view of a contract, claim or personal record during a call (the audit of who saw
     what, for which verified call)."""
 

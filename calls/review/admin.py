@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from partners.audit import ViewOnlyAdmin
+
 from .models import PlaybackEvent, QualityCriterion, RecordingHold, ScoreCard
 
 
@@ -11,34 +13,23 @@ class QualityCriterionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScoreCard)
-class ScoreCardAdmin(admin.ModelAdmin):
+class ScoreCardAdmin(ViewOnlyAdmin, admin.ModelAdmin):
+    """Reviews are written on the review pages (``score_card_create``); here they are read."""
+
     list_display = ["ticket", "agent", "reviewer", "created_at", "points", "max_points"]
     list_select_related = ["ticket", "agent", "reviewer"]
     raw_id_fields = ["ticket", "agent", "reviewer"]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RecordingHold)
-class RecordingHoldAdmin(admin.ModelAdmin):
+class RecordingHoldAdmin(ViewOnlyAdmin, admin.ModelAdmin):
+    """Holds are placed and released on the call's review page, by the audited services."""
+
     list_display = ["recording", "reason", "placed_by", "placed_at", "released_at"]
     raw_id_fields = ["recording", "placed_by", "released_by"]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PlaybackEvent)
-class PlaybackEventAdmin(admin.ModelAdmin):
+class PlaybackEventAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["at", "user", "recording", "byte_range"]
     list_select_related = ["user", "recording"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calls.desk.models import CallHandling
 from calls.models import CallTicket
+from partners.audit import AppendOnly
 
 from . import labels
 
@@ -350,7 +351,7 @@ class RecordingHold(models.Model):
         return f"{self.recording_id}: {self.reason}"
 
 
-class PlaybackEvent(models.Model):
+class PlaybackEvent(AppendOnly, models.Model):
     """One playback (or seek) of a recording: who listened to which call, when."""
 
     recording = models.ForeignKey(

@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from partners.audit import ViewOnlyAdmin
+
 from . import services
 from .models import (
     ApiClient,
@@ -104,7 +106,7 @@ class WebhookAttemptInline(admin.TabularInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["event", "endpoint", "state", "attempts", "next_attempt_at", "delivered_at"]
     list_filter = ["state", "endpoint"]
     readonly_fields = [
@@ -118,15 +120,9 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     ]
     inlines = [WebhookAttemptInline]
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(OutgoingEvent)
-class OutgoingEventAdmin(admin.ModelAdmin):
+class OutgoingEventAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["type", "event_id", "created_at"]
     list_filter = ["type"]
     readonly_fields = ["event_id", "type", "payload", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
