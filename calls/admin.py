@@ -4,8 +4,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from partners import services as partner_services
+from partners.admin import ReasonActionForm, ReferentScopedAdmin, client_ip
 from partners.models import DirektLockEvent, DirektThrottle, PartnerFirm
-from partners.verification import direkt_grid_unlock, direkt_unlock_allowed
+from partners.verification import direkt_unlock_allowed
 
 from .ivr.flow import ivr_prompts_forget
 from .models import (
@@ -130,6 +132,7 @@ class DirektThrottleAdmin(admin.ModelAdmin):
         "unlocked_by",
     ]
     actions = ["unlock"]
+    action_form = ReasonActionForm
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -146,17 +149,32 @@ class DirektThrottleAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # the counters are the verifier's; a person only unlocks (the action)
+
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Unlock the selected GRIDs"), permissions=["change"])
+    def has_unlock_permission(self, request):
+        # Referents unlock their firms' GRIDs in the partner portal, not here.
+        return _sees_every_grid(request)
+
+    @admin.action(description=_("Unlock the selected GRIDs"), permissions=["unlock"])
     def unlock(self, request, queryset):
+        """Unlock through the audited service (lock event, firm audit with the reason and
+        address, the firm's managers and referent e-mailed)."""
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            self.message_user(request, _("Give the reason."), messages.ERROR)
+            return
         done = 0
         for throttle in queryset:
             if not direkt_unlock_allowed(user=request.user, grid=throttle.grid):
                 continue
             try:
-                direkt_grid_unlock(grid=throttle.grid, by=request.user)
+                partner_services.grid_unlock(
+                    grid=throttle.grid, by=request.user, reason=reason, ip=client_ip(request)
+                )
             except PermissionDenied:
                 continue
             done += 1
@@ -169,7 +187,7 @@ class DirektThrottleAdmin(admin.ModelAdmin):
 
 
 @admin.register(DirektLockEvent)
-class DirektLockEventAdmin(_ReadOnly, admin.ModelAdmin):
+class DirektLockEventAdmin(ReferentScopedAdmin, _ReadOnly, admin.ModelAdmin):
     list_display = ["at", "grid", "firm", "kind", "by", "failure_count"]
     list_filter = ["kind"]
     search_fields = ["=grid", "firm__name"]

@@ -44,13 +44,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "certificates.view_all_deliveries",
         "certificates.handle_mail",
     ],
+    # Issue 14: referents only read in the back office (their own firms); they write in the
+    # partner portal's referent pages, through the audited services.
     Role.REFERENT: [
         "gratisz.care_for_partners",
         "partners.view_partnerfirm",
-        "partners.change_partnerfirm",
         "partners.view_partnermanager",
-        "partners.add_partnermanager",
-        "partners.change_partnermanager",
         "partners.view_direktcode",
     ],
     Role.PARTNER_MANAGER: ["gratisz.manage_own_firm"],
@@ -70,7 +69,6 @@ ROLE_PERMISSIONS[Role.SUPERVISOR] += [
 ]
 ROLE_PERMISSIONS[Role.REFERENT] += [
     "partners.view_direktthrottle",
-    "partners.change_direktthrottle",
     "partners.view_direktlockevent",
 ]
 

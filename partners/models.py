@@ -665,6 +665,22 @@ class FirmAuditEntry(AppendOnly, models.Model):
         MANAGER_JOINED = "manager_joined", _("manager accepted the invitation")
         MANAGER_REVOKED = "manager_revoked", _("manager revoked")
         GRID_UNLOCKED = "grid_unlocked", _("GRID unlocked")
+        FIRM_CHANGED = "firm_changed", _("firm data changed")
+        MANAGER_GRANTED = "manager_granted", _("manager authorised")
+
+    # A referent's or an administrator's writes: the firm's referent is e-mailed too (the
+    # managers' own registration and code changes go to the managers only).
+    TELLS_REFERENT = frozenset(
+        {
+            Action.REREGISTRATION,
+            Action.MANAGER_INVITED,
+            Action.MANAGER_JOINED,
+            Action.MANAGER_REVOKED,
+            Action.GRID_UNLOCKED,
+            Action.FIRM_CHANGED,
+            Action.MANAGER_GRANTED,
+        }
+    )
 
     firm = models.ForeignKey(
         PartnerFirm, verbose_name=_("firm"), on_delete=models.CASCADE, related_name="audit_entries"
@@ -691,3 +707,7 @@ class FirmAuditEntry(AppendOnly, models.Model):
 
     def __str__(self) -> str:
         return f"{self.firm.grid} {self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def tells_referent(self) -> bool:
+        return self.action in self.TELLS_REFERENT

@@ -1,16 +1,25 @@
-"""Writes on partner firms and their Direkt codes."""
+"""Writes on partner firms and their Direkt codes.
+
+Every write a referent or an administrator makes on a firm has ONE public entry point here:
+``firm_update`` (the firm's data), ``manager_invite`` / ``manager_grant`` (a manager's
+authority), ``manager_revoke``, ``grid_unlock`` and ``firm_reregistration_start``. Each checks
+who may do it (``partners.access``: the firm's referent, an administrator, for managers also the
+firm's leader), writes a ``FirmAuditEntry`` (who, when, from which address, why) and e-mails the
+firm's managers and its referent. The portal and the admin call these, never a lower level.
+"""
 
 import hashlib
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import direkt
+from .access import ensure_may_care_for, ensure_may_manage_managers, is_administrator, may_care_for
 from .models import DirektCode, FirmAuditEntry, ManagerInvitation, PartnerFirm, PartnerManager
 
 
@@ -92,6 +101,9 @@ def manager_invite(
     the audit entry and queues the e-mail with the single-use link (the token exists only there
     and in the return value; the database keeps its digest).
     """
+    ensure_may_manage_managers(user=by, firm=firm)
+    if is_leader and not may_care_for(user=by, firm=firm):
+        raise PermissionDenied  # a leader invites colleagues; leaders come from the referent
     now = timezone.now()
     email = email.strip()
     ManagerInvitation.objects.filter(
@@ -106,7 +118,10 @@ def manager_invite(
         invited_by=by,
         expires_at=now + timedelta(hours=settings.PARTNER_INVITATION_HOURS),
     )
-    _audit(firm=firm, action=FirmAuditEntry.Action.MANAGER_INVITED, by=by, ip=ip, detail=email)
+    entry = _audit(
+        firm=firm, action=FirmAuditEntry.Action.MANAGER_INVITED, by=by, ip=ip, detail=email
+    )
+    _notify_managers(entry)
     from .tasks import manager_invitation_email
 
     transaction.on_commit(
@@ -163,34 +178,137 @@ def manager_invitation_accept(
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    _audit(
+    entry = _audit(
         firm=invitation.firm,
         action=FirmAuditEntry.Action.MANAGER_JOINED,
         by=user,
         ip=None,
         detail=user.username,
     )
+    _notify_managers(entry)
     return user
 
 
 @transaction.atomic
-def manager_revoke(*, manager: PartnerManager, by, ip: str | None = None) -> None:
+def manager_grant(
+    *, firm: PartnerFirm, user, is_leader: bool, by, reason: str, ip: str | None = None
+) -> PartnerManager:
+    """Make an existing partner manager's login a manager of ``firm`` (an administrator's or
+    the firm's referent's decision; a new person is invited with ``manager_invite``).
+
+    Raises ``PermissionDenied`` unless ``by`` cares for the firm, ``ValidationError`` without a
+    reason, for a login outside the partner manager role or one that already manages the firm.
+    Side effects: the ``PartnerManager`` row, an audit entry, the managers' and referent's
+    e-mail.
+    """
+    ensure_may_care_for(user=by, firm=firm)
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason.")]})
+    if not user.groups.filter(name="partner_manager").exists():
+        raise ValidationError(
+            {"user": [_("Only a partner manager's login can manage a firm.")]}, code="role"
+        )
+    PartnerFirm.objects.select_for_update().get(pk=firm.pk)
+    if PartnerManager.objects.filter(firm=firm, user=user, revoked_at__isnull=True).exists():
+        raise ValidationError({"user": [_("This login already manages the firm.")]})
+    manager = PartnerManager.objects.create(
+        firm=firm, user=user, is_leader=is_leader, authorised_by=by
+    )
+    entry = _audit(
+        firm=firm,
+        action=FirmAuditEntry.Action.MANAGER_GRANTED,
+        by=by,
+        ip=ip,
+        detail=f"{user.username}{' (leader)' if is_leader else ''}: {reason.strip()}",
+    )
+    _notify_managers(entry)
+    return manager
+
+
+@transaction.atomic
+def manager_revoke(*, manager: PartnerManager, by, ip: str | None = None, reason: str = "") -> None:
     """End ``manager``'s authority over the firm (the login stays, the firm is gone from it).
 
-    Side effects: the row's ``revoked_at``, an audit entry, an e-mail to the firm's managers.
+    Raises ``PermissionDenied`` unless ``by`` is the firm's referent, an administrator or the
+    firm's leader. Side effects: the row's ``revoked_at``, an audit entry (with the reason, if
+    given), an e-mail to the firm's managers and referent.
     """
+    ensure_may_manage_managers(user=by, firm=manager.firm)
     if manager.revoked_at is not None:
         return
     manager.revoked_at = timezone.now()
     manager.save(update_fields=["revoked_at"])
+    detail = manager.user.username + (f": {reason.strip()}" if reason.strip() else "")
     entry = _audit(
         firm=manager.firm,
         action=FirmAuditEntry.Action.MANAGER_REVOKED,
         by=by,
         ip=ip,
-        detail=manager.user.username,
+        detail=detail,
     )
     _notify_managers(entry)
+
+
+# The firm's data a referent keeps up to date for their own firms; an administrator also the
+# rest (the core systems' import brings these too: a change here holds until the next import).
+REFERENT_FIRM_FIELDS = ("email", "fax", "postal_code", "city", "address_line")
+ADMINISTRATOR_FIRM_FIELDS = (
+    "name",
+    "kind",
+    "mnb_register_number",
+    "status",
+    "referent",
+    *REFERENT_FIRM_FIELDS,
+)
+
+
+def _shown(value) -> str:
+    if value in (None, ""):
+        return "–"
+    return getattr(value, "username", None) or str(value)
+
+
+@transaction.atomic
+def firm_update(
+    *, firm: PartnerFirm, by, reason: str, changes: dict, ip: str | None = None
+) -> FirmAuditEntry | None:
+    """Change the firm's data: ``changes`` maps field names to new values.
+
+    A referent changes ``REFERENT_FIRM_FIELDS`` of their own firms, an administrator
+    ``ADMINISTRATOR_FIRM_FIELDS`` of any firm. Raises ``PermissionDenied`` for another firm or
+    field, ``ValidationError`` without a reason or for an invalid value (nothing changes then).
+    Returns the audit entry (None when nothing differed). Side effects: the firm's row, an audit
+    entry naming each field's old and new value, the managers' and referent's e-mail.
+    """
+    ensure_may_care_for(user=by, firm=firm)
+    allowed = ADMINISTRATOR_FIRM_FIELDS if is_administrator(by) else REFERENT_FIRM_FIELDS
+    if set(changes) - set(allowed):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason.")]})
+    locked = PartnerFirm.objects.select_for_update().get(pk=firm.pk)
+    changed = []
+    for field, value in changes.items():
+        old = getattr(locked, field)
+        if old != value:
+            changed.append(f"{field}: {_shown(old)} → {_shown(value)}")
+            setattr(locked, field, value)
+    if not changed:
+        return None
+    others = [f.name for f in PartnerFirm._meta.fields if f.name not in changes]
+    locked.clean_fields(exclude=others)
+    locked.save(update_fields=list(changes))
+    for field in changes:
+        setattr(firm, field, getattr(locked, field))
+    entry = _audit(
+        firm=locked,
+        action=FirmAuditEntry.Action.FIRM_CHANGED,
+        by=by,
+        ip=ip,
+        detail=f"{reason.strip()} ({'; '.join(changed)})",
+    )
+    _notify_managers(entry)
+    return entry
 
 
 def _new_codes(*, firm: PartnerFirm, codes: dict[str, str | None]) -> dict[str, str]:
@@ -308,10 +426,12 @@ def direkt_code_rotate(
 def firm_reregistration_start(*, firm: PartnerFirm, by, reason: str, ip: str | None = None):
     """Retire every code of a firm whose code is lost for good; registration starts again.
 
+    Raises ``PermissionDenied`` unless ``by`` is the firm's referent or an administrator.
     Side effects: all active codes retired (the phone line refuses the firm until a manager
     registers again), ``registered_at`` cleared, an audit entry with the reason, the managers'
-    e-mail.
+    and referent's e-mail.
     """
+    ensure_may_care_for(user=by, firm=firm)
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason.")]})
     PartnerFirm.objects.select_for_update().get(pk=firm.pk)
@@ -331,16 +451,34 @@ def firm_reregistration_start(*, firm: PartnerFirm, by, reason: str, ip: str | N
 
 
 @transaction.atomic
-def firm_grid_unlock(*, firm: PartnerFirm, by, reason: str = "", ip: str | None = None):
-    """Lift the lock of the firm's GRID (``verification.direkt_grid_unlock``) and audit why.
+def grid_unlock(*, grid: str, by, reason: str = "", ip: str | None = None):
+    """Lift the lock of ``grid`` and reset its failure counter, and audit why.
 
-    Raises ``PermissionDenied`` unless the user may unlock it. Side effects: those of
-    ``direkt_grid_unlock`` and an audit entry with the reason and IP.
+    Allowed to the firm's active managers, its referent and administrators (only they unlock a
+    GRID that no firm holds); a referent or administrator gives the reason. Raises
+    ``PermissionDenied`` or ``ValidationError`` (no reason); then nothing changes. Side
+    effects: the throttle row, a ``DirektLockEvent``, and for a firm's GRID an audit entry with
+    the reason and address and the e-mail to the firm's managers and referent.
     """
-    from .verification import direkt_grid_unlock
+    from .verification import _grid_unlock, direkt_unlock_allowed
 
-    throttle = direkt_grid_unlock(grid=firm.grid, by=by)
-    _audit(
-        firm=firm, action=FirmAuditEntry.Action.GRID_UNLOCKED, by=by, ip=ip, detail=reason.strip()
+    if not direkt_unlock_allowed(user=by, grid=grid):
+        raise PermissionDenied
+    firm = PartnerFirm.objects.filter(grid=grid).first()
+    is_manager = (
+        firm is not None
+        and PartnerManager.objects.filter(firm=firm, user=by, revoked_at__isnull=True).exists()
     )
+    if not is_manager and not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason.")]})
+    throttle = _grid_unlock(grid=grid, by=by)
+    if firm is not None:
+        entry = _audit(
+            firm=firm,
+            action=FirmAuditEntry.Action.GRID_UNLOCKED,
+            by=by,
+            ip=ip,
+            detail=reason.strip(),
+        )
+        _notify_managers(entry)
     return throttle

@@ -94,5 +94,5 @@ def firm_change_notice_task(entry_id: int) -> None:
                 "Until a manager registers the firm again in the partner portal, nobody can "
                 "identify with this GRID by phone."
             )
-    for address in firm_notice_recipients(firm=firm, with_referent=False):
+    for address in firm_notice_recipients(firm=firm, with_referent=entry.tells_referent):
         send_mail(subject, body, None, [address])

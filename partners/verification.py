@@ -209,14 +209,15 @@ def direkt_unlock_allowed(*, user, grid: str) -> bool:
     firm = PartnerFirm.objects.filter(grid=grid).first()
     if firm is None:
         return False
-    if firm.referent_id == user.pk and user.has_perm("partners.change_direktthrottle"):
+    if firm.referent_id == user.pk and user.has_perm("gratisz.care_for_partners"):
         return True
     return PartnerManager.objects.filter(firm=firm, user=user, revoked_at__isnull=True).exists()
 
 
 @transaction.atomic
-def direkt_grid_unlock(*, grid: str, by) -> DirektThrottle:
-    """Lift the lock of ``grid`` and reset its failure counter.
+def _grid_unlock(*, grid: str, by) -> DirektThrottle:
+    """Lift the lock of ``grid`` and reset its failure counter. Private: the one public entry
+    point is ``partners.services.grid_unlock``, which adds the firm's audit entry and e-mail.
 
     Raises ``PermissionDenied`` unless ``direkt_unlock_allowed``. Side effects: writes a
     ``DirektLockEvent`` (who, when). Unlocking a GRID that is not locked only resets its counter.

@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
 from .. import direkt
-from ..models import DirektCode
+from ..models import DirektCode, PartnerFirm
+from ..services import REFERENT_FIRM_FIELDS
 
 RANDOM, OWN = "random", "own"
 CODE_MODES = [
@@ -151,3 +152,13 @@ class ReasonForm(forms.Form):
 
 class OptionalReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason (optional)"), max_length=300, required=False)
+
+
+class FirmDataForm(forms.ModelForm):
+    """The firm's contact data a referent keeps up to date, and why it changes."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    class Meta:
+        model = PartnerFirm
+        fields = list(REFERENT_FIRM_FIELDS)

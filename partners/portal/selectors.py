@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
+from ..access import is_administrator
 from ..models import (
     DirektCode,
     DirektLockEvent,
@@ -14,8 +15,6 @@ from ..models import (
     PartnerFirm,
     PartnerManager,
 )
-
-ADMINISTRATOR_GROUP = "administrator"
 
 
 def managed_firms(*, user) -> QuerySet[PartnerFirm]:
@@ -35,10 +34,6 @@ def managed_firm(*, user, grid: str) -> PartnerFirm:
 
 def manager_row(*, user, firm: PartnerFirm) -> PartnerManager:
     return PartnerManager.objects.get(firm=firm, user=user, revoked_at__isnull=True)
-
-
-def is_administrator(user) -> bool:
-    return user.is_superuser or user.groups.filter(name=ADMINISTRATOR_GROUP).exists()
 
 
 def cared_firms(*, user) -> QuerySet[PartnerFirm]:

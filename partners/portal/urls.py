@@ -12,6 +12,7 @@ urlpatterns = [
     path("invitation/<str:token>/", views.invitation_accept, name="invitation"),
     path("referent/", views.referent_home, name="referent-home"),
     re_path(rf"^referent/{GRID}/$", views.referent_firm, name="referent-firm"),
+    re_path(rf"^referent/{GRID}/firm/$", views.referent_firm_edit, name="referent-firm-edit"),
     re_path(rf"^referent/{GRID}/invite/$", views.referent_invite, name="referent-invite"),
     re_path(rf"^referent/{GRID}/unlock/$", views.referent_unlock, name="referent-unlock"),
     re_path(

@@ -5,6 +5,7 @@ managers, ``cared_firm`` for referents), so a firm outside the user's scope is a
 the URL says. A user without the role's permission gets a 403.
 """
 
+from copy import copy
 from functools import wraps
 
 from django.contrib import messages
@@ -23,6 +24,7 @@ from .. import services
 from . import selectors
 from .forms import (
     AcceptInvitationForm,
+    FirmDataForm,
     InviteForm,
     OptionalReasonForm,
     ReasonForm,
@@ -196,8 +198,8 @@ def firm_unlock(request: HttpRequest, grid: str) -> HttpResponse:
     firm = selectors.managed_firm(user=request.user, grid=grid)
     form = OptionalReasonForm(request.POST)
     form.is_valid()
-    services.firm_grid_unlock(
-        firm=firm,
+    services.grid_unlock(
+        grid=firm.grid,
         by=request.user,
         reason=form.cleaned_data.get("reason", ""),
         ip=client_ip(request),
@@ -268,6 +270,7 @@ def _referent_context(request, firm, **forms):
         "invite_form": forms.get("invite_form") or ReferentInviteForm(),
         "unlock_form": forms.get("unlock_form") or ReasonForm(prefix="unlock"),
         "reregister_form": forms.get("reregister_form") or ReasonForm(prefix="reregister"),
+        "firm_form": forms.get("firm_form") or FirmDataForm(prefix="firm", instance=firm),
     }
 
 
@@ -304,8 +307,8 @@ def referent_unlock(request: HttpRequest, grid: str) -> HttpResponse:
     if not form.is_valid():
         context = _referent_context(request, firm, unlock_form=form)
         return render(request, "partners/referent_firm.html", context, status=400)
-    services.firm_grid_unlock(
-        firm=firm, by=request.user, reason=form.cleaned_data["reason"], ip=client_ip(request)
+    services.grid_unlock(
+        grid=firm.grid, by=request.user, reason=form.cleaned_data["reason"], ip=client_ip(request)
     )
     messages.success(request, _("Identification with the GRID works again."))
     return redirect("partner-portal:referent-firm", grid=firm.grid)
@@ -336,3 +339,28 @@ def referent_manager_revoke(request: HttpRequest, grid: str, manager_id: int) ->
     services.manager_revoke(manager=manager, by=request.user, ip=client_ip(request))
     messages.success(request, _("The manager's authority is revoked."))
     return redirect("partner-portal:referent-firm", grid=firm.grid)
+
+
+@referent_view
+@require_POST
+def referent_firm_edit(request: HttpRequest, grid: str) -> HttpResponse:
+    """Change the firm's contact data, with a reason; the managers and the referent are told."""
+    firm = selectors.cared_firm(user=request.user, grid=grid)
+    # The form validates on a copy: the service compares with the stored row and writes it.
+    form = FirmDataForm(request.POST, prefix="firm", instance=copy(firm))
+    if form.is_valid():
+        try:
+            services.firm_update(
+                firm=firm,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                changes={f: form.cleaned_data[f] for f in form.changed_data if f != "reason"},
+                ip=client_ip(request),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The firm's data is saved."))
+            return redirect("partner-portal:referent-firm", grid=firm.grid)
+    context = _referent_context(request, firm, firm_form=form)
+    return render(request, "partners/referent_firm.html", context, status=400)

@@ -22,22 +22,41 @@ def locked(firm, settings):
     return throttle
 
 
-def _unlock(client, throttle):
+def _unlock(client, throttle, reason="A partner kérte"):
     return client.post(
         reverse("admin:partners_direktthrottle_changelist"),
-        {"action": "unlock", "_selected_action": [throttle.pk]},
+        {"action": "unlock", "_selected_action": [throttle.pk], "reason": reason},
     )
 
 
-def test_the_firms_referent_unlocks_in_the_admin(client, login, firm, locked):
+def test_the_firms_referent_sees_the_lock_in_the_admin_and_unlocks_in_the_portal(
+    client, login, firm, locked
+):
     login(firm.referent)
     listing = client.get(reverse("admin:partners_direktthrottle_changelist"))
     assert listing.status_code == 200
     assert firm.grid in listing.content.decode()
     _unlock(client, locked)
     locked.refresh_from_db()
+    assert locked.is_locked
+    assert (
+        firm.grid
+        in client.get(reverse("partner-portal:referent-firm", args=[firm.grid])).content.decode()
+    )
+
+
+def test_an_administrator_unlocks_in_the_admin_with_a_reason_and_the_firm_audit(
+    client, login, administrator, firm, locked
+):
+    from partners.models import FirmAuditEntry
+
+    login(administrator)
+    _unlock(client, locked)
+    locked.refresh_from_db()
     assert not locked.is_locked
-    assert locked.unlocked_by == firm.referent
+    assert locked.unlocked_by == administrator
+    entry = FirmAuditEntry.objects.get(firm=firm, action=FirmAuditEntry.Action.GRID_UNLOCKED)
+    assert (entry.by, entry.detail) == (administrator, "A partner kérte")
 
 
 def test_another_referent_neither_sees_nor_unlocks_the_grid(client, login, make_user, locked):

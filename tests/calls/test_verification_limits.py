@@ -10,7 +10,8 @@ from django.test import Client
 
 from calls.models import CallTicket, VerificationAttempt
 from partners.models import DirektLockEvent, DirektThrottle
-from partners.verification import Outcome, direkt_grid_unlock, direkt_verify
+from partners.services import grid_unlock
+from partners.verification import Outcome, direkt_verify
 from tests.calls.conftest import STAFF_CODE, texts
 from tests.calls.fake_provider import ClientTransport, FakeProvider
 
@@ -64,7 +65,7 @@ def test_unknown_grid_locks_like_a_known_one_and_emails_nobody(provider, firm):
 def test_referent_unlocks_and_the_right_code_works_again(provider, firm):
     for n in range(5):
         _fail_twice(provider, firm.grid, number=f"+3630000000{n}")
-    direkt_grid_unlock(grid=firm.grid, by=firm.referent)
+    grid_unlock(grid=firm.grid, by=firm.referent, reason="jogos hívó")
     throttle = DirektThrottle.objects.get(grid=firm.grid)
     assert not throttle.is_locked and throttle.failure_count == 0
     assert throttle.unlocked_by == firm.referent
@@ -75,7 +76,7 @@ def test_referent_unlocks_and_the_right_code_works_again(provider, firm):
 
 def test_a_firm_manager_may_unlock(firm):
     manager = firm.managers.filter(revoked_at__isnull=True).first().user
-    direkt_grid_unlock(grid=firm.grid, by=manager)
+    grid_unlock(grid=firm.grid, by=manager)
 
 
 def test_another_firms_referent_or_a_revoked_manager_may_not_unlock(firm, make_user):
@@ -83,7 +84,7 @@ def test_another_firms_referent_or_a_revoked_manager_may_not_unlock(firm, make_u
     revoked = firm.managers.filter(revoked_at__isnull=False).get().user
     for user in (other_referent, revoked):
         with pytest.raises(PermissionDenied):
-            direkt_grid_unlock(grid=firm.grid, by=user)
+            grid_unlock(grid=firm.grid, by=user, reason="x")
 
 
 def test_success_resets_the_consecutive_count(provider, firm):

@@ -23,9 +23,9 @@ from partners.selectors import direkt_code_is_valid
 from partners.services import (
     PortalError,
     direkt_code_rotate,
-    firm_grid_unlock,
     firm_register,
     firm_reregistration_start,
+    grid_unlock,
     invitation_for_token,
     manager_invitation_accept,
     manager_invite,
@@ -284,7 +284,11 @@ def test_rotation_before_registration_is_refused(firm, leader):
 # --- re-registration and unlock ---------------------------------------------------------------
 
 
-def test_reregistration_retires_every_code_and_tells_the_managers(firm, leader, run_commit_hooks):
+def test_reregistration_retires_every_code_and_tells_managers_and_referent(
+    firm, leader, run_commit_hooks
+):
+    firm.referent.email = "referens@biztosito.example.hu"
+    firm.referent.save()
     codes = firm_register(firm=firm, by=leader, terms_accepted=True)
     mail.outbox.clear()
     run_commit_hooks(
@@ -294,7 +298,9 @@ def test_reregistration_retires_every_code_and_tells_the_managers(firm, leader, 
     assert firm.registered_at is None
     assert not DirektCode.objects.filter(firm=firm, retired_at__isnull=True).exists()
     assert not direkt_verify(grid=firm.grid, code=codes["staff"], calling_number="+3611").ok
-    assert [m.to for m in mail.outbox] == [["vezeto@alkusz.example.hu"]]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        ["referens@biztosito.example.hu", "vezeto@alkusz.example.hu"]
+    )
     entry = FirmAuditEntry.objects.get(action=FirmAuditEntry.Action.REREGISTRATION)
     assert entry.detail == "A vezető elhunyt"
     # Registration starts again, and the old codes count as recent.
@@ -323,7 +329,7 @@ def test_unlock_by_manager_or_referent_lets_the_right_code_in(firm, leader, sett
     _lock(firm, settings)
     assert not direkt_verify(grid=firm.grid, code=codes["staff"], calling_number="+3611").ok
     user = leader if who == "leader" else firm.referent
-    firm_grid_unlock(firm=firm, by=user, reason="a támadó próbálkozott", ip="10.0.0.1")
+    grid_unlock(grid=firm.grid, by=user, reason="a támadó próbálkozott", ip="10.0.0.1")
     assert direkt_verify(grid=firm.grid, code=codes["staff"], calling_number="+3611").ok
     assert DirektLockEvent.objects.filter(kind="unlocked", by=user).exists()
     entry = FirmAuditEntry.objects.get(action=FirmAuditEntry.Action.GRID_UNLOCKED)
@@ -335,7 +341,7 @@ def test_unlock_by_someone_else_is_refused(firm, leader, settings, make_user):
     _lock(firm, settings)
     other_referent = make_user("referent")
     with pytest.raises(PermissionDenied):
-        firm_grid_unlock(firm=firm, by=other_referent, reason="x")
+        grid_unlock(grid=firm.grid, by=other_referent, reason="x")
     assert DirektThrottle.objects.get(grid=firm.grid).is_locked
 
 

@@ -80,6 +80,7 @@ def referent_urls(firm, manager_id):
     g = firm.grid
     return [
         ("get", reverse("partner-portal:referent-firm", args=[g])),
+        ("post", reverse("partner-portal:referent-firm-edit", args=[g])),
         ("post", reverse("partner-portal:referent-invite", args=[g])),
         ("post", reverse("partner-portal:referent-unlock", args=[g])),
         ("post", reverse("partner-portal:referent-reregister", args=[g])),
@@ -146,9 +147,13 @@ def test_referent_gets_404_on_a_firm_that_is_not_theirs(world, as_user):
     b = world["b"]
     manager_id = PartnerManager.objects.get(user=b["colleague"]).pk
     for method, url in referent_urls(b["firm"], manager_id):
-        response = getattr(c, method)(url, {"unlock-reason": "x", "reregister-reason": "x"})
+        data = {"unlock-reason": "x", "reregister-reason": "x", "firm-reason": "x"}
+        data["firm-email"] = "tamado@example.hu"
+        response = getattr(c, method)(url, data)
         assert response.status_code == 404, url
     assert not FirmAuditEntry.objects.filter(firm=b["firm"]).exists()
+    b["firm"].refresh_from_db()
+    assert b["firm"].email != "tamado@example.hu"
 
 
 def test_referent_is_no_manager_of_their_firms(world, as_user):
