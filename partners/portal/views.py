@@ -336,7 +336,14 @@ def referent_reregister(request: HttpRequest, grid: str) -> HttpResponse:
 def referent_manager_revoke(request: HttpRequest, grid: str, manager_id: int) -> HttpResponse:
     firm = selectors.cared_firm(user=request.user, grid=grid)
     manager = selectors.firm_manager(firm=firm, manager_id=manager_id)
-    services.manager_revoke(manager=manager, by=request.user, ip=client_ip(request))
+    form = OptionalReasonForm(request.POST)
+    form.is_valid()
+    services.manager_revoke(
+        manager=manager,
+        by=request.user,
+        reason=form.cleaned_data.get("reason", ""),
+        ip=client_ip(request),
+    )
     messages.success(request, _("The manager's authority is revoked."))
     return redirect("partner-portal:referent-firm", grid=firm.grid)
 

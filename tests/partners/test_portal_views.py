@@ -449,9 +449,11 @@ def test_referent_revokes_a_manager(world, as_user):
     leader = PartnerManager.objects.get(user=a["leader"])
     c = as_user(a["referent"])
     url = reverse("partner-portal:referent-manager-revoke", args=[a["firm"].grid, leader.pk])
-    assert c.post(url).status_code == 302
+    assert c.post(url, {"reason": "Kilépett a cégtől"}).status_code == 302
     leader.refresh_from_db()
     assert leader.revoked_at is not None
+    entry = FirmAuditEntry.objects.get(action=FirmAuditEntry.Action.MANAGER_REVOKED)
+    assert (entry.by, entry.detail) == (a["referent"], "vezeto-a: Kilépett a cégtől")
     assert (
         as_user(a["leader"]).get(reverse("partner-portal:firm", args=[a["firm"].grid])).status_code
         == 404
