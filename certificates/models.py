@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from partners.audit import AppendOnly
+
 
 class DocumentType(models.TextChoices):
     DAMAGE_HISTORY = "damage_history", _("damage history certificate (motor liability)")
@@ -251,7 +253,7 @@ class PrintBatch(models.Model):
         )
 
 
-class PrintBatchEvent(models.Model):
+class PrintBatchEvent(AppendOnly, models.Model):
     """What the mailroom did with a print batch, and who (append-only; the audit trail)."""
 
     class Action(models.TextChoices):

@@ -140,7 +140,8 @@ def test_a_stored_audit_record_is_never_saved_again_nor_deleted(records, name):
     assert type(row).objects.filter(pk=row.pk).exists()
 
 
-def test_cti_events_are_append_only_too():
+def test_cti_and_print_batch_events_are_append_only_too():
+    from certificates.models import PrintBatchEvent
     from partners.audit import AppendOnly
 
-    assert issubclass(CtiEvent, AppendOnly)
+    assert issubclass(CtiEvent, AppendOnly) and issubclass(PrintBatchEvent, AppendOnly)
