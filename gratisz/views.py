@@ -56,6 +56,16 @@ class LoginView(auth_views.LoginView):
         return redirect(_with_next(step, self.request))
 
 
+def _second_factor_passed(request: HttpRequest, device: TOTPDevice) -> None:
+    """Mark the session verified under a new session key.
+
+    The key the browser held before the second factor (the password step's) is voided: a
+    session cookie planted or read before this point is worth nothing afterwards.
+    """
+    otp_login(request, device)
+    request.session.cycle_key()
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_verify(request: HttpRequest) -> HttpResponse:
@@ -71,7 +81,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         if not allowed:
             form.add_error(None, _("Too many wrong codes. Wait a little and try again."))
         elif device.verify_token(form.cleaned_data["token"]):
-            otp_login(request, device)
+            _second_factor_passed(request, device)
             return redirect(_next_url(request))
         else:
             form.add_error("token", _("The code is wrong or has expired."))
@@ -96,7 +106,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
         if device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-            otp_login(request, device)
+            _second_factor_passed(request, device)
             return redirect(_next_url(request))
         form.add_error("token", _("The code is wrong or has expired."))
     svg = BytesIO()
