@@ -7,8 +7,10 @@ from io import BytesIO
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +19,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -64,6 +67,31 @@ def _second_factor_passed(request: HttpRequest, device: TOTPDevice) -> None:
     """
     otp_login(request, device)
     request.session.cycle_key()
+
+
+def login_locked_out(request: HttpRequest, original_response=None, credentials=None):
+    """Answer a login while its username or address is locked (django-axes' lockout page).
+
+    The same page for every such try: an unknown or a known username, a wrong or the right
+    password (which is not even checked, and never leads to the second factor). 429 with
+    Retry-After; the form stays, so that the user sees where to come back.
+    """
+    minutes = settings.LOGIN_COOLOFF_MINUTES
+    message = ngettext(
+        "Too many failed logins. Try again in %(minutes)s minute, or ask an administrator to "
+        "lift the lock.",
+        "Too many failed logins. Try again in %(minutes)s minutes, or ask an administrator to "
+        "lift the lock.",
+        minutes,
+    ) % {"minutes": minutes}
+    response = render(
+        request,
+        "gratisz/login.html",
+        {"form": AuthenticationForm(request), "next": _next_url(request), "locked_out": message},
+        status=429,
+    )
+    response["Retry-After"] = str(minutes * 60)
+    return response
 
 
 @login_required
