@@ -134,6 +134,15 @@ def destinations_on_file(
     return {value: name for value, name in found.items() if value}
 
 
+def destination_is_on_file(
+    *, contract: Contract | None, channel: str, destination: str, firm: PartnerFirm | None = None
+) -> bool:
+    """Tell whether ``destination`` is one we hold for the contract's policyholder or firm."""
+    on_file = destinations_on_file(contract=contract, channel=channel, firm=firm)
+    known = {_normalise(channel, value) for value in on_file}
+    return _normalise(channel, destination.strip()) in known
+
+
 def _delivery_from_spec(
     request: CertificateRequest,
     contract: Contract | None,
