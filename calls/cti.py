@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import DirektCode
-from partners.verification import direkt_verify
+from partners.verification import direkt_verify, stored_calling_number
 
 from .desk.services import AgentBusy, CallAlreadyTaken, call_take
 from .models import CallTicket, CtiEvent, VerificationAttempt
@@ -55,6 +55,8 @@ def cti_call_id(call_sid: str) -> str:
 
 def _ticket_locked(call_id: str, from_number: str, to_number: str) -> CallTicket:
     call_sid = CALL_SID_PREFIX + call_id
+    # One number however the PBX writes it (E.164), as the IVR and the verifier count it.
+    from_number, to_number = stored_calling_number(from_number), stored_calling_number(to_number)
     try:
         with transaction.atomic():
             CallTicket.objects.get_or_create(

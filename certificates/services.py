@@ -11,6 +11,7 @@ acceptance and our commit leaves a duplicate the receiving side can recognise.
 import datetime
 import hashlib
 import logging
+import secrets
 import smtplib
 from dataclasses import dataclass
 from io import BytesIO
@@ -56,9 +57,17 @@ Outcome = DeliveryAttempt.Outcome
 # --- document numbers --------------------------------------------------------------------------
 
 
-def _check_digits(year: int, sequence: int) -> int:
-    """Return the ISO 7064 MOD 97-10 check digits (as in an IBAN) of year + sequence."""
-    return 98 - (int(f"{year}{sequence:06d}") * 100) % 97
+# A number is GR-<year>-<sequence>-<random>-<check>: the yearly sequence keeps numbers unique and
+# in issue order for the mailroom, the 8 random digits make the next or previous document's
+# number unguessable (1 in 10^8 per try, and /verify/ is rate limited), and the two ISO 7064
+# MOD 97-10 check digits (as in an IBAN) over all digits catch a mistyped or altered number.
+# Numbers issued before the random part (GR-<year>-<sequence>-<check>) keep verifying.
+RANDOM_DIGITS = 8
+
+
+def _check_digits(year: int, sequence: int, random_part: str = "") -> int:
+    """Return the ISO 7064 MOD 97-10 check digits of year + sequence (+ the random part)."""
+    return 98 - (int(f"{year}{sequence:06d}{random_part}") * 100) % 97
 
 
 def number_is_well_formed(number: str) -> bool:
@@ -67,12 +76,14 @@ def number_is_well_formed(number: str) -> bool:
     A mistyped or altered number fails here before any database lookup.
     """
     parts = number.split("-")
-    if len(parts) != 4 or parts[0] != "GR" or not all(p.isdigit() for p in parts[1:]):
+    if len(parts) not in (4, 5) or parts[0] != "GR" or not all(p.isdigit() for p in parts[1:]):
         return False
-    year, sequence, check = parts[1:]
+    year, sequence, *random_part, check = parts[1:]
     if len(year) != 4 or len(sequence) < 6 or len(check) != 2:
         return False
-    return _check_digits(int(year), int(sequence)) == int(check)
+    if random_part and len(random_part[0]) != RANDOM_DIGITS:
+        return False
+    return _check_digits(int(year), int(sequence), "".join(random_part)) == int(check)
 
 
 def _allocate_number(year: int) -> str:
@@ -81,7 +92,9 @@ def _allocate_number(year: int) -> str:
     counter = DocumentCounter.objects.select_for_update().get(year=year)
     counter.last += 1
     counter.save(update_fields=["last"])
-    return f"GR-{year}-{counter.last:06d}-{_check_digits(year, counter.last):02d}"
+    random_part = f"{secrets.randbelow(10**RANDOM_DIGITS):0{RANDOM_DIGITS}d}"
+    check = _check_digits(year, counter.last, random_part)
+    return f"GR-{year}-{counter.last:06d}-{random_part}-{check:02d}"
 
 
 # --- requests ----------------------------------------------------------------------------------
@@ -119,6 +132,15 @@ def destinations_on_file(
     by_channel = {Channel.EMAIL: firm.email, Channel.FAX: firm.fax}
     found[by_channel.get(channel, firm.postal_address)] = firm.name
     return {value: name for value, name in found.items() if value}
+
+
+def destination_is_on_file(
+    *, contract: Contract | None, channel: str, destination: str, firm: PartnerFirm | None = None
+) -> bool:
+    """Tell whether ``destination`` is one we hold for the contract's policyholder or firm."""
+    on_file = destinations_on_file(contract=contract, channel=channel, firm=firm)
+    known = {_normalise(channel, value) for value in on_file}
+    return _normalise(channel, destination.strip()) in known
 
 
 def _delivery_from_spec(

@@ -1,6 +1,8 @@
 """Screens: the public verification page, the deliveries list with resend, the PDF download,
 and the mailroom's print batches (download, confirm posted)."""
 
+import math
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -14,8 +16,43 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework.throttling import SimpleRateThrottle
+
+from partners.client_ip import client_ip
 
 from . import selectors, services
+
+
+class VerifyRateThrottle(SimpleRateThrottle):
+    """At most ``VERIFY_RATE`` verification pages per client address (a sliding window in the
+    cache: DRF's throttle, which the API already uses, works on a plain Django request too and
+    tells how long to wait)."""
+
+    cache_format = "verify-throttle:%(ident)s"
+
+    def get_rate(self) -> str:
+        return settings.VERIFY_RATE
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"ident": client_ip(request) or "unknown"}
+
+
+def _verify_refused(request: HttpRequest, wait: float | None) -> HttpResponse:
+    """Answer 429 in the user's language, with Retry-After: the address is over its limit."""
+    seconds = max(1, math.ceil(wait or 1))
+    message = ngettext(
+        "Too many verifications from your address. Try again in %(seconds)s second.",
+        "Too many verifications from your address. Try again in %(seconds)s seconds.",
+        seconds,
+    ) % {"seconds": seconds}
+    response = render(
+        request,
+        "certificates/verify.html",
+        {"state": "throttled", "message": message},
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 @require_GET
@@ -30,7 +67,12 @@ def verify_lookup(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def verify(request: HttpRequest, number: str) -> HttpResponse:
-    """Confirm a document's number, type, issue date and validity; nothing personal."""
+    """Confirm a document's number, type, issue date and validity; nothing personal.
+
+    Rate limited per client address (``VERIFY_RATE``): 429 with Retry-After beyond it."""
+    throttle = VerifyRateThrottle()
+    if not throttle.allow_request(request, None):
+        return _verify_refused(request, throttle.wait())
     if not services.number_is_well_formed(number):
         return render(
             request,

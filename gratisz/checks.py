@@ -6,6 +6,14 @@ from django.core.checks import Error, Tags, Warning, register
 def check_secrets(app_configs, **kwargs):
     """Refuse to call a production configuration clean while it runs on the demo secrets."""
     errors = []
+    if settings.SECRET_KEY == settings.DEMO_SECRET_KEY:
+        errors.append(
+            Error(
+                "DJANGO_SECRET_KEY is the demo value published with the source code.",
+                hint="Set DJANGO_SECRET_KEY to a long random secret of this installation.",
+                id="gratisz.E006",
+            )
+        )
     if settings.DIREKT_CODE_PEPPER == settings.DEMO_DIREKT_CODE_PEPPER:
         errors.append(
             Error(

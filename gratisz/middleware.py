@@ -1,5 +1,6 @@
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
 
 class IdleSessionMiddleware:
@@ -78,4 +79,25 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.POLICY)
+        return response
+
+
+class NoStoreMiddleware:
+    """Forbid every cache (the browser's, a shared proxy's) to keep what a logged-in user saw.
+
+    Every response to an authenticated request, and every API response, carries personal data
+    or may: ``Cache-Control: no-store`` (with Django's ``never_cache`` set: ``max-age=0,
+    no-cache, no-store, must-revalidate, private``), so that the back button after logging out
+    or the next user of a shared computer finds nothing. Public pages (the login page, the
+    certificate verification) keep their own headers. Goes after ``AuthenticationMiddleware``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if request.path_info.startswith("/api/") or (user is not None and user.is_authenticated):
+            add_never_cache_headers(response)
         return response

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "gratisz.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "gratisz.middleware.RequireOTPMiddleware",
     "gratisz.logs.TicketContextMiddleware",
@@ -487,3 +488,34 @@ CELERY_TASK_ROUTES["calls.sweep_recordings"] = {"queue": "telephony"}
 REVIEW_SERVICE_LEVEL_SECONDS = env.int("REVIEW_SERVICE_LEVEL_SECONDS", default=20)
 REVIEW_SERVICE_LEVEL_TARGET_PERCENT = env.int("REVIEW_SERVICE_LEVEL_TARGET_PERCENT", default=80)
 REVIEW_SHORT_ABANDON_SECONDS = env.int("REVIEW_SHORT_ABANDON_SECONDS", default=5)
+
+# --- Issue 14: security (sec-auth): login limits, client address, verification limit ----------
+# Behind a TLS proxy: how many proxies of ours append to X-Forwarded-For (partners.client_ip).
+# 0, the default: no proxy, the client is REMOTE_ADDR and the header is ignored (a client could
+# write anything in it).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Password guessing (django-axes, in front of the TOTP step): LOGIN_FAILURES_PER_ACCOUNT wrong
+# passwords for one username (known or not), or LOGIN_FAILURES_PER_ADDRESS from one address
+# across usernames, within LOGIN_COOLOFF_MINUTES lock the login for that long after the last
+# try; every refused try during the lock starts the cool-off again. An administrator lifts a
+# lock in the admin (Axes: access attempts) or with `manage.py axes_reset_username NAME`.
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked login before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes asks
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=30)
+LOGIN_COOLOFF_MINUTES = env.int("LOGIN_COOLOFF_MINUTES", default=15)
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_HANDLER = "gratisz.login_limits.LoginFailureHandler"  # the per-address limit of its own
+AXES_COOLOFF_TIME = LOGIN_COOLOFF_MINUTES / 60  # hours
+AXES_CLIENT_IP_CALLABLE = "partners.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "gratisz.views.login_locked_out"
+AXES_RESET_ON_SUCCESS = False  # a login with one account must not clear the address's count
+# The log names the username and the address (the password is never stored nor logged).
+AXES_SENSITIVE_PARAMETERS = ["csrfmiddlewaretoken"]
+# Public certificate verification (/verify/): requests per client address, in DRF's rate format.
+VERIFY_RATE = env.str("VERIFY_RATE", default="30/min")

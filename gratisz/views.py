@@ -7,8 +7,10 @@ from io import BytesIO
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +19,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -56,6 +59,41 @@ class LoginView(auth_views.LoginView):
         return redirect(_with_next(step, self.request))
 
 
+def _second_factor_passed(request: HttpRequest, device: TOTPDevice) -> None:
+    """Mark the session verified under a new session key.
+
+    The key the browser held before the second factor (the password step's) is voided: a
+    session cookie planted or read before this point is worth nothing afterwards.
+    """
+    otp_login(request, device)
+    request.session.cycle_key()
+
+
+def login_locked_out(request: HttpRequest, original_response=None, credentials=None):
+    """Answer a login while its username or address is locked (django-axes' lockout page).
+
+    The same page for every such try: an unknown or a known username, a wrong or the right
+    password (which is not even checked, and never leads to the second factor). 429 with
+    Retry-After; the form stays, so that the user sees where to come back.
+    """
+    minutes = settings.LOGIN_COOLOFF_MINUTES
+    message = ngettext(
+        "Too many failed logins. Try again in %(minutes)s minute, or ask an administrator to "
+        "lift the lock.",
+        "Too many failed logins. Try again in %(minutes)s minutes, or ask an administrator to "
+        "lift the lock.",
+        minutes,
+    ) % {"minutes": minutes}
+    response = render(
+        request,
+        "gratisz/login.html",
+        {"form": AuthenticationForm(request), "next": _next_url(request), "locked_out": message},
+        status=429,
+    )
+    response["Retry-After"] = str(minutes * 60)
+    return response
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_verify(request: HttpRequest) -> HttpResponse:
@@ -71,7 +109,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         if not allowed:
             form.add_error(None, _("Too many wrong codes. Wait a little and try again."))
         elif device.verify_token(form.cleaned_data["token"]):
-            otp_login(request, device)
+            _second_factor_passed(request, device)
             return redirect(_next_url(request))
         else:
             form.add_error("token", _("The code is wrong or has expired."))
@@ -96,7 +134,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
         if device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-            otp_login(request, device)
+            _second_factor_passed(request, device)
             return redirect(_next_url(request))
         form.add_error("token", _("The code is wrong or has expired."))
     svg = BytesIO()

@@ -19,6 +19,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+import phonenumbers
 from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -82,12 +83,41 @@ def backoff_seconds(failure_count: int) -> int:
     return settings.DIREKT_THROTTLE_FACTOR * 2 ** (failure_count - 1)
 
 
+# What providers send for a withheld number (Twilio also sends these pseudo-numbers).
+_WITHHELD = {"anonymous", "restricted", "unavailable", "unknown", "private", "blocked"}
+_WITHHELD_NUMBERS = {"+266696687", "+86282452253", "+7378742833", "+2562533", "+8656696"}
+WITHHELD = "anonymous"
+
+
+def e164(number: str | None, region: str = "HU") -> str | None:
+    """Return ``number`` in E.164 (``+36301234567``), however it was written (``06 30 123 4567``,
+    ``0036301234567``, ``+36-30-123-4567``); None for a withheld number or one that is no
+    possible phone number. Numbers without a country code are read as Hungarian."""
+    raw = (number or "").strip()[:40]
+    if not raw or raw.lower() in _WITHHELD:
+        return None
+    if raw.startswith("00"):
+        raw = "+" + raw[2:]
+    try:
+        parsed = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    formatted = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return None if formatted in _WITHHELD_NUMBERS else formatted
+
+
+def stored_calling_number(number: str | None) -> str:
+    """Return the calling number as a ticket keeps it: E.164 when it is a phone number, else
+    what was sent (a withheld marker, or something no phone number), cut to 40 characters."""
+    return e164(number) or (number or "").strip()[:40]
+
+
 def normalise_calling_number(number: str | None) -> str:
-    """Return the calling number as counted; withheld numbers share one bucket."""
-    number = (number or "").strip()[:40]
-    if not number or number.lower() in ("anonymous", "restricted", "unknown", "+266696687"):
-        return "anonymous"
-    return number
+    """Return the calling number as counted: E.164, so that one number has one failure budget
+    however it is written; withheld and invalid numbers share one bucket."""
+    return e164(number) or WITHHELD
 
 
 def _locked_row(model, **key):

@@ -25,7 +25,7 @@ from certificates.selectors import NotEligible
 from certificates.services import DeliverySpec, certificate_request_create
 from claims.services import PhoneReport, claim_report_by_phone
 from partners.models import Contract, ContractVehicle, DirektCode, Invoice
-from partners.verification import direkt_verify
+from partners.verification import direkt_verify, stored_calling_number
 
 from .models import (
     CallHandling,
@@ -195,7 +195,7 @@ def call_verify_manually(
         now = timezone.now()
         ticket = CallTicket.objects.create(
             call_sid=f"desk-{secrets.token_hex(16)}",
-            from_number=phone_number[:40],
+            from_number=stored_calling_number(phone_number),
             menu=menu,
             grid_entered=grid if len(grid) == 9 and grid.isdigit() else "",
             queue_name="desk",

@@ -26,7 +26,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from partners import direkt
 from partners.models import DirektCode
 from partners.services import direkt_code_policy_errors, direkt_code_set
-from partners.verification import direkt_verify
+from partners.verification import direkt_verify, stored_calling_number
 
 from .. import opening_hours, telephony
 from ..models import CallRecording, CallTicket, IvrPrompt, IvrStep, VerificationAttempt
@@ -67,8 +67,8 @@ class CallParams:
         return cls(
             call_sid=post.get("CallSid", "")[:64],
             account_sid=post.get("AccountSid", "")[:64],
-            from_number=post.get("From", "")[:40],
-            to_number=post.get("To", "")[:40],
+            from_number=stored_calling_number(post.get("From", "")),
+            to_number=stored_calling_number(post.get("To", "")),
             digits=post.get("Digits"),
             call_status=post.get("CallStatus", "")[:20],
         )

@@ -15,6 +15,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from partners.client_ip import client_ip
+
 from ..signatures import get_validator
 from . import flow
 
@@ -22,7 +24,7 @@ security_log = logging.getLogger("gratisz.security")
 
 
 def _remote(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return client_ip(request) or ""
 
 
 def _refuse(request: HttpRequest, reason: str) -> HttpResponse:

@@ -25,7 +25,7 @@ class ApiClientForm(forms.ModelForm):
 
     class Meta:
         model = ApiClient
-        fields = ["name", "scopes", "throttle_rate"]
+        fields = ["name", "scopes", "throttle_rate", "firms"]
 
     def clean_throttle_rate(self):
         rate = self.cleaned_data["throttle_rate"].strip()
@@ -51,6 +51,7 @@ class ApiClientAdmin(admin.ModelAdmin):
         "revoked_by",
     ]
     actions = ["revoke"]
+    autocomplete_fields = ["firms"]
 
     def save_model(self, request, obj, form, change):
         if change:

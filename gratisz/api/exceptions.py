@@ -57,6 +57,14 @@ class ScopeMissing(ApiError):
         super().__init__(details={"required_scope": scope})
 
 
+class DestinationNotOnFile(ApiError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "destination_not_on_file"
+    message = _(
+        "This API client may deliver only to the policyholder's or the firm's destinations on file."
+    )
+
+
 class BatchTooLarge(ApiError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     code = "batch_too_large"

@@ -15,6 +15,8 @@ class Scope(models.TextChoices):
     SYNC = "sync", _("core-system sync")
     CTI = "cti", _("CTI events")
     CERTIFICATES = "certificates", _("certificate requests")
+    # With CERTIFICATES: deliver also to a destination not on file (read back to the caller).
+    CERTIFICATES_DICTATED = "certificates_dictated", _("certificates to dictated destinations")
     REPORTING = "reporting", _("reporting (read call tickets)")
 
 
@@ -51,6 +53,14 @@ class ApiClient(models.Model):
         related_name="+",
     )
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    # Bound to these firms: the client reaches only their contracts. None: every firm's.
+    firms = models.ManyToManyField(
+        "partners.PartnerFirm",
+        verbose_name=_("partner firms"),
+        blank=True,
+        related_name="+",
+        help_text=_("Only these firms' contracts; none chosen: every firm's."),
+    )
 
     class Meta:
         verbose_name = _("API client")

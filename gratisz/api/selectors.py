@@ -24,12 +24,15 @@ def certificate_requests_of(*, client: ApiClient) -> QuerySet[CertificateRequest
     )
 
 
-def contract_by_policy_number(*, policy_number: str) -> Contract | None:
-    return (
-        Contract.objects.select_related("policyholder", "firm")
-        .filter(policy_number=policy_number)
-        .first()
+def contract_by_policy_number(*, policy_number: str, client: ApiClient) -> Contract | None:
+    """Return the contract, or None also when ``client`` is bound to firms and this contract is
+    none of theirs (the answer does not tell which)."""
+    contracts = Contract.objects.select_related("policyholder", "firm").filter(
+        policy_number=policy_number
     )
+    if client.firms.exists():
+        contracts = contracts.filter(firm__in=client.firms.all())
+    return contracts.first()
 
 
 def invoice_of(*, contract: Contract, number: str) -> Invoice | None:

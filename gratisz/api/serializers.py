@@ -71,14 +71,47 @@ class DeliveryRequestSerializer(serializers.Serializer):
     )
 
 
+# The parameters each document takes (ISO dates); anything else in ``params`` is refused.
+CERTIFICATE_PARAMS = {
+    DocumentType.COVERAGE: ("period_from", "period_to"),
+    DocumentType.GREEN_CARD: ("valid_from", "valid_until"),
+}
+MAX_DELIVERIES = 5
+
+
 class CertificateRequestCreateSerializer(serializers.Serializer):
     document_type = serializers.ChoiceField(
         choices=[c for c in DocumentType.choices if c[0] != DocumentType.LIBRARY]
     )
     policy_number = serializers.CharField(max_length=30)
     invoice_number = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    params = serializers.DictField(required=False, default=dict)
-    deliveries = DeliveryRequestSerializer(many=True, required=False, allow_empty=False)
+    params = serializers.DictField(
+        child=serializers.DateField(),
+        required=False,
+        default=dict,
+        help_text=_(
+            "ISO dates: period_from and period_to for coverage, valid_from and valid_until for "
+            "green_card; other documents take none."
+        ),
+    )
+    deliveries = DeliveryRequestSerializer(
+        many=True, required=False, allow_empty=False, max_length=MAX_DELIVERIES
+    )
+
+    def validate(self, attrs):
+        allowed = CERTIFICATE_PARAMS.get(attrs["document_type"], ())
+        unknown = sorted(key for key in attrs.get("params", {}) if key not in allowed)
+        if unknown:
+            raise serializers.ValidationError(
+                {
+                    "params": [
+                        _("Unknown parameter for this document: %(keys)s.")
+                        % {"keys": ", ".join(key[:40] for key in unknown[:5])}
+                    ]
+                }
+            )
+        attrs["params"] = {key: value.isoformat() for key, value in attrs["params"].items()}
+        return attrs
 
 
 class DeliveryStatusSerializer(serializers.Serializer):

@@ -11,7 +11,11 @@ from rest_framework.views import APIView
 from calls.cti import MAX_IDENTIFICATION_ATTEMPTS, CtiConflict, cti_call_id, cti_event_record
 from calls.review.selectors import call_log, call_log_page
 from certificates.selectors import NotEligible
-from certificates.services import DeliverySpec, certificate_request_create
+from certificates.services import (
+    DeliverySpec,
+    certificate_request_create,
+    destination_is_on_file,
+)
 from gratisz.importer import portfolio_import
 
 from . import exceptions, selectors
@@ -127,6 +131,16 @@ def _request_status(request_obj) -> dict:
     }
 
 
+def _refuse_dictated(contract, deliveries: list[DeliverySpec]) -> None:
+    """Raise ``DestinationNotOnFile`` for a destination that is not the policyholder's or the
+    firm's on file (an empty one means the one on file)."""
+    for index, spec in enumerate(deliveries):
+        if spec.destination.strip() and not destination_is_on_file(
+            contract=contract, channel=spec.channel, destination=spec.destination
+        ):
+            raise exceptions.DestinationNotOnFile(details={"deliveries": {"index": index}})
+
+
 class CertificateRequestListView(ApiView):
     required_scope = Scope.CERTIFICATES
 
@@ -134,13 +148,27 @@ class CertificateRequestListView(ApiView):
         operation_id="certificate_requests_create",
         summary="Request a certificate or document copy, delivered by e-mail, fax or post",
         request=CertificateRequestCreateSerializer,
-        responses={201: CertificateRequestStatusSerializer, 404: ErrorSerializer, **_REFUSALS},
+        responses={
+            201: CertificateRequestStatusSerializer,
+            404: ErrorSerializer,
+            **_REFUSALS,
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "The client lacks the scope (scope_missing), or named a destination that is "
+                    "not on file without the certificates_dictated scope "
+                    "(destination_not_on_file)."
+                ),
+            ),
+        },
     )
     def post(self, request):
         payload = CertificateRequestCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        contract = selectors.contract_by_policy_number(policy_number=data["policy_number"])
+        contract = selectors.contract_by_policy_number(
+            policy_number=data["policy_number"], client=request.user
+        )
         if contract is None:
             raise serializers.ValidationError({"policy_number": [_("No such contract.")]})
         invoice = None
@@ -153,6 +181,8 @@ class CertificateRequestListView(ApiView):
         deliveries = None
         if data.get("deliveries"):
             deliveries = [DeliverySpec(**spec) for spec in data["deliveries"]]
+            if not request.user.has_scope(Scope.CERTIFICATES_DICTATED):
+                _refuse_dictated(contract, deliveries)
         try:
             created = certificate_request_create(
                 document_type=data["document_type"],

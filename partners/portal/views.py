@@ -21,6 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import services
+from ..client_ip import client_ip
 from . import selectors
 from .forms import (
     AcceptInvitationForm,
@@ -35,11 +36,6 @@ from .forms import (
 
 MANAGE_OWN_FIRM = "gratisz.manage_own_firm"
 CARE_FOR_PARTNERS = "gratisz.care_for_partners"
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """Return the address the request came from (the proxy's, if one terminates TLS)."""
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _requires(perm: str):

@@ -84,17 +84,8 @@ def test_another_client_cannot_see_the_request(make_client, contract):
             "document_type",
             "only for motor liability",
         ),
-        (
-            {
-                "document_type": "policy_copy",
-                "policy_number": "GFB-API-1",
-                "deliveries": [{"channel": "email", "destination": "idegen@example.com"}],
-            },
-            "deliveries",
-            "read back",
-        ),
     ],
-    ids=["unknown contract", "unknown invoice", "not eligible", "dictated address"],
+    ids=["unknown contract", "unknown invoice", "not eligible"],
 )
 def test_refusals_name_the_field_and_save_nothing(make_client, contract, body, field, reason):
     ContractFactory(policy_number="HOME-API-1", product="home")

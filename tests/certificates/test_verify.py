@@ -42,19 +42,19 @@ def test_qr_code_leads_to_the_verification_page(certificate):
 
 
 def test_unknown_but_well_formed_number_is_not_ours(client, certificate):
-    year, sequence = certificate.number.split("-")[1:3]
+    year, sequence, random_part = certificate.number.split("-")[1:4]
     from certificates.services import _check_digits
 
-    other = int(sequence) + 1
-    number = f"GR-{year}-{other:06d}-{_check_digits(int(year), other):02d}"
+    other = f"{(int(random_part) + 1) % 10**8:08d}"
+    number = f"GR-{year}-{sequence}-{other}-{_check_digits(int(year), int(sequence), other):02d}"
     response = client.get(reverse("certificates:verify", args=[number]))
     assert response.status_code == 404
     assert 'data-state="unknown"' in response.content.decode()
 
 
 def test_tampered_number_is_reported_as_altered(client, certificate):
-    prefix, year, sequence, check = certificate.number.split("-")
-    tampered = f"{prefix}-{year}-{int(sequence) + 1:06d}-{check}"
+    prefix, year, sequence, random_part, check = certificate.number.split("-")
+    tampered = f"{prefix}-{year}-{int(sequence) + 1:06d}-{random_part}-{check}"
     response = client.get(reverse("certificates:verify", args=[tampered]))
     assert response.status_code == 404
     assert 'data-state="malformed"' in response.content.decode()
