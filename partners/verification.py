@@ -38,6 +38,7 @@ from .models import (
     PartnerFirm,
     PartnerManager,
 )
+from .withheld import is_withheld
 
 logger = logging.getLogger("gratisz.security")
 
@@ -84,10 +85,9 @@ def backoff_seconds(failure_count: int) -> int:
 
 def normalise_calling_number(number: str | None) -> str:
     """Return the calling number as counted; withheld numbers share one bucket."""
-    number = (number or "").strip()[:40]
-    if not number or number.lower() in ("anonymous", "restricted", "unknown", "+266696687"):
+    if is_withheld(number):
         return "anonymous"
-    return number
+    return (number or "").strip()[:40]
 
 
 def _locked_row(model, **key):
