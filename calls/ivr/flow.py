@@ -71,6 +71,14 @@ class CallParams:
             call_status=post.get("CallStatus", "")[:20],
         )
 
+    def ticket_fields(self) -> dict[str, str]:
+        """Return what a new ticket of this call starts with."""
+        return {
+            "account_sid": self.account_sid,
+            "from_number": self.from_number,
+            "to_number": self.to_number,
+        }
+
 
 # --- TwiML building ---------------------------------------------------------------------------
 
@@ -206,12 +214,7 @@ def ivr_call_incoming(*, params: CallParams, ignore_hours: bool = False) -> str 
             ticket, created = CallTicket.objects.get_or_create(
                 source=CallTicket.Source.IVR,
                 call_sid=params.call_sid,
-                defaults={
-                    "account_sid": params.account_sid,
-                    "from_number": params.from_number,
-                    "to_number": params.to_number,
-                    "provider_status": params.call_status,
-                },
+                defaults={**params.ticket_fields(), "provider_status": params.call_status},
             )
     except IntegrityError:  # the same request, in parallel
         ticket, created = _provider_calls().get(call_sid=params.call_sid), False
@@ -427,13 +430,7 @@ def ticket_for_callback(params: CallParams) -> CallTicket:
     ticket, _created = CallTicket.objects.select_for_update().get_or_create(
         source=CallTicket.Source.IVR,
         call_sid=params.call_sid,
-        defaults={
-            "account_sid": params.account_sid,
-            "from_number": params.from_number,
-            "to_number": params.to_number,
-            "state": State.ABANDONED,
-            "stage": Stage.DONE,
-        },
+        defaults={**params.ticket_fields(), "state": State.ABANDONED, "stage": Stage.DONE},
     )
     return ticket
 

@@ -19,6 +19,7 @@ from .backends import get_backend
 from .errors import (
     CallGone,
     PermanentTelephonyError,
+    TelephonyError,
     TelephonyNotConfigured,
     TransientTelephonyError,
 )
@@ -60,6 +61,15 @@ def dial_twiml(address: str) -> str:
     return str(response)
 
 
+# Each error's result and how loud it is logged (the first class that matches wins).
+_FAILURES: tuple[tuple[type[TelephonyError], ConnectResult, int], ...] = (
+    (CallGone, ConnectResult.CALLER_GONE, logging.INFO),
+    (TelephonyNotConfigured, ConnectResult.NOT_CONFIGURED, logging.ERROR),
+    (PermanentTelephonyError, ConnectResult.REFUSED, logging.ERROR),
+    (TransientTelephonyError, ConnectResult.RETRY, logging.WARNING),
+)
+
+
 def caller_connect(*, ticket: CallTicket, extension: str) -> ConnectResult:
     """Ask the provider, once, to put the caller of ``ticket`` through to the phone with
     ``extension``; errors are logged and told apart in the result. Side effect: the
@@ -72,16 +82,8 @@ def caller_connect(*, ticket: CallTicket, extension: str) -> ConnectResult:
             twiml=dial_twiml(address),
             address=address,
         )
-    except CallGone as exc:
-        logger.info("call %s ended before it was put through: %s", ticket.pk, exc)
-        return ConnectResult.CALLER_GONE
-    except TelephonyNotConfigured as exc:
-        logger.error("cannot put call %s through: %s", ticket.pk, exc)
-        return ConnectResult.NOT_CONFIGURED
-    except PermanentTelephonyError as exc:
-        logger.error("provider refused to put call %s through: %s", ticket.pk, exc)
-        return ConnectResult.REFUSED
-    except TransientTelephonyError as exc:
-        logger.warning("putting call %s through failed for now: %s", ticket.pk, exc)
-        return ConnectResult.RETRY
+    except TelephonyError as exc:
+        result, level = next((r, lvl) for kind, r, lvl in _FAILURES if isinstance(exc, kind))
+        logger.log(level, "call %s not put through (%s): %s", ticket.pk, result, exc)
+        return result
     return ConnectResult.CONNECTED
