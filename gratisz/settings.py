@@ -422,6 +422,8 @@ TELEPHONY_BACKEND = env.str(
     ),
 )
 TELEPHONY_ACCOUNT_SID = env.str("TELEPHONY_ACCOUNT_SID", default="")
+# Twilio's SDK logs every request's headers at INFO; our backend logs what the outcome was.
+LOGGING["loggers"]["twilio.http_client"] = {"level": "WARNING"}
 TELEPHONY_API_BASE_URL = env.str("TELEPHONY_API_BASE_URL", default="https://api.twilio.com")
 # Agents' phones are dialled as sip:<User.extension>@TELEPHONY_SIP_DOMAIN.
 TELEPHONY_SIP_DOMAIN = env.str(
