@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("calls", "0004_history_indexes")]
-AFTER = [("calls", "0005_telephony_call_source")]
+BEFORE = [("calls", "0005_review_call_end_reason")]
+AFTER = [("calls", "0006_telephony_call_source")]
 
 
 @pytest.mark.django_db(transaction=True)

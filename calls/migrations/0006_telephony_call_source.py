@@ -27,7 +27,7 @@ def prefix_from_source(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('calls', '0004_history_indexes'),
+        ('calls', '0005_review_call_end_reason'),
         ('partners', '0003_portal_invitations_and_audit'),
     ]
 
