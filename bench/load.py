@@ -125,7 +125,7 @@ def stack_env(args, **extra) -> dict[str, str]:
         "CERTIFICATES_SEND_TIMEOUT": "20",
         # Taking a queued call has the provider put the caller through to the agent's phone:
         # Twilio's REST API, here the fake one in this process (FakeProviderAPI).
-        "TELEPHONY_BACKEND": "calls.telephony.TwilioBackend",
+        "TELEPHONY_BACKEND": "calls.telephony.backends.twilio.TwilioBackend",
         "TELEPHONY_ACCOUNT_SID": "AC" + "d" * 32,
         "TELEPHONY_API_BASE_URL": f"http://127.0.0.1:{args.provider_port}",
         "TELEPHONY_SIP_DOMAIN": "desk.load.invalid",

@@ -27,7 +27,6 @@ from partners.verification import direkt_verify, stored_calling_number
 from .desk.services import AgentBusy, CallAlreadyTaken, call_take
 from .models import CallTicket, CtiEvent, VerificationAttempt
 
-CALL_SID_PREFIX = "pbx-"
 MAX_IDENTIFICATION_ATTEMPTS = 2  # as the IVR: a second failure ends the call
 
 State = CallTicket.State
@@ -49,18 +48,14 @@ class CtiResult:
     repeated: bool  # the same event was already recorded: nothing changed now
 
 
-def cti_call_id(call_sid: str) -> str:
-    return call_sid.removeprefix(CALL_SID_PREFIX)
-
-
 def _ticket_locked(call_id: str, from_number: str, to_number: str) -> CallTicket:
-    call_sid = CALL_SID_PREFIX + call_id
+    key = {"source": CallTicket.Source.PBX, "call_sid": call_id}
     # One number however the PBX writes it (E.164), as the IVR and the verifier count it.
     from_number, to_number = stored_calling_number(from_number), stored_calling_number(to_number)
     try:
         with transaction.atomic():
             CallTicket.objects.get_or_create(
-                call_sid=call_sid,
+                **key,
                 defaults={
                     "from_number": from_number[:40],
                     "to_number": to_number[:40],
@@ -69,7 +64,7 @@ def _ticket_locked(call_id: str, from_number: str, to_number: str) -> CallTicket
             )
     except IntegrityError:  # the same call's first event, in parallel
         pass
-    ticket = CallTicket.objects.select_for_update().get(call_sid=call_sid)
+    ticket = CallTicket.objects.select_for_update().get(**key)
     if not ticket.from_number and from_number:
         ticket.from_number = from_number[:40]
     if not ticket.to_number and to_number:

@@ -1,7 +1,8 @@
 """Calls: the ticket of each phone call, its IVR path and verification, recordings; and the
 IVR's content (prompts) and calendar (opening hours, special days).
 
-The desk (agent side) adds its models here later; the IVR's own logic lives in ``calls.ivr``.
+The desk's and the review's models hang on the ticket from their own apps (``calls.desk``,
+``calls.review``); the IVR's logic lives in ``calls.ivr``.
 """
 
 from django.core.validators import MaxValueValidator, URLValidator
@@ -14,8 +15,15 @@ from partners.verification import Outcome
 
 
 class CallTicket(models.Model):
-    """One phone call, keyed by the provider's CallSid: who called, what they chose, how they
-    were identified, where the call went, and how it ended."""
+    """One phone call, keyed by its source and the source's id for it: who called, what they
+    chose, how they were identified, where the call went, and how it ended."""
+
+    class Source(models.TextChoices):
+        """Where the call came from, and so what its ``call_sid`` is."""
+
+        IVR = "ivr", _("IVR (telephony provider)")  # the provider's CallSid
+        PBX = "pbx", _("PBX (CTI)")  # the PBX's call id
+        DESK = "desk", _("desk callback")  # an agent's manual verification: a random id
 
     class State(models.TextChoices):
         IN_IVR = "in_ivr", _("in the IVR")
@@ -49,7 +57,8 @@ class CallTicket(models.Model):
         NEW_CODE_AGAIN = "new_code_again", _("new Direkt code again")
         DONE = "done", _("nothing (IVR finished)")
 
-    call_sid = models.CharField(_("call SID"), max_length=64, unique=True)
+    source = models.CharField(_("source"), max_length=4, choices=Source.choices, default=Source.IVR)
+    call_sid = models.CharField(_("call SID"), max_length=64)
     account_sid = models.CharField(_("account SID"), max_length=64, blank=True)
     from_number = models.CharField(_("calling number"), max_length=40, blank=True)
     to_number = models.CharField(_("called number"), max_length=40, blank=True)
@@ -104,6 +113,7 @@ class CallTicket(models.Model):
             models.Index(fields=["firm", "-started_at"], name="ticket_firm_started"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["call_sid", "source"], name="ticket_call_once"),
             models.CheckConstraint(
                 condition=Q(grid_entered="") | Q(grid_entered__regex=r"^[0-9]{9}$"),
                 name="ticket_grid_entered_9_digits",
@@ -120,6 +130,13 @@ class CallTicket(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def needs_connection(self) -> bool:
+        """Tell whether the provider must put the caller through to the agent who takes the
+        call: a caller waiting in the provider's queue. A PBX puts its callers through itself;
+        on a desk callback the agent is already talking to the caller."""
+        return self.source == self.Source.IVR
 
 
 class IvrStep(AppendOnly, models.Model):
@@ -215,6 +232,8 @@ class CtiEvent(AppendOnly, models.Model):
 
 class CallRecording(models.Model):
     """A recording of the call, as the provider's recording status callback reports it."""
+
+    COMPLETED = "completed"  # the provider's ``RecordingStatus`` once the audio is final
 
     ticket = models.ForeignKey(CallTicket, on_delete=models.CASCADE, related_name="recordings")
     recording_sid = models.CharField(_("recording SID"), max_length=64, unique=True)

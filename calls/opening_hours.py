@@ -29,19 +29,58 @@ def _swapped_weekday(day: datetime.date) -> int:
     return FRIDAY
 
 
-def hours_on(day: datetime.date) -> tuple[datetime.time, datetime.time] | None:
-    """Return (opens, closes) on ``day`` in Budapest time, or None when the line is closed."""
-    special = SpecialDay.objects.filter(date=day).first()
-    if special is not None:
-        return (special.opens, special.closes) if special.is_open else None
+Hours = tuple[datetime.time, datetime.time]
+Intervals = list[tuple[datetime.datetime, datetime.datetime]]
+
+
+def _hours(day: datetime.date, weekly: dict[int, Hours], special: dict) -> Hours | None:
+    """Return (opens, closes) on ``day``, or None when closed: the special day if there is
+    one, else closed on a public holiday, else the weekday's hours (a transferred working day
+    keeps the hours of the day off it was swapped with)."""
+    row = special.get(day)
+    if row is not None:
+        return (row.opens, row.closes) if row.is_open else None
     calendar = _hungarian_calendar(day.year)
     if day in calendar:
         return None
     weekday = day.weekday()
     if day in calendar.weekend_workdays:
         weekday = _swapped_weekday(day)
-    row = OpeningHours.objects.filter(weekday=weekday).first()
-    return (row.opens, row.closes) if row else None
+    return weekly.get(weekday)
+
+
+def _weekly() -> dict[int, Hours]:
+    return {row.weekday: (row.opens, row.closes) for row in OpeningHours.objects.all()}
+
+
+def hours_on(day: datetime.date) -> Hours | None:
+    """Return (opens, closes) on ``day`` in Budapest time, or None when the line is closed."""
+    return _hours(day, _weekly(), {row.date: row for row in SpecialDay.objects.filter(date=day)})
+
+
+def open_intervals(start: datetime.datetime, days: int = 90) -> Intervals:
+    """Return the (from, to) local datetimes the line is open from ``start`` on, over
+    ``days`` days (an interval under way starts at ``start``), from two queries."""
+    local = timezone.localtime(start)
+    first = local.date()
+    weekly = _weekly()
+    special = {
+        row.date: row
+        for row in SpecialDay.objects.filter(
+            date__gte=first, date__lte=first + datetime.timedelta(days=days)
+        )
+    }
+    intervals = []
+    for offset in range(days):
+        day = first + datetime.timedelta(days=offset)
+        hours = _hours(day, weekly, special)
+        if hours is None:
+            continue
+        opens = datetime.datetime.combine(day, hours[0], tzinfo=local.tzinfo)
+        closes = datetime.datetime.combine(day, hours[1], tzinfo=local.tzinfo)
+        if closes > local:
+            intervals.append((max(opens, local), closes))
+    return intervals
 
 
 def now() -> datetime.datetime:
@@ -51,9 +90,9 @@ def now() -> datetime.datetime:
 
 def is_open(at: datetime.datetime | None = None) -> bool:
     """Tell whether the line is open at ``at`` (default: now)."""
-    local = timezone.localtime(at or now())
-    hours = hours_on(local.date())
-    return hours is not None and hours[0] <= local.time() < hours[1]
+    at = at or now()
+    today = open_intervals(at, days=1)
+    return bool(today) and today[0][0] <= at
 
 
 _HU_DAYS = ["hétfőn", "kedden", "szerdán", "csütörtökön", "pénteken", "szombaton", "vasárnap"]

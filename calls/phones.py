@@ -5,11 +5,9 @@ import re
 
 from django.utils.translation import gettext as _
 
+from partners.withheld import is_withheld
+
 MASK = "•"
-# What providers send when the caller withheld the number (Twilio also sends these
-# pseudo-numbers for "anonymous", "restricted", "unavailable" and "private").
-_WITHHELD = {"anonymous", "restricted", "unavailable", "unknown", "private", "blocked"}
-_WITHHELD_NUMBERS = {"+266696687", "+86282452253", "+7378742833", "+2562533", "+8656696"}
 # Budapest has the one-digit area code 1; every other Hungarian area and mobile code has two.
 _HU_AREA = re.compile(r"^(1|[2-9][0-9])")
 
@@ -29,7 +27,7 @@ def mask_calling_number(number: str) -> str:
     """
     raw = (number or "").strip()
     digits = re.sub(r"[^0-9]", "", raw)
-    if not digits or raw.lower() in _WITHHELD or f"+{digits}" in _WITHHELD_NUMBERS:
+    if is_withheld(raw):
         return _("hidden")
     international = raw.startswith(("+", "00"))
     if raw.startswith("00"):

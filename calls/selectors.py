@@ -17,8 +17,12 @@ from .phones import mask_calling_number
 
 
 def ticket_by_call_sid(*, call_sid: str) -> CallTicket | None:
-    """Return the ticket of a call with its verified firm, or None."""
-    return CallTicket.objects.select_related("firm").filter(call_sid=call_sid).first()
+    """Return the ticket of a call through the provider with its verified firm, or None."""
+    return (
+        CallTicket.objects.select_related("firm")
+        .filter(source=CallTicket.Source.IVR, call_sid=call_sid)
+        .first()
+    )
 
 
 # --- the partner portal: a firm's own calls and the failed verifications on its GRID ----------

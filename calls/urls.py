@@ -1,7 +1,9 @@
 from django.urls import path
 
 from . import views
+from .desk import webhooks as desk_webhooks
 from .ivr import views as ivr_views
+from .review import webhooks as review_webhooks
 
 urlpatterns = [
     # The telephony provider's webhooks (signature-authenticated).
@@ -9,9 +11,9 @@ urlpatterns = [
     path("ivr/step/", ivr_views.step, name="ivr-step"),
     path("ivr/wait/", ivr_views.wait, name="ivr-wait"),
     path("ivr/queue/", ivr_views.queue_result, name="ivr-queue-result"),
-    path("ivr/dial-result/", ivr_views.dial_result, name="ivr-dial-result"),
+    path("ivr/dial-result/", desk_webhooks.dial_result, name="ivr-dial-result"),
     path("ivr/status/", ivr_views.status, name="ivr-status"),
-    path("ivr/recording/", ivr_views.recording, name="ivr-recording"),
+    path("ivr/recording/", review_webhooks.recording, name="ivr-recording"),
     # Screens.
     path("demo-phone/", views.demo_phone, name="demo-phone"),
     path("demo-phone/act/", views.demo_phone_act, name="demo-phone-act"),

@@ -7,11 +7,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from . import telephony
 from .desk.models import CallHandling
 from .ivr import demo_phone as provider
 from .ivr import flow
 from .selectors import ticket_by_call_sid
+from .telephony.backends.demo import DemoBackend
 
 SESSION_KEY = "demo_call"
 DEMO_ACCOUNT_SID = "AC" + "0" * 32
@@ -44,7 +44,7 @@ def _ticket_json(call_sid: str) -> dict | None:
 
 def _connected_to(ticket) -> str:
     """Name the agent the caller was put through to, from the demo backend's record."""
-    record = telephony.DemoBackend.recorded(ticket.call_sid)
+    record = DemoBackend.recorded(ticket.call_sid)
     handling = CallHandling.objects.filter(ticket=ticket).select_related("agent").first()
     if record is None or handling is None:
         return ""

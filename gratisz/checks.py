@@ -48,8 +48,8 @@ def check_secrets(app_configs, **kwargs):
     return errors
 
 
-DEMO_TELEPHONY_BACKEND = "calls.telephony.DemoBackend"
-TWILIO_TELEPHONY_BACKEND = "calls.telephony.TwilioBackend"
+DEMO_TELEPHONY_BACKEND = "calls.telephony.backends.demo.DemoBackend"
+TWILIO_TELEPHONY_BACKEND = "calls.telephony.backends.twilio.TwilioBackend"
 
 
 @register(Tags.security, deploy=True)

@@ -408,16 +408,23 @@ CELERY_BEAT_SCHEDULE["review-purge-recordings"] = {
 }
 
 # --- Putting the caller through to the agent who took the call (calls.telephony) -------------
-# A class path like EMAIL_BACKEND: calls.telephony.TwilioBackend (Twilio's REST API redirects
-# the queued call to the agent's phone) or .DemoBackend (a JSON file per call under
-# TELEPHONY_DEMO_FILE_PATH, shown by the demo phone). The default follows the auth token: the
-# demo backend with the demo token, Twilio with a real one; check --deploy refuses the demo.
+# A class path like EMAIL_BACKEND: calls.telephony.backends.twilio.TwilioBackend (Twilio's REST
+# API redirects the queued call to the agent's phone) or calls.telephony.backends.demo.DemoBackend
+# (a JSON file per call under TELEPHONY_DEMO_FILE_PATH, shown by the demo phone). The default
+# follows the auth token: the demo backend with the demo token, Twilio with a real one; check
+# --deploy refuses the demo.
 _TELEPHONY_DEMO = TELEPHONY_AUTH_TOKEN == DEMO_TELEPHONY_AUTH_TOKEN
 TELEPHONY_BACKEND = env.str(
     "TELEPHONY_BACKEND",
-    default="calls.telephony.DemoBackend" if _TELEPHONY_DEMO else "calls.telephony.TwilioBackend",
+    default=(
+        "calls.telephony.backends.demo.DemoBackend"
+        if _TELEPHONY_DEMO
+        else "calls.telephony.backends.twilio.TwilioBackend"
+    ),
 )
 TELEPHONY_ACCOUNT_SID = env.str("TELEPHONY_ACCOUNT_SID", default="")
+# Twilio's SDK logs every request's headers at INFO; our backend logs what the outcome was.
+LOGGING["loggers"]["twilio.http_client"] = {"level": "WARNING"}
 TELEPHONY_API_BASE_URL = env.str("TELEPHONY_API_BASE_URL", default="https://api.twilio.com")
 # Agents' phones are dialled as sip:<User.extension>@TELEPHONY_SIP_DOMAIN.
 TELEPHONY_SIP_DOMAIN = env.str(
@@ -452,7 +459,7 @@ CELERY_TASK_ROUTES = {
     "calls.sweep_connections": {"queue": "telephony"},
 }
 
-# --- Call recordings downloaded from the provider (calls.tasks.fetch_recording) ---------------
+# --- Call recordings downloaded from the provider (calls.review.tasks.fetch_recording_task) ---
 # The recording callback queues the download of the audio (MP3) into our storage; the provider's
 # copy is then deleted, so it is not kept past RECORDING_RETENTION_DAYS (False keeps it there).
 TELEPHONY_DELETE_RECORDINGS_AFTER_FETCH = env.bool(

@@ -39,6 +39,7 @@ from .models import (
     PartnerFirm,
     PartnerManager,
 )
+from .withheld import is_withheld
 
 logger = logging.getLogger("gratisz.security")
 
@@ -83,9 +84,6 @@ def backoff_seconds(failure_count: int) -> int:
     return settings.DIREKT_THROTTLE_FACTOR * 2 ** (failure_count - 1)
 
 
-# What providers send for a withheld number (Twilio also sends these pseudo-numbers).
-_WITHHELD = {"anonymous", "restricted", "unavailable", "unknown", "private", "blocked"}
-_WITHHELD_NUMBERS = {"+266696687", "+86282452253", "+7378742833", "+2562533", "+8656696"}
 WITHHELD = "anonymous"
 
 
@@ -94,7 +92,7 @@ def e164(number: str | None, region: str = "HU") -> str | None:
     ``0036301234567``, ``+36-30-123-4567``); None for a withheld number or one that is no
     possible phone number. Numbers without a country code are read as Hungarian."""
     raw = (number or "").strip()[:40]
-    if not raw or raw.lower() in _WITHHELD:
+    if is_withheld(raw):
         return None
     if raw.startswith("00"):
         raw = "+" + raw[2:]
@@ -105,7 +103,7 @@ def e164(number: str | None, region: str = "HU") -> str | None:
     if not phonenumbers.is_possible_number(parsed):
         return None
     formatted = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    return None if formatted in _WITHHELD_NUMBERS else formatted
+    return None if is_withheld(formatted) else formatted
 
 
 def stored_calling_number(number: str | None) -> str:

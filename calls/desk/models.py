@@ -59,8 +59,8 @@ class CallHandling(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    # Set by calls.telephony: a call from the provider's queue starts "pending"; PBX calls and
-    # manual verifications have the caller on the line already.
+    # Set by calls.desk.connection: a call from the provider's queue starts "pending"; PBX
+    # calls and desk callbacks have the caller on the line already.
     connect_state = models.CharField(
         _("connection to the agent's phone"),
         max_length=12,

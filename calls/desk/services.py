@@ -17,9 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls import opening_hours, telephony
-from calls.models import CallTicket, OpeningHours, SpecialDay, VerificationAttempt
-from calls.tasks import connect_call_task
+from calls import opening_hours
+from calls.models import CallTicket, VerificationAttempt
 from certificates.models import DocumentType, LibraryDocument
 from certificates.selectors import NotEligible
 from certificates.services import DeliverySpec, certificate_request_create
@@ -27,6 +26,7 @@ from claims.services import PhoneReport, claim_report_by_phone
 from partners.models import Contract, ContractVehicle, DirektCode, Invoice
 from partners.verification import direkt_verify, stored_calling_number
 
+from . import connection
 from .models import (
     CallHandling,
     ClaimReport,
@@ -38,7 +38,7 @@ from .models import (
     WrittenRequestType,
 )
 from .selectors import promise_kept_by, unsubmitted_reports
-from .tasks import desk_email_send_task
+from .tasks import connect_call_task, desk_email_send_task
 
 State = CallTicket.State
 logger = logging.getLogger(__name__)
@@ -91,8 +91,8 @@ def call_take(*, ticket_id: int, agent) -> CallHandling:
     """
     if CallHandling.objects.filter(agent=agent, closed_at__isnull=True).exists():
         raise AgentBusy
-    call_sid = CallTicket.objects.filter(pk=ticket_id).values_list("call_sid", flat=True).first()
-    connect = call_sid is not None and telephony.needs_connection(call_sid)
+    ticket = CallTicket.objects.filter(pk=ticket_id).only("source").first()
+    connect = ticket is not None and ticket.needs_connection
     if connect and not agent.extension:
         raise NoExtension
     updated = CallTicket.objects.filter(
@@ -157,7 +157,7 @@ def _connect_enqueue(handling_id: int) -> None:
         # The broker is down: ask the provider now, in this request (the agent waits for just
         # this); after a temporary failure the connection stays pending for the sweep.
         logger.exception("could not queue the connection of handling %s", handling_id)
-        telephony.call_connect(handling_id=handling_id)
+        connection.call_connect(handling_id=handling_id)
 
 
 def _desk_email(*, handling: CallHandling, to: str, subject: str, body: str) -> DeskEmail:
@@ -183,8 +183,8 @@ def call_verify_manually(
     """Verify a caller the agent reached another way (an outbound callback) with the GRID and
     Direkt code they say, through the IVR's verifier and throttles, and open the call.
 
-    The code is neither stored nor logged. Side effects: a ``CallTicket`` with a synthetic
-    call SID and its ``VerificationAttempt`` (kept also on failure, for the supervisors); on
+    The code is neither stored nor logged. Side effects: a desk ``CallTicket`` (a random call
+    id) and its ``VerificationAttempt`` (kept also on failure, for the supervisors); on
     success a ``CallHandling`` for the agent. Raises ``VerificationFailed`` or ``AgentBusy``.
     """
     if CallHandling.objects.filter(agent=agent, closed_at__isnull=True).exists():
@@ -194,7 +194,8 @@ def call_verify_manually(
     with transaction.atomic():
         now = timezone.now()
         ticket = CallTicket.objects.create(
-            call_sid=f"desk-{secrets.token_hex(16)}",
+            source=CallTicket.Source.DESK,
+            call_sid=secrets.token_hex(16),
             from_number=stored_calling_number(phone_number),
             menu=menu,
             grid_entered=grid if len(grid) == 9 and grid.isdigit() else "",
@@ -425,59 +426,13 @@ def desk_certificate_request(
     )
 
 
-Intervals = list[tuple[datetime.datetime, datetime.datetime]]
-
-
-def _open_intervals(start: datetime.datetime, days: int = 90) -> Intervals:
-    """Return the (from, to) local datetimes of opening hours from ``start`` on.
-
-    The same calendar as the IVR's ``opening_hours.hours_on`` (special days, then Hungarian
-    public holidays and transferred working days, then the weekday's hours), read in two
-    queries for the whole range instead of two per day.
-    """
-    local = timezone.localtime(start)
-    tz = local.tzinfo
-    first = local.date()
-    weekly = {row.weekday: (row.opens, row.closes) for row in OpeningHours.objects.all()}
-    special = {
-        row.date: row
-        for row in SpecialDay.objects.filter(
-            date__gte=first, date__lte=first + datetime.timedelta(days=days)
-        )
-    }
-    intervals = []
-    for offset in range(days):
-        day = first + datetime.timedelta(days=offset)
-        hours = _hours_on(day, weekly, special)
-        if hours is None:
-            continue
-        opens = datetime.datetime.combine(day, hours[0], tzinfo=tz)
-        closes = datetime.datetime.combine(day, hours[1], tzinfo=tz)
-        if closes > local:
-            intervals.append((max(opens, local), closes))
-    return intervals
-
-
-def _hours_on(day, weekly, special):
-    row = special.get(day)
-    if row is not None:
-        return (row.opens, row.closes) if row.is_open else None
-    calendar = opening_hours._hungarian_calendar(day.year)
-    if day in calendar:
-        return None
-    weekday = day.weekday()
-    if day in calendar.weekend_workdays:
-        weekday = opening_hours._swapped_weekday(day)
-    return weekly.get(weekday)
-
-
 def promise_default_dues(
     *, now: datetime.datetime | None = None
 ) -> tuple[datetime.datetime, datetime.datetime]:
     """Return the default due times of a callback and of a written answer promised now, from
     one read of the calendar (the call screen proposes both)."""
     now = now or opening_hours.now()
-    intervals = _open_intervals(now)
+    intervals = opening_hours.open_intervals(now)
     return (
         callback_default_due(now=now, intervals=intervals),
         written_answer_default_due(now=now, intervals=intervals),
@@ -485,14 +440,14 @@ def promise_default_dues(
 
 
 def callback_default_due(
-    *, now: datetime.datetime | None = None, intervals: Intervals | None = None
+    *, now: datetime.datetime | None = None, intervals: opening_hours.Intervals | None = None
 ) -> datetime.datetime:
     """Return when a callback promised now is due: ``DESK_CALLBACK_DEADLINE_MINUTES`` of
     opening hours later (a promise made after hours counts from the next opening)."""
     now = now or opening_hours.now()
     remaining = datetime.timedelta(minutes=settings.DESK_CALLBACK_DEADLINE_MINUTES)
     last = now
-    for begin, end in _open_intervals(now) if intervals is None else intervals:
+    for begin, end in opening_hours.open_intervals(now) if intervals is None else intervals:
         if end - begin >= remaining:
             return begin + remaining
         remaining -= end - begin
@@ -501,13 +456,13 @@ def callback_default_due(
 
 
 def written_answer_default_due(
-    *, now: datetime.datetime | None = None, intervals: Intervals | None = None
+    *, now: datetime.datetime | None = None, intervals: opening_hours.Intervals | None = None
 ) -> datetime.datetime:
     """Return the closing time of the ``DESK_WRITTEN_ANSWER_DAYS``-th open day after today."""
     start = now or opening_hours.now()
     count = 0
     last = start
-    for _begin, end in _open_intervals(start) if intervals is None else intervals:
+    for _begin, end in opening_hours.open_intervals(start) if intervals is None else intervals:
         if end.date() == timezone.localtime(start).date():
             continue
         count += 1

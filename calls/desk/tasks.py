@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from . import connection
 from .models import DeskEmail
 
 RETRY_MAX_SECONDS = 15 * 60
@@ -69,3 +70,38 @@ def sweep_desk_emails() -> int:
     for email_id in ids:
         desk_email_send_task.delay(email_id)
     return len(ids)
+
+
+@shared_task(
+    bind=True,
+    name="calls.connect_call",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+)
+def connect_call_task(self, handling_id: int) -> str:
+    """Have the provider put the caller of a call taken on the desk through to the agent.
+
+    Idempotent (``connection.call_connect`` redirects a call once per connection), so a
+    redelivered message is harmless: it sends nothing once the outcome is recorded, and while
+    another worker is asking the provider it looks again later. Temporary failures are tried
+    again 1, 2, 4, 8… seconds later, as the caller is waiting; after
+    ``TELEPHONY_CONNECT_ATTEMPTS`` tries the desk shows the failure (the agent may connect
+    again from the call screen, which queues this task anew).
+    """
+    state = connection.call_connect(handling_id=handling_id)
+    if state != connection.ConnectResult.RETRY:
+        return state
+    if self.request.retries + 1 >= settings.TELEPHONY_CONNECT_ATTEMPTS:
+        connection.call_connect_give_up(handling_id=handling_id)
+        return connection.Connection.FAILED
+    raise self.retry(countdown=min(2**self.request.retries, 30))
+
+
+@shared_task(name="calls.sweep_connections")
+def sweep_connections() -> int:
+    """Queue again the connections whose task was lost (runs from celery beat)."""
+    stalled = connection.connections_sweep()
+    for handling_id in stalled:
+        connect_call_task.delay(handling_id)
+    return len(stalled)

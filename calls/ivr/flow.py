@@ -14,7 +14,6 @@ import contextlib
 import logging
 import secrets
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -28,10 +27,9 @@ from partners.models import DirektCode
 from partners.services import direkt_code_policy_errors, direkt_code_set
 from partners.verification import direkt_verify, stored_calling_number
 
-from .. import opening_hours, telephony
-from ..models import CallRecording, CallTicket, IvrPrompt, IvrStep, VerificationAttempt
-from ..review.models import RecordingFile
-from ..tasks import code_changed_notice_task, fetch_recording_task
+from .. import opening_hours
+from ..models import CallTicket, IvrPrompt, IvrStep, VerificationAttempt
+from ..tasks import code_changed_notice_task
 from .prompts import DEFAULT_PROMPTS
 
 logger = logging.getLogger(__name__)
@@ -73,8 +71,21 @@ class CallParams:
             call_status=post.get("CallStatus", "")[:20],
         )
 
+    def ticket_fields(self) -> dict[str, str]:
+        """Return what a new ticket of this call starts with."""
+        return {
+            "account_sid": self.account_sid,
+            "from_number": self.from_number,
+            "to_number": self.to_number,
+        }
+
 
 # --- TwiML building ---------------------------------------------------------------------------
+
+
+def _provider_calls():
+    """Return the tickets of the calls that came through the provider (the IVR's)."""
+    return CallTicket.objects.filter(source=CallTicket.Source.IVR)
 
 
 def _url(name: str, **query) -> str:
@@ -201,16 +212,12 @@ def ivr_call_incoming(*, params: CallParams, ignore_hours: bool = False) -> str 
     try:
         with transaction.atomic():
             ticket, created = CallTicket.objects.get_or_create(
+                source=CallTicket.Source.IVR,
                 call_sid=params.call_sid,
-                defaults={
-                    "account_sid": params.account_sid,
-                    "from_number": params.from_number,
-                    "to_number": params.to_number,
-                    "provider_status": params.call_status,
-                },
+                defaults={**params.ticket_fields(), "provider_status": params.call_status},
             )
     except IntegrityError:  # the same request, in parallel
-        ticket, created = CallTicket.objects.get(call_sid=params.call_sid), False
+        ticket, created = _provider_calls().get(call_sid=params.call_sid), False
     ticket = CallTicket.objects.select_for_update().get(pk=ticket.pk)
     if not created or ticket.step_count:
         return _stored_answer(ticket, 1) if ticket.step_count == 1 else None
@@ -237,7 +244,7 @@ def ivr_step(*, params: CallParams, step: int) -> str | None:
     Returns None for a stale request (unknown call, older answer, finished flow), which the
     view refuses; a retry of the latest request gets the latest answer again.
     """
-    ticket = CallTicket.objects.select_for_update().filter(call_sid=params.call_sid).first()
+    ticket = _provider_calls().select_for_update().filter(call_sid=params.call_sid).first()
     if ticket is None:
         return None
     if step == ticket.step_count - 1:
@@ -340,10 +347,10 @@ def _enqueue(ticket: CallTicket, answer: _Answer) -> None:
             recording_status_callback_method="POST",
             recording_status_callback_event="completed",
         )
-    _enqueue_verb(answer.response, ticket.queue_name)
+    enqueue_verb(answer.response, ticket.queue_name)
 
 
-def _enqueue_verb(response: VoiceResponse, queue_name: str) -> None:
+def enqueue_verb(response: VoiceResponse, queue_name: str) -> None:
     """Put the caller on hold in ``queue_name``, hearing ``ivr-wait`` (also after the agent's
     phone did not answer)."""
     response.enqueue(
@@ -417,16 +424,13 @@ def ivr_wait_answer() -> str:
     return str(answer)
 
 
-def _ticket_for_callback(params: CallParams) -> CallTicket:
+def ticket_for_callback(params: CallParams) -> CallTicket:
+    """Return the call's ticket, locked, for a callback of the provider (created, as a call
+    already over, for a call the IVR never saw)."""
     ticket, _created = CallTicket.objects.select_for_update().get_or_create(
+        source=CallTicket.Source.IVR,
         call_sid=params.call_sid,
-        defaults={
-            "account_sid": params.account_sid,
-            "from_number": params.from_number,
-            "to_number": params.to_number,
-            "state": State.ABANDONED,
-            "stage": Stage.DONE,
-        },
+        defaults={**params.ticket_fields(), "state": State.ABANDONED, "stage": Stage.DONE},
     )
     return ticket
 
@@ -434,7 +438,7 @@ def _ticket_for_callback(params: CallParams) -> CallTicket:
 @transaction.atomic
 def ivr_queue_left(*, params: CallParams, queue_result: str) -> str:
     """Note how the caller left the queue (the ``<Enqueue>`` action) and end the call."""
-    ticket = _ticket_for_callback(params)
+    ticket = ticket_for_callback(params)
     ticket.queue_result = queue_result[:30]
     if queue_result == "hangup" and ticket.state == State.WAITING:
         ticket.state = State.ABANDONED
@@ -442,30 +446,7 @@ def ivr_queue_left(*, params: CallParams, queue_result: str) -> str:
         ticket.state = State.COMPLETED
     ticket.save(update_fields=["queue_result", "state"])
     response = VoiceResponse()
-    if queue_result != "redirected":  # redirected: put through to the agent (calls.telephony)
-        response.hangup()
-    return str(response)
-
-
-def ivr_dial_ended(*, params: CallParams, dial_status: str) -> str:
-    """Answer the end of the ring to the agent's phone (the ``<Dial>`` action).
-
-    Busy, no answer or a failed SIP leg: the caller goes back on hold in the same queue, still
-    the agent's call (``telephony.call_dial_ended`` shows the failure on the agent's call
-    screen, which offers to put the caller through again). Otherwise (the conversation took
-    place, the caller hung up, a call the desk no longer holds): hang up; the status callback
-    ends the ticket.
-    """
-    response = VoiceResponse()
-    requeue = telephony.call_dial_ended(call_sid=params.call_sid, dial_status=dial_status)
-    queue_name = (
-        CallTicket.objects.filter(call_sid=params.call_sid)
-        .values_list("queue_name", flat=True)
-        .first()
-    )
-    if requeue and queue_name:
-        _enqueue_verb(response, queue_name)
-    else:
+    if queue_result != "redirected":  # redirected: put through to the agent (desk.connection)
         response.hangup()
     return str(response)
 
@@ -474,7 +455,7 @@ def ivr_dial_ended(*, params: CallParams, dial_status: str) -> str:
 def ivr_call_status(*, params: CallParams, duration: str | None) -> None:
     """Record the provider's call status; a call that ended in the IVR or the queue is
     abandoned, one that ended with an agent is completed. Repeats change nothing."""
-    ticket = _ticket_for_callback(params)
+    ticket = ticket_for_callback(params)
     ticket.provider_status = params.call_status
     if params.call_status in FINAL_CALL_STATUSES and ticket.ended_at is None:
         ticket.ended_at = timezone.now()
@@ -487,40 +468,6 @@ def ivr_call_status(*, params: CallParams, duration: str | None) -> None:
         ticket.stage = Stage.DONE
         ticket.pending_code_salt = ticket.pending_code_hash = ""
     ticket.save()
-
-
-@transaction.atomic
-def ivr_recording_status(
-    *, params: CallParams, recording_sid: str, url: str, status: str, duration: str | None
-) -> CallRecording:
-    """Attach (or update) a recording of the call from the recording status callback; once
-    it is completed, queue the download of its audio into our storage (after the commit; not
-    again once stored, so a repeated callback downloads nothing)."""
-    ticket = _ticket_for_callback(params)
-    recording, _created = CallRecording.objects.update_or_create(
-        recording_sid=recording_sid[:64],
-        defaults={
-            "ticket": ticket,
-            "url": url[:500],
-            "status": status[:20],
-            "duration_seconds": int(duration) if duration and duration.isdigit() else None,
-        },
-    )
-    if (
-        recording.status == telephony.RECORDING_COMPLETED
-        and not RecordingFile.objects.filter(recording=recording).exists()
-    ):
-        transaction.on_commit(partial(_recording_fetch_enqueue, recording.pk))
-    return recording
-
-
-def _recording_fetch_enqueue(recording_id: int) -> None:
-    try:
-        fetch_recording_task.delay(recording_id)
-    except Exception:
-        # The broker is down: the provider must still get its 204 (it would send the callback
-        # again and again); the sweep queues the download once the broker is back.
-        logger.exception("could not queue the download of recording %s", recording_id)
 
 
 def new_call_sid() -> str:

@@ -1,5 +1,9 @@
 """The telephony provider's webhooks. Authenticated by the provider's signature only: no session,
-no CSRF token (the provider has neither), no OTP (``/ivr/`` is open in the OTP middleware)."""
+no CSRF token (the provider has neither), no OTP (``/ivr/`` is open in the OTP middleware).
+
+The callbacks about a taken call's connection and about recordings are answered by their
+owners with the same ``telephony_webhook`` guard: ``calls.desk.webhooks``,
+``calls.review.webhooks``."""
 
 import logging
 from functools import wraps
@@ -60,7 +64,7 @@ def telephony_webhook(view):
     return csrf_exempt(require_POST(sensitive_post_parameters("Digits")(wrapped)))
 
 
-def _twiml(twiml: str) -> HttpResponse:
+def twiml_response(twiml: str) -> HttpResponse:
     return HttpResponse(twiml, content_type="text/xml; charset=utf-8")
 
 
@@ -71,7 +75,7 @@ def voice(request: HttpRequest) -> HttpResponse:
     twiml = flow.ivr_call_incoming(
         params=flow.CallParams.from_post(request.POST), ignore_hours=ignore_hours
     )
-    return _twiml(twiml) if twiml is not None else _refuse(request, "stale")
+    return twiml_response(twiml) if twiml is not None else _refuse(request, "stale")
 
 
 @telephony_webhook
@@ -81,13 +85,13 @@ def step(request: HttpRequest) -> HttpResponse:
     if not number.isdigit():
         return _refuse(request, "no step number")
     twiml = flow.ivr_step(params=flow.CallParams.from_post(request.POST), step=int(number))
-    return _twiml(twiml) if twiml is not None else _refuse(request, "stale")
+    return twiml_response(twiml) if twiml is not None else _refuse(request, "stale")
 
 
 @telephony_webhook
 def wait(request: HttpRequest) -> HttpResponse:
     """What a caller in the queue hears."""
-    return _twiml(flow.ivr_wait_answer())
+    return twiml_response(flow.ivr_wait_answer())
 
 
 @telephony_webhook
@@ -97,17 +101,7 @@ def queue_result(request: HttpRequest) -> HttpResponse:
         params=flow.CallParams.from_post(request.POST),
         queue_result=request.POST.get("QueueResult", ""),
     )
-    return _twiml(twiml)
-
-
-@telephony_webhook
-def dial_result(request: HttpRequest) -> HttpResponse:
-    """The ring to the agent's phone ended (the ``<Dial>`` action)."""
-    twiml = flow.ivr_dial_ended(
-        params=flow.CallParams.from_post(request.POST),
-        dial_status=request.POST.get("DialCallStatus", "")[:20],
-    )
-    return _twiml(twiml)
+    return twiml_response(twiml)
 
 
 @telephony_webhook
@@ -116,20 +110,5 @@ def status(request: HttpRequest) -> HttpResponse:
     flow.ivr_call_status(
         params=flow.CallParams.from_post(request.POST),
         duration=request.POST.get("CallDuration"),
-    )
-    return HttpResponse(status=204)
-
-
-@telephony_webhook
-def recording(request: HttpRequest) -> HttpResponse:
-    """The provider's recording status callback."""
-    if not request.POST.get("RecordingSid"):
-        return HttpResponse("RecordingSid missing", status=400)
-    flow.ivr_recording_status(
-        params=flow.CallParams.from_post(request.POST),
-        recording_sid=request.POST["RecordingSid"],
-        url=request.POST.get("RecordingUrl", ""),
-        status=request.POST.get("RecordingStatus", ""),
-        duration=request.POST.get("RecordingDuration"),
     )
     return HttpResponse(status=204)

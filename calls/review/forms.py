@@ -27,6 +27,9 @@ class CallLogFilterForm(forms.Form):
     menu = forms.ChoiceField(
         label=_("Menu"), required=False, choices=_blank(CallTicket.Menu.choices)
     )
+    source = forms.ChoiceField(
+        label=_("Source"), required=False, choices=_blank(CallTicket.Source.choices)
+    )
     state = forms.ChoiceField(
         label=_("State"), required=False, choices=_blank(CallTicket.State.choices)
     )

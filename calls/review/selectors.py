@@ -75,6 +75,8 @@ def call_log(*, filters: dict, now: datetime.datetime | None = None) -> QuerySet
         qs = qs.filter(grid=filters["grid"])
     if filters.get("agent"):
         qs = qs.filter(agent_id=filters["agent"])
+    if filters.get("source"):
+        qs = qs.filter(ticket__source=filters["source"])
     for name in ("menu", "verification", "outcome", "state"):
         if filters.get(name):
             qs = qs.filter(**{name: filters[name]})

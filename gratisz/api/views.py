@@ -8,7 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from calls.cti import MAX_IDENTIFICATION_ATTEMPTS, CtiConflict, cti_call_id, cti_event_record
+from calls.cti import MAX_IDENTIFICATION_ATTEMPTS, CtiConflict, cti_event_record
 from calls.review.selectors import call_log, call_log_page
 from certificates.selectors import NotEligible
 from certificates.services import (
@@ -320,7 +320,7 @@ class CtiEventView(ApiView):
             left = MAX_IDENTIFICATION_ATTEMPTS - ticket.failed_verifications
         return Response(
             {
-                "call_id": cti_call_id(ticket.call_sid),
+                "call_id": ticket.call_sid,
                 "ticket_id": ticket.pk,
                 "event": recorded.event.kind,
                 "repeated": recorded.repeated,

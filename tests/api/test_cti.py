@@ -76,6 +76,8 @@ def test_a_verified_pbx_call_waits_in_the_desk_queue_and_opens_on_the_answering_
     assert answer["result"] == "verified" and answer["state"] == "waiting"
     ticket = CallTicket.objects.get(pk=answer["ticket_id"])
     assert ticket.firm == firm and ticket.queue_name == "contracts"
+    # The PBX's own call id, as it sent it; the source says that the call came through CTI.
+    assert ticket.source == CallTicket.Source.PBX and ticket.call_sid == "1732700000.17"
     assert ticket.from_number == "+36301112233"
 
     login(agent)
@@ -149,7 +151,10 @@ def test_identification_out_of_turn_or_after_success_is_a_conflict(pbx, firm):
     after_end = identify(pbx, firm, call_id=other_call)
     assert after_end.status_code == 409
     assert after_end.json()["code"] == "call_not_identifying"
-    assert not VerificationAttempt.objects.filter(ticket__call_sid=f"pbx-{other_call}").exists()
+    assert CallTicket.objects.filter(source=CallTicket.Source.PBX, call_sid=other_call).exists()
+    assert not VerificationAttempt.objects.filter(
+        ticket__source=CallTicket.Source.PBX, ticket__call_sid=other_call
+    ).exists()
 
 
 def test_a_locked_grid_refuses_the_right_code_over_cti_too(pbx, firm, settings):
@@ -160,7 +165,8 @@ def test_a_locked_grid_refuses_the_right_code_over_cti_too(pbx, firm, settings):
     pbx("started", call_id="a.3", from_number="+36301110009")
     answer = identify(pbx, firm, call_id="a.3").json()
     assert answer["result"] == "failed"
-    assert VerificationAttempt.objects.filter(ticket__call_sid="pbx-a.3").get().outcome == "locked"
+    attempt = VerificationAttempt.objects.get(ticket__source="pbx", ticket__call_sid="a.3")
+    assert attempt.outcome == "locked"
 
 
 def test_an_unknown_extension_leaves_the_call_in_the_queue_for_any_agent(pbx, firm, agent):

@@ -233,7 +233,8 @@ def desk_call(agent, login, settings):
     contract = ContractFactory(policy_number="GFB-HOOK-9", firm=firm)
     now = timezone.now()
     ticket = CallTicket.objects.create(
-        call_sid="pbx-claim-hook-1",
+        source=CallTicket.Source.PBX,
+        call_sid="claim-hook-1",
         state=CallTicket.State.WAITING,
         menu=CallTicket.Menu.CLAIMS,
         grid_entered=firm.grid,

@@ -111,9 +111,10 @@ def desk_agent(agent):
 def waiting_call(firm):
     """A verified caller waiting in the provider's queue, as the IVR leaves it."""
 
-    def make(call_sid: str | None = None) -> CallTicket:
+    def make(call_sid: str | None = None, source=CallTicket.Source.IVR) -> CallTicket:
         now = timezone.now()
         return CallTicket.objects.create(
+            source=source,
             call_sid=call_sid or "CA" + secrets.token_hex(16),
             account_sid=TWILIO_ACCOUNT_SID,
             from_number="+36301234567",

@@ -8,10 +8,14 @@ import secrets
 import pytest
 from django.urls import reverse
 
-from calls import telephony
 from calls.models import CallRecording
 from calls.review.models import RecordingFile
-from calls.tasks import delete_provider_recording_task, fetch_recording_task, sweep_recordings
+from calls.review.recordings import FetchResult
+from calls.review.tasks import (
+    delete_provider_recording_task,
+    fetch_recording_task,
+    sweep_recordings,
+)
 from gratisz.roles import Role
 from tests.calls.conftest import STAFF_CODE
 from tests.calls.fake_provider import ACCOUNT_SID
@@ -37,7 +41,7 @@ def start_api(settings, *, auth_token=None, media_storage=None) -> FakeTwilioAPI
     api = FakeTwilioAPI(
         ACCOUNT_SID, auth_token or settings.TELEPHONY_AUTH_TOKEN, media_storage=media_storage
     ).start()
-    settings.TELEPHONY_BACKEND = "calls.telephony.TwilioBackend"
+    settings.TELEPHONY_BACKEND = "calls.telephony.backends.twilio.TwilioBackend"
     settings.TELEPHONY_ACCOUNT_SID = ACCOUNT_SID
     settings.TELEPHONY_API_BASE_URL = api.url
     settings.TELEPHONY_TIMEOUT = 5
@@ -123,7 +127,7 @@ def test_a_redelivered_callback_downloads_nothing_again(
     )
     assert again.pk == recording.pk
     # A redelivered task message does not download either.
-    assert fetch_recording_task.delay(recording.pk).get() == telephony.STORED_BEFORE
+    assert fetch_recording_task.delay(recording.pk).get() == FetchResult.STORED_BEFORE
     assert twilio.media_requests == [recording.recording_sid]
     assert RecordingFile.objects.count() == 1
 
@@ -170,7 +174,7 @@ def test_a_wrong_auth_token_fails_for_good_logged_with_nothing_stored_or_deleted
     settings.MEDIA_ROOT = tmp_path / "media"
     api = start_api(settings, auth_token="the-token-was-rotated-at-the-provider")
     try:
-        caplog.set_level(logging.INFO, logger="calls.telephony")
+        caplog.set_level(logging.INFO, logger="calls.review.recordings")
         recording = recorded_call(api, django_capture_on_commit_callbacks)
         errors = [r for r in caplog.records if r.levelno == logging.ERROR]
         assert len(errors) == 1 and "could not be downloaded: 401 20003" in errors[0].getMessage()
@@ -204,7 +208,7 @@ def test_a_failing_delete_is_retried_and_never_loses_our_copy(
     recording = recorded_call(twilio, django_capture_on_commit_callbacks)
     settings.TELEPHONY_RECORDING_FETCH_ATTEMPTS = 3
     twilio.fail_next = [503] * 3
-    assert delete_provider_recording_task.delay(recording.pk).get() == telephony.FAILED
+    assert delete_provider_recording_task.delay(recording.pk).get() == FetchResult.FAILED
     assert "stays at the provider" in caplog.text
     assert RecordingFile.objects.get(recording=recording).file.read() == AUDIO
     twilio.fail_next = [500]
@@ -235,10 +239,10 @@ def test_the_demo_backend_asks_no_provider(
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     api = start_api(settings)
-    settings.TELEPHONY_BACKEND = "calls.telephony.DemoBackend"
+    settings.TELEPHONY_BACKEND = "calls.telephony.backends.demo.DemoBackend"
     try:
         recording = recorded_call(api, django_capture_on_commit_callbacks)
-        assert fetch_recording_task.delay(recording.pk).get() == telephony.NO_PROVIDER
+        assert fetch_recording_task.delay(recording.pk).get() == FetchResult.NO_PROVIDER
         settings.TELEPHONY_RECORDING_SWEEP_GRACE_SECONDS = 0
         assert sweep_recordings.delay().get() == 0
         assert api.requests == 0

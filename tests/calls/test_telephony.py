@@ -11,11 +11,14 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from calls import telephony
+from calls.desk import connection as desk_connection
 from calls.desk import selectors, services
 from calls.desk.models import CallHandling
+from calls.desk.tasks import connect_call_task, sweep_connections
 from calls.models import CallTicket
-from calls.tasks import connect_call_task, sweep_connections
+from calls.telephony.backends.twilio import TwilioBackend
+from calls.telephony.connection import ConnectResult
+from calls.telephony.errors import TelephonyNotConfigured
 from gratisz import checks
 from tests.calls.conftest import STAFF_CODE, TWILIO_ACCOUNT_SID, texts
 
@@ -32,7 +35,7 @@ ONE_MINUTE = datetime.timedelta(minutes=1)
 @pytest.fixture
 def twilio(settings):
     api = FakeTwilioAPI(TWILIO_ACCOUNT_SID, settings.TELEPHONY_AUTH_TOKEN).start()
-    settings.TELEPHONY_BACKEND = "calls.telephony.TwilioBackend"
+    settings.TELEPHONY_BACKEND = "calls.telephony.backends.twilio.TwilioBackend"
     settings.TELEPHONY_ACCOUNT_SID = TWILIO_ACCOUNT_SID
     settings.TELEPHONY_API_BASE_URL = api.url
     settings.TELEPHONY_SIP_DOMAIN = SIP_DOMAIN
@@ -114,7 +117,7 @@ def test_a_provider_timeout_is_tried_again(
     silent = socket.socket()  # accepts the connection, never answers
     silent.bind(("127.0.0.1", 0))
     silent.listen(5)
-    settings.TELEPHONY_BACKEND = "calls.telephony.TwilioBackend"
+    settings.TELEPHONY_BACKEND = "calls.telephony.backends.twilio.TwilioBackend"
     settings.TELEPHONY_ACCOUNT_SID = TWILIO_ACCOUNT_SID
     settings.TELEPHONY_SIP_DOMAIN = SIP_DOMAIN
     settings.TELEPHONY_API_BASE_URL = f"http://127.0.0.1:{silent.getsockname()[1]}"
@@ -180,7 +183,7 @@ def test_pbx_and_manual_calls_ask_the_provider_nothing(
 ):
     agent.extension = ""  # not needed: the PBX or the agent has the caller on the line
     agent.save()
-    pbx = waiting_call(call_sid="pbx-4711")
+    pbx = waiting_call(call_sid="4711", source=CallTicket.Source.PBX)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         handling = services.call_take(ticket_id=pbx.pk, agent=agent)
     assert handling.connect_state == Connection.NOT_NEEDED and not callbacks
@@ -189,7 +192,7 @@ def test_pbx_and_manual_calls_ask_the_provider_nothing(
         manual = services.call_verify_manually(
             agent=agent, grid=firm.grid, code=STAFF_CODE, phone_number="+36301112222", menu="1"
         )
-    assert manual.ticket.call_sid.startswith("desk-")
+    assert manual.ticket.source == CallTicket.Source.DESK
     assert manual.connect_state == Connection.NOT_NEEDED and not callbacks
     assert twilio.requests == 0
 
@@ -266,7 +269,7 @@ def test_the_demo_phone_shows_the_agent_the_caller_was_put_through_to(
     tmp_path,
     django_capture_on_commit_callbacks,
 ):
-    settings.TELEPHONY_BACKEND = "calls.telephony.DemoBackend"
+    settings.TELEPHONY_BACKEND = "calls.telephony.backends.demo.DemoBackend"
     settings.TELEPHONY_DEMO_FILE_PATH = tmp_path
     settings.TELEPHONY_SIP_DOMAIN = "desk.demo.invalid"
     login(desk_agent)
@@ -293,9 +296,9 @@ def test_the_demo_phone_state_needs_a_call_and_the_permission(client, login, age
 
 
 def test_check_deploy_refuses_the_demo_backend_and_warns_without_the_account(settings):
-    settings.TELEPHONY_BACKEND = "calls.telephony.DemoBackend"
+    settings.TELEPHONY_BACKEND = "calls.telephony.backends.demo.DemoBackend"
     assert [e.id for e in checks.check_telephony(None)] == ["gratisz.E005"]
-    settings.TELEPHONY_BACKEND = "calls.telephony.TwilioBackend"
+    settings.TELEPHONY_BACKEND = "calls.telephony.backends.twilio.TwilioBackend"
     settings.TELEPHONY_ACCOUNT_SID = ""
     assert [e.id for e in checks.check_telephony(None)] == ["gratisz.W001"]
     settings.TELEPHONY_ACCOUNT_SID, settings.TELEPHONY_SIP_DOMAIN = TWILIO_ACCOUNT_SID, SIP_DOMAIN
@@ -304,8 +307,8 @@ def test_check_deploy_refuses_the_demo_backend_and_warns_without_the_account(set
 
 def test_an_unconfigured_twilio_backend_sends_nothing(settings):
     settings.TELEPHONY_ACCOUNT_SID = ""
-    with pytest.raises(telephony.TelephonyNotConfigured):
-        telephony.TwilioBackend().connect(
+    with pytest.raises(TelephonyNotConfigured):
+        TwilioBackend().connect(
             account_sid=TWILIO_ACCOUNT_SID, call_sid="CA1", twiml="<Response/>", address="sip:1@x"
         )
 
@@ -549,7 +552,7 @@ def test_a_task_redelivered_while_another_worker_asks_the_provider_sends_nothing
     claimed_at = timezone.now()
     rows = CallHandling.objects.filter(pk=handling.pk)
     rows.update(connect_started_at=claimed_at, connect_attempts=1)  # another worker's claim
-    assert telephony.call_connect(handling_id=handling.pk) == telephony.RETRY
+    assert desk_connection.call_connect(handling_id=handling.pk) == ConnectResult.RETRY
     connect_call_task.delay(handling.pk)  # tries, then gives up: the claim is not its own
     assert twilio.requests == 0
     assert rows.get().connect_state == Connection.PENDING, "the claim's holder records it"
@@ -588,13 +591,13 @@ def test_the_agent_saves_notes_while_the_provider_is_being_asked(
 
     twilio.while_handling = agent_saves_notes
     in_transaction = []
-    connect = telephony.TwilioBackend.connect
+    connect = TwilioBackend.connect
 
     def watched_connect(self, **kwargs):
         in_transaction.append(connection.in_atomic_block)
         return connect(self, **kwargs)
 
-    monkeypatch.setattr(telephony.TwilioBackend, "connect", watched_connect)
+    monkeypatch.setattr(TwilioBackend, "connect", watched_connect)
     handling = services.call_take(ticket_id=ticket.pk, agent=desk_agent)  # commits: task runs
     assert saved == ["saved"]
     assert in_transaction == [False]
@@ -626,7 +629,7 @@ def test_the_sweep_queues_again_a_connection_whose_task_was_lost(
     assert handling.connect_state == Connection.PENDING
     assert sweep_connections.delay().get() == 0  # too fresh: its task may still come
     later = timezone.now() + datetime.timedelta(seconds=30)
-    assert telephony.connections_sweep(now=later) == [handling.pk]
+    assert desk_connection.connections_sweep(now=later) == [handling.pk]
     CallHandling.objects.filter(pk=handling.pk).update(taken_at=F("taken_at") - ONE_MINUTE)
     assert sweep_connections.delay().get() == 1
     handling.refresh_from_db()
@@ -640,6 +643,6 @@ def test_the_sweep_gives_up_a_connection_tried_too_often(settings, desk_agent, w
     CallHandling.objects.filter(pk=handling.pk).update(
         taken_at=F("taken_at") - ONE_MINUTE, connect_attempts=4
     )
-    assert telephony.connections_sweep() == []
+    assert desk_connection.connections_sweep() == []
     handling.refresh_from_db()
     assert handling.connect_state == Connection.FAILED and handling.connect_error

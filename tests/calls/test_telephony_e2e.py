@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_the_demo_phone_hears_the_call_put_through_to_the_agent_who_took_it(
     page, agent, firm, settings, tmp_path
 ):
-    settings.TELEPHONY_BACKEND = "calls.telephony.DemoBackend"
+    settings.TELEPHONY_BACKEND = "calls.telephony.backends.demo.DemoBackend"
     settings.TELEPHONY_DEMO_FILE_PATH = tmp_path
     settings.TELEPHONY_SIP_DOMAIN = "desk.demo.invalid"
     agent.extension, agent.first_name, agent.last_name = "201", "Anna", "Ügynök"

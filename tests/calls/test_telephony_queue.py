@@ -34,7 +34,7 @@ def telephony_worker(django_db_setup, tmp_path_factory):
     api = FakeTwilioAPI(TWILIO_ACCOUNT_SID, AUTH_TOKEN).start()
     worker = Worker(
         worker_env(
-            TELEPHONY_BACKEND="calls.telephony.TwilioBackend",
+            TELEPHONY_BACKEND="calls.telephony.backends.twilio.TwilioBackend",
             TELEPHONY_ACCOUNT_SID=TWILIO_ACCOUNT_SID,
             TELEPHONY_AUTH_TOKEN=AUTH_TOKEN,
             TELEPHONY_API_BASE_URL=api.url,

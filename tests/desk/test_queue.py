@@ -117,7 +117,7 @@ def test_manual_verification_opens_a_call_without_keeping_the_code(agent, login,
     assert response.url == reverse("desk:call", args=[handling.ticket_id])
     ticket = handling.ticket
     assert ticket.firm == firm and ticket.state == CallTicket.State.WITH_AGENT
-    assert ticket.call_sid.startswith("desk-")
+    assert ticket.source == CallTicket.Source.DESK
     assert VerificationAttempt.objects.get(ticket=ticket).outcome == "verified"
     page = client.get(reverse("desk:call", args=[ticket.pk])).content.decode()
     assert STAFF_CODE not in page

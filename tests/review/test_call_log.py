@@ -69,6 +69,20 @@ def test_log_filters_by_date_range_and_verification(calls, supervisor, login):
     assert _ids(response) == [calls[-1].pk]
 
 
+def test_log_filters_by_the_calls_source(calls, supervisor, login):
+    from calls.models import CallTicket
+
+    pbx, desk = calls[3], calls[7]
+    CallTicket.objects.filter(pk=pbx.pk).update(source=CallTicket.Source.PBX)
+    CallTicket.objects.filter(pk=desk.pk).update(source=CallTicket.Source.DESK)
+    client = login(supervisor)
+    response = client.get(reverse("review:calls"), {"source": "pbx"})
+    assert _ids(response) == [pbx.pk]
+    assert "alközpont (CTI)" in response.content.decode()
+    response = client.get(reverse("review:calls"), {"source": "ivr"})
+    assert _ids(response) == [c.pk for c in calls if c.pk not in (pbx.pk, desk.pk)]
+
+
 def test_overdue_promise_and_failed_delivery_filters(calls, supervisor, login):
     overdue, kept_time, failed = calls[1], calls[2], calls[4]
     add_promise(overdue, due_in_minutes=-5)

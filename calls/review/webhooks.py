@@ -1,0 +1,67 @@
+"""The telephony provider's recording status callback (signed, as the IVR's webhooks:
+``calls.ivr.views.telephony_webhook``): the recording joins its call, and a completed one's
+audio is downloaded into our storage."""
+
+import logging
+from functools import partial
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+
+from calls.ivr.flow import CallParams, ticket_for_callback
+from calls.ivr.views import telephony_webhook
+from calls.models import CallRecording
+
+from .models import RecordingFile
+from .tasks import fetch_recording_task
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def recording_status_record(
+    *, params: CallParams, recording_sid: str, url: str, status: str, duration: str | None
+) -> CallRecording:
+    """Attach (or update) a recording of the call from the recording status callback; once
+    it is completed, queue the download of its audio into our storage (after the commit; not
+    again once stored, so a repeated callback downloads nothing)."""
+    ticket = ticket_for_callback(params)
+    recording, _created = CallRecording.objects.update_or_create(
+        recording_sid=recording_sid[:64],
+        defaults={
+            "ticket": ticket,
+            "url": url[:500],
+            "status": status[:20],
+            "duration_seconds": int(duration) if duration and duration.isdigit() else None,
+        },
+    )
+    if (
+        recording.status == CallRecording.COMPLETED
+        and not RecordingFile.objects.filter(recording=recording).exists()
+    ):
+        transaction.on_commit(partial(_recording_fetch_enqueue, recording.pk))
+    return recording
+
+
+def _recording_fetch_enqueue(recording_id: int) -> None:
+    try:
+        fetch_recording_task.delay(recording_id)
+    except Exception:
+        # The broker is down: the provider must still get its 204 (it would send the callback
+        # again and again); the sweep queues the download once the broker is back.
+        logger.exception("could not queue the download of recording %s", recording_id)
+
+
+@telephony_webhook
+def recording(request: HttpRequest) -> HttpResponse:
+    """The provider's recording status callback."""
+    if not request.POST.get("RecordingSid"):
+        return HttpResponse("RecordingSid missing", status=400)
+    recording_status_record(
+        params=CallParams.from_post(request.POST),
+        recording_sid=request.POST["RecordingSid"],
+        url=request.POST.get("RecordingUrl", ""),
+        status=request.POST.get("RecordingStatus", ""),
+        duration=request.POST.get("RecordingDuration"),
+    )
+    return HttpResponse(status=204)
