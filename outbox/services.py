@@ -118,9 +118,7 @@ def _enqueue(email_id: int) -> None:
 
 
 def _body_when_done():
-    return Case(
-        When(scrub_body=True, then=Value("")), default=F("body"), output_field=TextField()
-    )
+    return Case(When(scrub_body=True, then=Value("")), default=F("body"), output_field=TextField())
 
 
 def email_send(*, email_id: int) -> str:
