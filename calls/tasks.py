@@ -3,12 +3,12 @@ call is the desk's task, the recordings' download the review's: ``calls.desk.tas
 ``calls.review.tasks``.)"""
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
-from django.utils import formats, timezone, translation
-from django.utils.translation import gettext
 
-from partners.verification import firm_notice_recipients
+from outbox.tasks import RetryPolicyTask
+
+# Imported so that the worker, which discovers each app's ``tasks`` module, registers the
+# lock notice too.
+from partners.verification import direkt_lock_notice_task, firm_notice_queue
 
 from . import services
 from .models import CallTicket
@@ -20,31 +20,13 @@ def sweep_stale_calls() -> int:
     return len(services.stale_calls_end())
 
 
-@shared_task(name="calls.code_changed_notice")
+@shared_task(base=RetryPolicyTask, name="calls.code_changed_notice", autoretry_for=(Exception,))
 def code_changed_notice_task(ticket_id: int) -> None:
     """E-mail every active manager of the firm that its staff Direkt code was changed by phone
-    (menu 3). The message never holds the code."""
+    (menu 3), through the outbox. The message never holds the code."""
     ticket = CallTicket.objects.select_related("firm").get(pk=ticket_id)
-    firm = ticket.firm
-    with translation.override(settings.LANGUAGE_CODE):
-        when = formats.date_format(timezone.localtime(ticket.code_changed_at), "DATETIME_FORMAT")
-        subject = gettext("GrATISZ: the Direkt code of GRID %(grid)s was changed") % {
-            "grid": firm.grid
-        }
-        body = gettext(
-            "Dear Partner,\n\n"
-            "the staff Direkt code of %(firm)s (GRID %(grid)s) was changed by phone (GrATISZ "
-            "menu 3) at %(when)s, from the number %(number)s, after identification with the "
-            "manager code.\n\n"
-            "If no manager of your firm did this, please change the codes at once and tell your "
-            "referent.\n\n"
-            "GrATISZ %(phone)s"
-        ) % {
-            "firm": firm.name,
-            "grid": firm.grid,
-            "when": when,
-            "number": ticket.from_number or "?",
-            "phone": settings.GRATISZ_PHONE,
-        }
-    for address in firm_notice_recipients(firm=firm, with_referent=False):
-        send_mail(subject, body, None, [address])
+    firm_notice_queue(
+        firm=ticket.firm,
+        template="calls/email/code_changed",
+        context={"changed_at": ticket.code_changed_at, "number": ticket.from_number or "?"},
+    )

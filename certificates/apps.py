@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CertificatesConfig(AppConfig):
     name = "certificates"
     verbose_name = _("Certificates")
+
+    def ready(self) -> None:
+        from outbox.sweeps import sweep_register
+
+        from . import tasks
+
+        sweep_register("certificates", tasks.sweep_deliveries)

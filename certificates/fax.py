@@ -22,6 +22,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils import timezone
 
+from outbox.services import smtp_failure
+
 
 class TransientDeliveryError(Exception):
     """The transport failed for now; try again later."""
@@ -31,6 +33,14 @@ class TransientDeliveryError(Exception):
 
 class PermanentDeliveryError(Exception):
     """The transport refused for good (bad number, rejected recipient)."""
+
+
+def smtp_delivery_error(exc: Exception, *, via: str = "") -> Exception:
+    """Return the delivery error a mail server's error means (the outbox's classification:
+    a 5xx refusal is permanent, anything else temporary)."""
+    failure = smtp_failure(exc)
+    error = PermanentDeliveryError if failure.permanent else TransientDeliveryError
+    return error(f"{via}{failure.detail}")
 
 
 class BaseFaxBackend:
@@ -79,12 +89,8 @@ class EmailGatewayFaxBackend(BaseFaxBackend):
         )
         try:
             message.send(fail_silently=False)
-        except smtplib.SMTPResponseException as exc:
-            if exc.smtp_code >= 500:
-                raise PermanentDeliveryError(f"gateway {exc.smtp_code}") from exc
-            raise TransientDeliveryError(f"gateway {exc.smtp_code}") from exc
         except (smtplib.SMTPException, OSError) as exc:
-            raise TransientDeliveryError(f"gateway unreachable: {exc}") from exc
+            raise smtp_delivery_error(exc, via="fax gateway: ") from exc
         return idempotency_key
 
 

@@ -23,15 +23,16 @@ from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from outbox.retry import retry_policy
+from outbox.services import email_queue, email_render
 from partners.models import Contract, Invoice, PartnerFirm
 
 from . import rendering
-from .fax import PermanentDeliveryError, TransientDeliveryError
+from .fax import PermanentDeliveryError, TransientDeliveryError, smtp_delivery_error
 from .models import (
     CertificateRequest,
     Delivery,
@@ -366,10 +367,13 @@ def request_attachment(*, request: CertificateRequest) -> Attachment:
 
 
 def _send_email(delivery: Delivery, attachment: Attachment) -> str:
-    context = {"delivery": delivery, "attachment": attachment, "phone": settings.GRATISZ_PHONE}
-    with translation.override("hu"):
-        subject = render_to_string("certificates/email/delivery_subject.txt", context).strip()
-        body = render_to_string("certificates/email/delivery_body.txt", context)
+    # Its own send, not the outbox's: the PDF, the delivery's lease, log and Message-ID; the
+    # same templates' rendering, error classification and retry policy as every e-mail.
+    subject, body = email_render(
+        template="certificates/email/delivery",
+        context={"delivery": delivery, "attachment": attachment},
+        language="hu",
+    )
     try:
         connection = get_connection(timeout=settings.CERTIFICATES_SEND_TIMEOUT)
         EmailMessage(
@@ -380,17 +384,8 @@ def _send_email(delivery: Delivery, attachment: Attachment) -> str:
             attachments=[(attachment.filename, attachment.content, "application/pdf")],
             connection=connection,
         ).send(fail_silently=False)
-    except smtplib.SMTPRecipientsRefused as exc:
-        codes = [code for code, _msg in exc.recipients.values()]
-        if all(code >= 500 for code in codes):
-            raise PermanentDeliveryError(f"recipient refused: {exc.recipients}") from exc
-        raise TransientDeliveryError(f"recipient deferred: {exc.recipients}") from exc
-    except smtplib.SMTPResponseException as exc:
-        if exc.smtp_code >= 500:
-            raise PermanentDeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from exc
-        raise TransientDeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from exc
     except (smtplib.SMTPException, OSError) as exc:
-        raise TransientDeliveryError(f"SMTP unreachable: {exc}") from exc
+        raise smtp_delivery_error(exc) from exc
     return delivery.message_id
 
 
@@ -410,12 +405,6 @@ def _send_fax(delivery: Delivery, attachment: Attachment) -> str:
 
 
 # --- the delivery state machine ------------------------------------------------------------------
-
-
-def retry_delay(attempts: int) -> int:
-    """Return the seconds to wait after the ``attempts``-th failed try (exponential, capped)."""
-    base = settings.CERTIFICATES_RETRY_BASE_SECONDS
-    return int(min(base * 2 ** max(attempts - 1, 0), settings.CERTIFICATES_RETRY_MAX_SECONDS))
 
 
 def _announce_end(delivery_id: int, state: str) -> None:
@@ -529,7 +518,8 @@ def delivery_process(*, delivery_id: int) -> str:
         # Transport hiccups and anything unexpected (a database blip, a full disk): try again
         # later, a bounded number of times, then give up and show it to the people.
         detail = f"{type(exc).__name__}: {exc}"
-        if delivery.attempts >= settings.CERTIFICATES_MAX_ATTEMPTS:
+        policy = retry_policy()
+        if policy.exhausted(delivery.attempts):
             _finish(
                 delivery.pk,
                 attempt.pk,
@@ -540,7 +530,7 @@ def delivery_process(*, delivery_id: int) -> str:
                 last_error=detail[:500],
             )
             return Outcome.PERMANENT
-        delay = retry_delay(delivery.attempts)
+        delay = policy.delay(delivery.attempts)
         _finish(
             delivery.pk,
             attempt.pk,
@@ -773,7 +763,8 @@ def print_batches_announce(*, now: datetime.datetime | None = None) -> list[int]
 def dictated_destination_report(*, delivery_id: int) -> bool:
     """E-mail the partner firm's managers that a document went to a dictated destination.
 
-    Sent once per delivery (``reported_at``); returns whether a report went out now.
+    Queued in the outbox once per delivery (``reported_at``), one e-mail per manager (or the
+    firm's address); returns whether a report was queued now.
     """
     with transaction.atomic():
         delivery = (
@@ -792,14 +783,9 @@ def dictated_destination_report(*, delivery_id: int) -> bool:
                 for m in firm.managers.filter(revoked_at__isnull=True).select_related("user")
                 if m.user.email
             ] or ([firm.email] if firm.email else [])
-        if recipients:
-            context = {"delivery": delivery, "request": delivery.request, "firm": firm}
-            with translation.override("hu"):
-                subject = render_to_string(
-                    "certificates/email/dictated_subject.txt", context
-                ).strip()
-                body = render_to_string("certificates/email/dictated_body.txt", context)
-            EmailMessage(subject=subject, body=body, to=recipients).send(fail_silently=False)
+        context = {"delivery": delivery, "request": delivery.request, "firm": firm}
+        for address in recipients:
+            email_queue(to=address, template="certificates/email/dictated", context=context)
         delivery.reported_at = timezone.now()
         delivery.save(update_fields=["reported_at"])
     return bool(recipients)

@@ -28,7 +28,7 @@ def report_dictated_destination(delivery_id: int) -> bool:
 @shared_task
 def sweep_deliveries() -> int:
     """Queue again what is stuck, and announce the letters of posted batches whose undo
-    window has passed (periodic, from beat)."""
+    window has passed (the one sweep, ``outbox.sweep``, runs it every minute)."""
     services.print_batches_announce()
     return len(services.deliveries_sweep())
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "rest_framework",
+    "outbox",
     "gratisz",
     "partners",
     "claims",
@@ -187,6 +188,13 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="GrATISZ <gratisz@example.hu>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# The one retry policy of everything sent (e-mails, certificate deliveries, webhooks, see
+# outbox.retry): the first retry after RETRY_BASE_SECONDS, then twice as long each time, at most
+# RETRY_MAX_SECONDS apart; after RETRY_MAX_ATTEMPTS tries it fails for good and shows so.
+RETRY_BASE_SECONDS = env.int("RETRY_BASE_SECONDS", default=30)
+RETRY_MAX_SECONDS = env.int("RETRY_MAX_SECONDS", default=3600)
+RETRY_MAX_ATTEMPTS = env.int("RETRY_MAX_ATTEMPTS", default=10)
+
 # Celery: Redis (or RabbitMQ) in production; the filesystem broker needs no service.
 CELERY_BROKER_URL = _redis_db_per_test_process(
     env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -295,10 +303,7 @@ CERTIFICATES_FAX_API_URL = env.str("FAX_API_URL", default="http://127.0.0.1:8025
 CERTIFICATES_FAX_API_TOKEN = env.str("FAX_API_TOKEN", default="")
 # Seconds one SMTP or fax API call may take.
 CERTIFICATES_SEND_TIMEOUT = env.int("CERTIFICATES_SEND_TIMEOUT", default=60)
-# Retries: base × 2^(n−1) seconds, capped; after MAX_ATTEMPTS tries the delivery fails for good.
-CERTIFICATES_RETRY_BASE_SECONDS = env.int("CERTIFICATES_RETRY_BASE_SECONDS", default=30)
-CERTIFICATES_RETRY_MAX_SECONDS = env.int("CERTIFICATES_RETRY_MAX_SECONDS", default=3600)
-CERTIFICATES_MAX_ATTEMPTS = env.int("CERTIFICATES_MAX_ATTEMPTS", default=10)
+# Retries: the one policy (RETRY_BASE_SECONDS, RETRY_MAX_SECONDS, RETRY_MAX_ATTEMPTS).
 # A worker holds a delivery this long; after that the sweep hands it to another worker.
 CERTIFICATES_LEASE_SECONDS = env.int("CERTIFICATES_LEASE_SECONDS", default=300)
 # A queued delivery nobody picked up for this long is queued again by the sweep.
@@ -323,7 +328,8 @@ from celery.schedules import crontab  # noqa: E402
 # WeasyPrint reports every rendering step at INFO: one line per step per document is noise.
 LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}
 CELERY_BEAT_SCHEDULE = {
-    "certificates-sweep": {"task": "certificates.tasks.sweep_deliveries", "schedule": 60.0},
+    # One sweep for what is sent with retries: e-mails, certificate deliveries, webhooks.
+    "outbox-sweep": {"task": "outbox.sweep", "schedule": 60.0},
     "certificates-print-batch": {
         "task": "certificates.tasks.build_print_batch",
         "schedule": crontab(hour=15, minute=0),  # the mailroom collects at 16:00
@@ -337,11 +343,8 @@ REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
 API_DEFAULT_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/min")
 # Records in one sync request (the core systems send more in several requests).
 API_SYNC_MAX_RECORDS = env.int("API_SYNC_MAX_RECORDS", default=5000)
-# Outgoing webhooks: seconds per request; retries after base × 2^(n−1) seconds, capped.
+# Outgoing webhooks: seconds per request; retries by the one policy (RETRY_*).
 WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
-WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
-WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600)
-WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 SPECTACULAR_SETTINGS = {
     "TITLE": "GrATISZ API",
     "DESCRIPTION": (
@@ -358,10 +361,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
-CELERY_BEAT_SCHEDULE["api-webhooks-sweep"] = {
-    "task": "gratisz.api.tasks.sweep_webhooks",
-    "schedule": 60.0,
-}
 
 # --- Issue 4: the agent desk ----------------------------------------------------------------
 INSTALLED_APPS += ["calls.desk"]
@@ -375,11 +374,6 @@ DESK_POLL_SECONDS = env.int("DESK_POLL_SECONDS", default=3)
 DESK_VEHICLES_PER_PAGE = env.int("DESK_VEHICLES_PER_PAGE", default=25)
 # Failed identifications of one contract's client in one call before the desk refuses more.
 DESK_IDENTIFICATION_TRIES = env.int("DESK_IDENTIFICATION_TRIES", default=3)
-# E-mails of the desk (guidance, claim numbers): a refused or failed send is tried again this
-# many seconds later, then twice as long each time (at most 15 minutes); those whose task was
-# lost are queued again by the sweep.
-DESK_EMAIL_RETRY_SECONDS = env.int("DESK_EMAIL_RETRY_SECONDS", default=30)
-CELERY_BEAT_SCHEDULE["desk-emails-sweep"] = {"task": "calls.desk.sweep_emails", "schedule": 60.0}
 
 # --- Issue 6: partner portal ------------------------------------------------------------------
 # Hours an e-mailed manager invitation link stays valid (it also works only once).

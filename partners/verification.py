@@ -23,12 +23,13 @@ import phonenumbers
 from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
-from django.utils import formats, timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from outbox.services import email_queue, person_name
+from outbox.tasks import RetryPolicyTask
 
 from . import direkt
 from .models import (
@@ -272,43 +273,51 @@ def _grid_unlock(*, grid: str, by) -> DirektThrottle:
     return throttle
 
 
-def firm_notice_recipients(*, firm: PartnerFirm, with_referent: bool) -> list[str]:
-    """Return the e-mail addresses of the firm's active managers (and its referent)."""
-    emails = list(
-        PartnerManager.objects.filter(firm=firm, revoked_at__isnull=True)
+def firm_notice_recipients(*, firm: PartnerFirm, with_referent: bool) -> list:
+    """Return the firm's active managers (and its referent) who have an e-mail address, each
+    address once."""
+    users = [
+        manager.user
+        for manager in PartnerManager.objects.filter(firm=firm, revoked_at__isnull=True)
         .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
+        .select_related("user")
+    ]
     if with_referent and firm.referent_id and firm.referent.email:
-        emails.insert(0, firm.referent.email)
-    return list(dict.fromkeys(emails))
+        users.insert(0, firm.referent)
+    unique: dict = {}
+    for user in users:
+        unique.setdefault(user.email, user)
+    return list(unique.values())
 
 
-@shared_task(name="partners.direkt_lock_notice")
+@transaction.atomic
+def firm_notice_queue(
+    *, firm: PartnerFirm, template: str, context: dict, with_referent: bool = False
+) -> list:
+    """Queue the e-mail ``template`` to each of the firm's managers (and its referent), each
+    greeted by name; return the outbox's e-mails. All are queued, or none."""
+    return [
+        email_queue(
+            to=user.email,
+            template=template,
+            context={**context, "firm": firm, "name": person_name(user)},
+        )
+        for user in firm_notice_recipients(firm=firm, with_referent=with_referent)
+    ]
+
+
+@shared_task(base=RetryPolicyTask, name="partners.direkt_lock_notice", autoretry_for=(Exception,))
 def direkt_lock_notice_task(firm_id: int) -> None:
-    """E-mail the referent and every manager of the firm that its GRID is locked."""
+    """E-mail the referent and every manager of the firm that its GRID is locked (through the
+    outbox, which tries each e-mail until the mail server takes it)."""
     firm = PartnerFirm.objects.select_related("referent").get(pk=firm_id)
     event = DirektLockEvent.objects.filter(firm=firm, kind=DirektLockEvent.Kind.LOCKED).first()
-    with translation.override(settings.LANGUAGE_CODE):
-        when = formats.date_format(timezone.localtime(event.at), "DATETIME_FORMAT") if event else ""
-        subject = gettext("GrATISZ: identification with GRID %(grid)s is locked") % {
-            "grid": firm.grid
-        }
-        body = gettext(
-            "Dear Partner,\n\n"
-            "identification by phone for %(firm)s (GRID %(grid)s) was locked at %(when)s after "
-            "%(count)s consecutive attempts with a wrong Direkt code. While it is locked, nobody "
-            "can identify with this GRID, not even with the right code.\n\n"
-            "If these attempts were not made by your colleagues, someone may be guessing your "
-            "code: please change the Direkt code. A manager of the firm can lift the lock in the "
-            "partner portal, or ask the firm's referent.\n\n"
-            "GrATISZ %(phone)s"
-        ) % {
-            "firm": firm.name,
-            "grid": firm.grid,
-            "when": when,
-            "count": event.failure_count if event else settings.DIREKT_LOCK_AFTER_FAILURES,
-            "phone": settings.GRATISZ_PHONE,
-        }
-    for address in firm_notice_recipients(firm=firm, with_referent=True):
-        send_mail(subject, body, None, [address])
+    firm_notice_queue(
+        firm=firm,
+        template="partners/email/grid_locked",
+        context={
+            "locked_at": event.at if event else None,
+            "failures": event.failure_count if event else settings.DIREKT_LOCK_AFTER_FAILURES,
+        },
+        with_referent=True,
+    )

@@ -232,39 +232,29 @@ class Remark(models.Model):
 
 
 class DeskEmail(models.Model):
-    """An e-mail the desk sends during a call (written-request guidance, a claim number).
+    """An e-mail the desk sent during a call (written-request guidance, a claim number).
 
-    Its exact text stays on the call, and the mail worker tries it until the mail server takes
-    it (``calls.desk.tasks``): a mail server that is down loses nothing and fails no page.
+    The call's link to the e-mail in the outbox (``outbox.Email``), which keeps its exact text
+    and its tries: the mail worker tries it until the mail server takes it, so a mail server
+    that is down loses nothing and fails no page, and the call screen and the supervisors'
+    timeline show whether it went out.
     """
 
     handling = models.ForeignKey(CallHandling, on_delete=models.PROTECT, related_name="emails")
-    to = models.EmailField(_("to"))
-    subject = models.CharField(_("subject"), max_length=255)
-    body = models.TextField(_("text"))
-    created_at = models.DateTimeField(_("created at"))
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    tried_at = models.DateTimeField(_("last try"), null=True, blank=True)
-    last_error = models.CharField(_("last error"), max_length=255, blank=True)
+    email = models.OneToOneField(
+        "outbox.Email",
+        on_delete=models.PROTECT,
+        related_name="desk_email",
+        verbose_name=_("e-mail"),
+    )
 
     class Meta:
         verbose_name = _("desk e-mail")
         verbose_name_plural = _("desk e-mails")
-        ordering = ["handling", "created_at"]
-        indexes = [
-            models.Index(
-                fields=["created_at"], condition=Q(sent_at__isnull=True), name="desk_email_unsent"
-            )
-        ]
+        ordering = ["handling", "pk"]
 
     def __str__(self) -> str:
-        return self.subject
-
-    @property
-    def message_id(self) -> str:
-        """The same Message-ID on every try, so a copy sent twice is recognisable as one."""
-        return f"<desk-email-{self.pk}@gratisz>"
+        return str(self.email)
 
 
 class Disclosure(AppendOnly, models.Model):

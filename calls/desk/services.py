@@ -23,6 +23,7 @@ from certificates.models import DocumentType, LibraryDocument
 from certificates.selectors import NotEligible
 from certificates.services import DeliverySpec, certificate_request_create
 from claims.services import PhoneReport, claim_report_by_phone
+from outbox.services import email_queue
 from partners.models import Contract, ContractVehicle, DirektCode, Invoice
 from partners.verification import direkt_verify, stored_calling_number
 
@@ -38,7 +39,7 @@ from .models import (
     WrittenRequestType,
 )
 from .selectors import promise_kept_by, unsubmitted_reports
-from .tasks import connect_call_task, desk_email_send_task
+from .tasks import connect_call_task
 
 State = CallTicket.State
 logger = logging.getLogger(__name__)
@@ -160,21 +161,11 @@ def _connect_enqueue(handling_id: int) -> None:
         connection.call_connect(handling_id=handling_id)
 
 
-def _desk_email(*, handling: CallHandling, to: str, subject: str, body: str) -> DeskEmail:
-    """Keep an e-mail of the call and have the mail worker send it after the commit."""
-    email = DeskEmail.objects.create(
-        handling=handling, to=to, subject=subject, body=body, created_at=timezone.now()
-    )
-    transaction.on_commit(partial(_desk_email_enqueue, email.pk))
-    return email
-
-
-def _desk_email_enqueue(email_id: int) -> None:
-    try:
-        desk_email_send_task.delay(email_id)
-    except Exception:
-        # The broker is down: the e-mail is kept, and the sweep queues it once it is back.
-        logger.exception("could not queue desk e-mail %s", email_id)
+def _desk_email(*, handling: CallHandling, to: str, template: str, context: dict) -> DeskEmail:
+    """Queue an e-mail of the call in the outbox (the mail worker sends it after the commit)
+    and link it to the call, which shows whether it went out."""
+    email = email_queue(to=to, template=template, context=context)
+    return DeskEmail.objects.create(handling=handling, email=email)
 
 
 def call_verify_manually(
@@ -536,29 +527,16 @@ def desk_written_guidance_send(
 ) -> DeskRequest:
     """E-mail the caller the written-request guidance (form and channels) of a change.
 
-    Side effects: a ``DeskEmail`` (sent by the mail worker), a ``DeskRequest``. Raises
+    Side effects: a ``DeskEmail`` (sent through the outbox), a ``DeskRequest``. Raises
     ``HandlingClosed``.
     """
     _ensure_open(handling)
-    lines = [
-        _("Dear Partner,"),
-        "",
-        _("Contract data can only be changed on a written request: %(change)s.")
-        % {"change": request_type.title},
-        _("Form to use: %(form)s") % {"form": request_type.form_name},
-    ]
-    if request_type.fax:
-        lines.append(_("Fax: %(fax)s") % {"fax": request_type.fax})
-    if request_type.email:
-        lines.append(_("E-mail: %(email)s") % {"email": request_type.email})
-    if request_type.postal_address:
-        lines.append(_("Post: %(address)s") % {"address": request_type.postal_address})
-    if request_type.instructions:
-        lines += ["", request_type.instructions]
-    lines += ["", f"GrATISZ {settings.GRATISZ_PHONE}"]
-    subject = _("GrATISZ: how to request %(change)s in writing") % {"change": request_type.title}
-    body = "\n".join(lines)
-    _desk_email(handling=handling, to=email, subject=subject, body=body)
+    _desk_email(
+        handling=handling,
+        to=email,
+        template="desk/email/written_guidance",
+        context={"request_type": request_type},
+    )
     return DeskRequest.objects.create(
         handling=handling,
         kind=DeskRequest.Kind.WRITTEN_GUIDANCE,
@@ -719,7 +697,7 @@ def claim_report_submit(*, report_id: int, handling: CallHandling, cleaned: dict
     The report row is locked; a report already submitted (a double click, a resent form)
     returns its claim and creates nothing. Side effects: a ``Claim`` (origin phone) through
     ``claims.services``, the report's state and answers, and the e-mail with the claim number
-    to the partner firm (a ``DeskEmail``, sent by the mail worker).
+    to the partner firm (a ``DeskEmail``, sent through the outbox).
     """
 
     _ensure_open(handling)
@@ -755,20 +733,10 @@ def claim_report_submit(*, report_id: int, handling: CallHandling, cleaned: dict
     )
     firm = report.handling.ticket.firm
     if firm.email:
-        subject = _("GrATISZ: claim number %(number)s") % {"number": claim.claim_number}
-        body = "\n".join(
-            [
-                _("Dear Partner,"),
-                "",
-                _(
-                    "the claim reported by phone on contract %(policy)s is recorded under claim "
-                    "number %(number)s. An adjuster will contact you within 2 working days. A "
-                    "written claim report may still be required."
-                )
-                % {"policy": contract.policy_number, "number": claim.claim_number},
-                "",
-                f"GrATISZ {settings.GRATISZ_PHONE}",
-            ]
+        _desk_email(
+            handling=handling,
+            to=firm.email,
+            template="desk/email/claim_number",
+            context={"contract": contract, "claim": claim},
         )
-        _desk_email(handling=handling, to=firm.email, subject=subject, body=body)
     return claim

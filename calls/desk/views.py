@@ -214,7 +214,7 @@ def _render_call(request, handling, **overrides) -> HttpResponse:
         "search": SearchForm(),
         "results": None,
         "requests": list(handling.requests.select_related("contract", "certificate_request")),
-        "emails": list(handling.emails.all()),
+        "emails": [d.email for d in handling.emails.select_related("email")],
         "promise_form": PromiseForm(
             initial={
                 "kind": DeskRequest.Kind.CALLBACK,

@@ -22,7 +22,6 @@ from calls import opening_hours
 from calls.desk.models import (
     CallHandling,
     ClaimReport,
-    DeskEmail,
     DeskRequest,
     Disclosure,
     IdentificationCheck,
@@ -30,6 +29,7 @@ from calls.desk.models import (
 )
 from calls.models import CallRecording, CallTicket, IvrStep, VerificationAttempt
 from certificates.models import Delivery, PrintBatch
+from outbox.models import Email
 from partners.models import DirektThrottle
 
 from . import labels
@@ -303,12 +303,13 @@ def call_record(*, ticket_id: int) -> CallRecord:
             ev.append(e)
             if r.done_at:
                 ev.append(TimelineEvent(r.done_at, "done", _("promise kept"), r.get_kind_display()))
-        for m in DeskEmail.objects.filter(handling=handling):
-            state = (
-                _("sent at %(at)s") % {"at": f"{timezone.localtime(m.sent_at):%H:%M}"}
-                if m.sent_at
-                else _("not sent yet: %(error)s") % {"error": m.last_error or "–"}
-            )
+        for m in Email.objects.filter(desk_email__handling=handling):
+            if m.sent_at:
+                state = _("sent at %(at)s") % {"at": f"{timezone.localtime(m.sent_at):%H:%M}"}
+            elif m.state == Email.State.FAILED:
+                state = _("not sent, given up: %(error)s") % {"error": m.last_error or "–"}
+            else:
+                state = _("not sent yet: %(error)s") % {"error": m.last_error or "–"}
             ev.append(TimelineEvent(m.created_at, "email", m.subject, f"{m.to} · {state}"))
         if handling.closed_at:
             ev.append(

@@ -8,4 +8,9 @@ class ApiConfig(AppConfig):
     verbose_name = _("REST API and integrations")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the outgoing webhooks' event sources)
+        from outbox.sweeps import sweep_register
+
+        # signals connects the outgoing webhooks' event sources.
+        from . import signals, tasks  # noqa: F401
+
+        sweep_register("webhooks", tasks.sweep_webhooks)

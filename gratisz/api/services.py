@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims.services import PhoneReport
+from outbox.retry import retry_policy
 
 from . import selectors
 from .models import (
@@ -123,19 +124,13 @@ def event_emit(
     return event
 
 
-def retry_delay(attempts: int) -> int:
-    """Seconds to wait after the ``attempts``-th failure: base × 2^(n−1), capped."""
-    base = settings.WEBHOOK_RETRY_BASE_SECONDS
-    return min(base * 2 ** max(attempts - 1, 0), settings.WEBHOOK_RETRY_MAX_SECONDS)
-
-
 def webhook_deliver(*, delivery_id: int) -> str:
     """Try to deliver one webhook once; return its state afterwards.
 
     Side effects: one WebhookAttempt row (the delivery log); the delivery becomes delivered on a
-    2xx answer, else pending with its next attempt time, or failed for good after
-    WEBHOOK_MAX_ATTEMPTS tries. A delivery that is not due or already finished is left alone, so
-    a duplicate task does nothing."""
+    2xx answer, else pending with its next attempt time (the one retry policy, ``outbox.retry``),
+    or failed for good after ``RETRY_MAX_ATTEMPTS`` tries. A delivery that is not due or already
+    finished is left alone, so a duplicate task does nothing."""
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update()
@@ -192,12 +187,12 @@ def webhook_deliver(*, delivery_id: int) -> str:
             delivery.state = WebhookDelivery.State.DELIVERED
             delivery.delivered_at = timezone.now()
             delivery.next_attempt_at = None
-        elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        elif retry_policy().exhausted(delivery.attempts):
             delivery.state = WebhookDelivery.State.FAILED
             delivery.next_attempt_at = None
         else:
             delivery.next_attempt_at = timezone.now() + datetime.timedelta(
-                seconds=retry_delay(delivery.attempts)
+                seconds=retry_policy().delay(delivery.attempts)
             )
         delivery.save(update_fields=["state", "delivered_at", "next_attempt_at"])
     return delivery.state

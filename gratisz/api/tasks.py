@@ -15,7 +15,8 @@ def deliver_webhook(delivery_id: int) -> str:
 
 @shared_task
 def sweep_webhooks() -> int:
-    """Queue every delivery whose retry is due (runs every minute from celery beat)."""
+    """Queue every delivery whose retry is due (run every minute by the one sweep,
+    ``outbox.sweep``)."""
     due = services.webhooks_due()
     for pk in due:
         deliver_webhook.delay(pk)

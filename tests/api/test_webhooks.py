@@ -97,8 +97,8 @@ def test_a_locked_grid_is_posted_signed_to_the_subscriber(receiver, endpoint):
 def test_a_refused_delivery_is_retried_with_growing_waits_then_given_up(
     settings, receiver, endpoint
 ):
-    settings.WEBHOOK_MAX_ATTEMPTS = 3
-    settings.WEBHOOK_RETRY_BASE_SECONDS = 30
+    settings.RETRY_MAX_ATTEMPTS = 3
+    settings.RETRY_BASE_SECONDS = 30
     receiver.answers = [503, 500, 502]
     firm = PartnerFirmFactory()
     before = timezone.now()
@@ -186,7 +186,7 @@ def test_a_certificate_delivery_is_announced_when_it_ends(receiver, settings):
     # SMTP refuses every try: failed for good after the last one, announced once.
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # discard: nothing listens
-    settings.CERTIFICATES_MAX_ATTEMPTS = 1
+    settings.RETRY_MAX_ATTEMPTS = 1
     failing = certificate_request_create(
         document_type="coverage",
         contract=contract,

@@ -67,8 +67,8 @@ def test_email_goes_once_with_the_pdf_attached(
 def test_smtp_down_backs_off_exponentially_then_fails_for_good(settings, gfb_contract):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
-    settings.CERTIFICATES_RETRY_BASE_SECONDS = 10
-    settings.CERTIFICATES_MAX_ATTEMPTS = 3
+    settings.RETRY_BASE_SECONDS = 10
+    settings.RETRY_MAX_ATTEMPTS = 3
     request = make_request(gfb_contract, [DeliverySpec(channel="email")])
     delivery = request.deliveries.get()
     delays = []

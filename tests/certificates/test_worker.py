@@ -43,8 +43,8 @@ def pipeline(django_db_setup, django_db_blocker, tmp_path_factory):
         FAX_API_URL=fax.url,
         FAX_API_TOKEN=fax.token,
         DJANGO_MEDIA_ROOT=str(folder / "media"),
-        CERTIFICATES_RETRY_BASE_SECONDS="1",
-        CERTIFICATES_RETRY_MAX_SECONDS="2",
+        RETRY_BASE_SECONDS="1",
+        RETRY_MAX_SECONDS="2",
         CERTIFICATES_LEASE_SECONDS=str(LEASE_SECONDS),
         CERTIFICATES_SEND_TIMEOUT="30",
     )

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from calls.desk.models import DeskEmail, WrittenRequestType
-from calls.desk.tasks import sweep_desk_emails
+from outbox.models import Email
+from outbox.services import emails_sweep
 from tests.celery_worker import (
     Worker,
     drop_queued_messages,
@@ -28,7 +29,7 @@ def mail_worker(django_db_setup, tmp_path_factory):
     drop_queued_messages("celery", "telephony")
     smtp = SMTPServer(free_port())
     worker = Worker(
-        worker_env(EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}", DESK_EMAIL_RETRY_SECONDS="1"),
+        worker_env(EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}", RETRY_BASE_SECONDS="1"),
         tmp_path_factory.mktemp("desk-mail") / "worker.log",
         "--queues",
         "celery",
@@ -53,9 +54,9 @@ def test_guidance_sent_while_the_mail_server_is_down_goes_out_once_it_is_back(
         {"request_type": kind.pk, "email": "iroda@alkusz.example.hu"},
     )
     assert response.status_code == 302  # no error page: the e-mail is kept and tried again
-    email = DeskEmail.objects.get(handling=handling)
+    email = DeskEmail.objects.get(handling=handling).email
     wait_for(
-        lambda: DeskEmail.objects.filter(pk=email.pk, attempts__gte=2).exists(),
+        lambda: Email.objects.filter(pk=email.pk, attempts__gte=2).exists(),
         what="the worker to try twice while the mail server is down",
     )
     email.refresh_from_db()
@@ -65,10 +66,10 @@ def test_guidance_sent_while_the_mail_server_is_down_goes_out_once_it_is_back(
 
     mail_worker.start()
     wait_for(
-        lambda: DeskEmail.objects.filter(pk=email.pk, sent_at__isnull=False).exists(),
+        lambda: Email.objects.filter(pk=email.pk, sent_at__isnull=False).exists(),
         what="the e-mail to go once the mail server is back",
     )
     [message] = mail_worker.messages
     assert message["To"] == "iroda@alkusz.example.hu" and message["Message-ID"] == email.message_id
     assert "Változásbejelentő" in message.get_content()
-    assert sweep_desk_emails() == 0  # nothing left for the sweep to queue again
+    assert emails_sweep() == []  # nothing left for the sweep to queue again

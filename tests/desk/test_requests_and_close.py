@@ -210,8 +210,9 @@ def test_written_request_guidance_is_sent_by_email(
     assert "+36 1 999 9999" in message.body and kind.form_name in message.body
     assert DeskRequest.objects.get().kind == "written_guidance"
     # The exact text stays on the call, marked sent, and the call screen says so.
-    email = DeskEmail.objects.get(handling=handling)
+    email = DeskEmail.objects.get(handling=handling).email
     assert email.body == message.body and email.sent_at is not None and email.attempts == 1
+    assert message.body.startswith("Tisztelt Partnerünk!\n\nA szerződés adatai")
     assert message.extra_headers["Message-ID"] == email.message_id
     page = client.get(reverse("desk:call", args=[handling.ticket_id])).content.decode()
     assert f'id="email-{email.pk}"' in page and "elküldve" in page

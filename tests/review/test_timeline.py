@@ -15,6 +15,7 @@ from calls.desk.models import DeskEmail, DeskRequest, Disclosure, Identification
 from calls.models import CallTicket, IvrStep, VerificationAttempt
 from certificates.models import Delivery, DeliveryAttempt
 from gratisz.roles import Role
+from outbox.models import Email
 
 from .conftest import add_delivery, add_promise
 
@@ -66,12 +67,16 @@ def test_timeline_tells_the_whole_call_in_order(make_call, firm, make_user, supe
     add_promise(ticket, due_in_minutes=90)
     DeskEmail.objects.create(
         handling=handling,
-        to="karugy@alkusz.example.hu",
-        subject="GrATISZ: kárszám TK-1",
-        body="…",
-        created_at=handling.taken_at + datetime.timedelta(seconds=40),
-        attempts=3,
-        last_error="421 try again later",
+        email=Email.objects.create(
+            template="desk/email/claim_number",
+            to="karugy@alkusz.example.hu",
+            subject="GrATISZ: kárszám TK-1",
+            body="…",
+            language="hu",
+            created_at=handling.taken_at + datetime.timedelta(seconds=40),
+            attempts=3,
+            last_error="421 try again later",
+        ),
     )
     Remark.objects.create(
         handling=handling,
