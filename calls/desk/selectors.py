@@ -93,6 +93,12 @@ def unsubmitted_reports(*, handling: CallHandling) -> QuerySet[ClaimReport]:
     return ClaimReport.objects.filter(handling=handling, state=ClaimReport.State.DRAFT)
 
 
+def handling_has_work(*, handling: CallHandling) -> bool:
+    """Tell whether anything was recorded or started on the call: requests, claim reports
+    (a caller who hung up then leaves work to finish, not a call to close as dropped)."""
+    return handling.requests.exists() or ClaimReport.objects.filter(handling=handling).exists()
+
+
 def submitted_report(*, handling: CallHandling, report_id) -> ClaimReport | None:
     """Return the call's report with this id if it was submitted (with its claim), else None."""
     if not str(report_id or "").isdigit():

@@ -179,7 +179,11 @@ def connection(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """Whether the caller is put through to the agent's phone, fetched again while connecting."""
     request.passive = True
     handling = selectors.handling_for_agent(agent=request.user, ticket_id=ticket_id)
-    return render(request, "desk/_connection.html", {"handling": handling})
+    return render(
+        request,
+        "desk/_connection.html",
+        {"handling": handling, "has_work": selectors.handling_has_work(handling=handling)},
+    )
 
 
 @desk_view
@@ -233,6 +237,8 @@ def _render_call(request, handling, **overrides) -> HttpResponse:
         "remark_form": RemarkForm(),
         "remarks": list(handling.remarks.select_related("by")),
         "poll_seconds": settings.DESK_POLL_SECONDS,
+        "has_work": bool(handling.ticket.ended_at)
+        and selectors.handling_has_work(handling=handling),
         **overrides,
     }
     return render(request, "desk/call.html", context)

@@ -227,7 +227,8 @@ def test_connecting_shows_on_the_call_screen_and_its_live_part(
     assert "data-poll-stop" not in live, "the phone rings: it may not answer"
     CallTicket.objects.filter(pk=ticket.pk).update(ended_at=timezone.now())
     live = client.get(reverse("desk:connection", args=[ticket.pk])).content.decode()
-    assert "data-poll-stop" in live and "201 mellék" in live
+    assert "data-poll-stop" in live and "letette" in live, "the caller is gone, not connected"
+    assert "201 mellék" not in live
 
 
 def test_a_call_closed_before_it_was_put_through_is_not_redirected(
