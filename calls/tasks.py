@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 # lock notice too (partners has no tasks module of its own yet).
 from partners.verification import direkt_lock_notice_task, firm_notice_recipients
 
-from . import services, telephony
+from . import push, services, telephony
 from .models import CallTicket
 
 logger = logging.getLogger(__name__)
@@ -48,9 +48,11 @@ def connect_call_task(self, handling_id: int) -> str:
     """
     state = telephony.call_connect(handling_id=handling_id)
     if state != telephony.RETRY:
+        push.handling_changed(handling_id)
         return state
     if self.request.retries + 1 >= settings.TELEPHONY_CONNECT_ATTEMPTS:
         telephony.call_connect_give_up(handling_id=handling_id)
+        push.handling_changed(handling_id)
         return "gave up"
     raise self.retry(countdown=min(2**self.request.retries, 30))
 

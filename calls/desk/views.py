@@ -8,7 +8,9 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -79,12 +81,45 @@ def queue_partial(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/_queue.html", _queue_context(request))
 
 
+@desk_view
+def presence(request: HttpRequest) -> HttpResponse:
+    """The agent's presence: GET its live part, POST a change (a break, back, more wrap-up)."""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in (
+            services.PresenceAction.BREAK,
+            services.PresenceAction.BACK,
+            services.PresenceAction.EXTEND,
+        ):
+            return HttpResponse(status=400)
+        services.presence_set(agent=request.user, action=action)
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = reverse("desk:home")
+        return redirect(back)
+    request.passive = True
+    return render(request, "desk/_presence.html", _presence_context(request))
+
+
+def _presence_context(request: HttpRequest) -> dict:
+    now = timezone.now()
+    state = selectors.agent_presence(agent=request.user, now=now)
+    return {
+        "presence": state,
+        "presence_until_ms": round(state.until.timestamp() * 1000) if state.until else "",
+        "presence_since_ms": round(state.since.timestamp() * 1000) if state.since else "",
+    }
+
+
 def _queue_context(request: HttpRequest) -> dict:
     now = timezone.now()
     waiting = list(selectors.waiting_calls()[:100])
     for ticket in waiting:
         seconds = max(int((now - (ticket.enqueued_at or ticket.started_at)).total_seconds()), 0)
         ticket.waiting = f"{seconds // 60}:{seconds % 60:02d}"
+        ticket.waiting_since = round((ticket.enqueued_at or ticket.started_at).timestamp() * 1000)
     promises = selectors.promises_due(agent=request.user)
     for promise in promises:
         promise.overdue = promise.due_at < now
@@ -94,6 +129,7 @@ def _queue_context(request: HttpRequest) -> dict:
         "promises": promises,
         "colleagues_overdue": selectors.colleagues_overdue_promises(agent=request.user, now=now),
         "poll_seconds": settings.DESK_POLL_SECONDS,
+        **_presence_context(request),
     }
 
 
@@ -239,9 +275,33 @@ def _render_call(request, handling, **overrides) -> HttpResponse:
         "poll_seconds": settings.DESK_POLL_SECONDS,
         "has_work": bool(handling.ticket.ended_at)
         and selectors.handling_has_work(handling=handling),
+        **_presence_context(request),
+        **_call_timers(handling),
         **overrides,
     }
     return render(request, "desk/call.html", context)
+
+
+def _ms(moment) -> int | str:
+    return round(moment.timestamp() * 1000) if moment else ""
+
+
+def _minutes(seconds: float) -> str:
+    seconds = max(int(seconds), 0)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _call_timers(handling) -> dict:
+    """The call's timer (from taking it; fixed once the caller left or the call closed) and the
+    time the caller waited in the queue before an agent took the call."""
+    ticket = handling.ticket
+    end = ticket.ended_at or handling.closed_at
+    queued = ticket.enqueued_at or ticket.verified_at
+    return {
+        "call_started_ms": _ms(handling.taken_at) if end is None else "",
+        "call_duration": _minutes(((end or timezone.now()) - handling.taken_at).total_seconds()),
+        "caller_waited": _minutes((handling.taken_at - queued).total_seconds()) if queued else "",
+    }
 
 
 @desk_view

@@ -28,7 +28,7 @@ from partners.models import DirektCode
 from partners.services import direkt_code_policy_errors, direkt_code_set
 from partners.verification import direkt_verify
 
-from .. import opening_hours, telephony
+from .. import opening_hours, push, telephony
 from ..models import CallRecording, CallTicket, IvrPrompt, IvrStep, VerificationAttempt
 from ..review.models import RecordingFile
 from ..tasks import code_changed_notice_task, fetch_recording_task
@@ -332,6 +332,7 @@ def _enqueue(ticket: CallTicket, answer: _Answer) -> None:
     ticket.state = State.WAITING
     ticket.queue_name = settings.IVR_QUEUES[ticket.menu]
     ticket.enqueued_at = timezone.now()
+    push.ticket_changed(ticket.pk)  # after the commit: every available agent's desk shows it
     answer.say(Key.VERIFIED)
     if settings.IVR_RECORD_CALLS:
         # Recording starts only now: the IVR part holds the code's DTMF tones.
@@ -441,6 +442,7 @@ def ivr_queue_left(*, params: CallParams, queue_result: str) -> str:
     elif queue_result == "bridged" and ticket.state in (State.WAITING, State.WITH_AGENT):
         ticket.state = State.COMPLETED
     ticket.save(update_fields=["queue_result", "state"])
+    push.ticket_changed(ticket.pk)
     response = VoiceResponse()
     if queue_result != "redirected":  # redirected: put through to the agent (calls.telephony)
         response.hangup()
@@ -458,11 +460,11 @@ def ivr_dial_ended(*, params: CallParams, dial_status: str) -> str:
     """
     response = VoiceResponse()
     requeue = telephony.call_dial_ended(call_sid=params.call_sid, dial_status=dial_status)
-    queue_name = (
-        CallTicket.objects.filter(call_sid=params.call_sid)
-        .values_list("queue_name", flat=True)
-        .first()
-    )
+    ticket_id, queue_name = (
+        CallTicket.objects.filter(call_sid=params.call_sid).values_list("pk", "queue_name").first()
+    ) or (None, "")
+    if ticket_id is not None:
+        push.ticket_changed(ticket_id)  # the agent's call screen shows how the ring ended
     if requeue and queue_name:
         _enqueue_verb(response, queue_name)
     else:
@@ -486,6 +488,7 @@ def ivr_call_status(*, params: CallParams, duration: str | None) -> None:
             ticket.state = State.COMPLETED
         ticket.stage = Stage.DONE
         ticket.pending_code_salt = ticket.pending_code_hash = ""
+        push.ticket_changed(ticket.pk)  # out of the queue; the agent sees the caller gone
     ticket.save()
 
 
