@@ -336,6 +336,9 @@ class ClaimReport(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default="draft")
     data = models.JSONField(_("answers"), default=dict, blank=True)
+    # The key of the form page that started the report: opening the form creates nothing, so
+    # the same form sent again (the back button, a second tab) is recognised by it.
+    form_key = models.CharField(_("form key"), max_length=32, blank=True, db_index=True)
     claim = models.OneToOneField(
         "claims.Claim",
         verbose_name=_("claim"),

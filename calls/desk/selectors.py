@@ -99,17 +99,29 @@ def handling_has_work(*, handling: CallHandling) -> bool:
     return handling.requests.exists() or ClaimReport.objects.filter(handling=handling).exists()
 
 
-def submitted_report(*, handling: CallHandling, report_id) -> ClaimReport | None:
-    """Return the call's report with this id if it was submitted (with its claim), else None."""
-    if not str(report_id or "").isdigit():
+def submitted_report(
+    *, handling: CallHandling, report_id, form_key: str = ""
+) -> ClaimReport | None:
+    """Return the call's report with this id (or started by the form with this key) if it was
+    submitted (with its claim), else None."""
+    if str(report_id or "").isdigit():
+        match = Q(pk=int(report_id))
+    elif form_key:
+        match = Q(form_key=form_key[:32])
+    else:
         return None
     return (
-        ClaimReport.objects.filter(
-            pk=int(report_id), handling=handling, state=ClaimReport.State.SUBMITTED
-        )
+        ClaimReport.objects.filter(match, handling=handling, state=ClaimReport.State.SUBMITTED)
         .select_related("claim")
         .first()
     )
+
+
+def draft_report(*, handling: CallHandling, contract: Contract) -> ClaimReport | None:
+    """Return the call's draft report on this contract, if one was saved."""
+    return ClaimReport.objects.filter(
+        handling=handling, contract=contract, state=ClaimReport.State.DRAFT
+    ).first()
 
 
 def firm_recent_calls(*, handling: CallHandling, days: int = FIRM_HISTORY_DAYS) -> list:

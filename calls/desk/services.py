@@ -702,17 +702,28 @@ __all__ = [
 # --- phone claim report (first notice of loss) ------------------------------------------------
 
 
-def claim_report_start(*, handling: CallHandling, contract: Contract) -> ClaimReport:
+def claim_report_kind(contract: Contract) -> str:
+    return ClaimReport.Kind.MOTOR if contract.is_motor else ClaimReport.Kind.PROPERTY
+
+
+def claim_report_start(
+    *, handling: CallHandling, contract: Contract, form_key: str = ""
+) -> ClaimReport:
     """Return the call's draft report on this contract, or start one (motor or property by
-    the contract's product). Raises ``HandlingClosed``."""
+    the contract's product) for the form page ``form_key``. Called when something is saved or
+    sent, never when the form is only opened. Raises ``HandlingClosed``."""
 
     _ensure_open(handling)
     report = ClaimReport.objects.filter(
         handling=handling, contract=contract, state=ClaimReport.State.DRAFT
     ).first()
     if report is None:
-        kind = ClaimReport.Kind.MOTOR if contract.is_motor else ClaimReport.Kind.PROPERTY
-        report = ClaimReport.objects.create(handling=handling, contract=contract, kind=kind)
+        report = ClaimReport.objects.create(
+            handling=handling,
+            contract=contract,
+            kind=claim_report_kind(contract),
+            form_key=form_key[:32],
+        )
     return report
 
 

@@ -1,12 +1,13 @@
 """The desk's screens. Thin: parse, call one service or selector, render."""
 
+import secrets
 from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +33,7 @@ from .forms import (
     SearchForm,
 )
 from .masking import masked_holder
-from .models import CallHandling, DeskRequest, Disclosure
+from .models import CallHandling, ClaimReport, DeskRequest, Disclosure
 
 
 def desk_view(view):
@@ -541,29 +542,45 @@ def promise_take_over(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @desk_view
 def claim_report(request: HttpRequest, ticket_id: int, policy_number: str) -> HttpResponse:
-    """The phone claim report: save a draft any time, submit once, show the claim number."""
+    """The phone claim report: opening it creates nothing; a draft saves itself while the agent
+    types (and on "Save draft"); submit once, show the claim number."""
     handling = _open_handling(request, ticket_id)
     contract = selectors.contract_for_call(handling=handling, policy_number=policy_number)
+    autosave = request.headers.get("X-Requested-With") == "fetch"
     if request.method == "POST":
         # The same form sent again (the back button, a second tab): its report is submitted.
-        done = selectors.submitted_report(handling=handling, report_id=request.POST.get("report"))
+        done = selectors.submitted_report(
+            handling=handling,
+            report_id=request.POST.get("report"),
+            form_key=request.POST.get("form_key", ""),
+        )
         if done is not None:
+            if autosave:
+                return HttpResponse(status=409)
             messages.info(
                 request,
                 _("This report was already submitted: claim number %(number)s.")
                 % {"number": done.claim.claim_number},
             )
             return redirect("desk:claim", ticket_id=ticket_id, claim_number=done.claim.claim_number)
-    try:
-        report = services.claim_report_start(handling=handling, contract=contract)
-    except services.HandlingClosed as exc:
-        raise PermissionDenied from exc
-    form_class = REPORT_FORMS[report.kind]
+        try:
+            report = services.claim_report_start(
+                handling=handling, contract=contract, form_key=request.POST.get("form_key", "")
+            )
+        except services.HandlingClosed as exc:
+            raise PermissionDenied from exc
+    else:
+        report = selectors.draft_report(handling=handling, contract=contract)
+    kind = report.kind if report else services.claim_report_kind(contract)
+    form_class = REPORT_FORMS[kind]
     if request.method == "POST":
         raw = {name: request.POST.get(name, "") for name in form_class.base_fields}
         form = form_class(request.POST)
         if request.POST.get("action") == "draft":
             services.claim_report_save_draft(report=report, data=raw)
+            if autosave:
+                saved = timezone.localtime().strftime("%H:%M:%S")
+                return JsonResponse({"report": report.pk, "saved_at": saved})
             messages.success(request, _("The draft is saved; you can continue later."))
             return redirect("desk:claim-report", ticket_id=ticket_id, policy_number=policy_number)
         if form.is_valid():
@@ -579,8 +596,11 @@ def claim_report(request: HttpRequest, ticket_id: int, policy_number: str) -> Ht
                 % {"number": claim.claim_number},
             )
             return redirect("desk:claim", ticket_id=ticket_id, claim_number=claim.claim_number)
+        services.claim_report_save_draft(report=report, data=raw)  # an error loses nothing
     else:
-        form = form_class(initial=report.data or _report_initial(report, handling))
+        form = form_class(
+            initial=(report and report.data) or _report_initial(kind, handling, contract)
+        )
     return render(
         request,
         "desk/claim_report.html",
@@ -589,16 +609,19 @@ def claim_report(request: HttpRequest, ticket_id: int, policy_number: str) -> Ht
             "ticket": handling.ticket,
             "contract": contract,
             "report": report,
+            "kind": kind,
+            "kind_display": ClaimReport.Kind(kind).label,
+            "form_key": (report and report.form_key) or secrets.token_hex(16),
             "form": form,
         },
     )
 
 
-def _report_initial(report, handling) -> dict:
-    if report.kind == "property":
+def _report_initial(kind, handling, contract=None) -> dict:
+    if kind == "property":
         return {
             "contact": handling.ticket.from_number,
-            "risk_address": report.contract.risk_address,
+            "risk_address": contract.risk_address if contract else "",
         }
     return {"owner_phone": ""}
 

@@ -299,6 +299,46 @@
     form.setAttribute("data-submitting", "1");
   });
 
+  // A form marked data-autosave (the phone claim report) saves itself as a draft while the
+  // agent types (1.5 s after the last key) and when the page is left: a reload, an error or a
+  // closed tab loses nothing. The first save creates the draft; opening the form creates none.
+  function autosave(form) {
+    var timer = null;
+    var dirty = false;
+    function data() {
+      var fields = new FormData(form);
+      fields.set("action", "draft");
+      return fields;
+    }
+    function save() {
+      timer = null;
+      if (!dirty || form.getAttribute("data-submitting")) { return; }
+      dirty = false;
+      fetch(form.action || window.location.href, {
+        method: "POST", body: data(), credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch" }
+      }).then(function (response) {
+        if (!response.ok) { throw new Error(response.status); }
+        return response.json();
+      }).then(function (saved) {
+        form.elements.report.value = saved.report;
+        var hint = document.getElementById("draft-saved");
+        if (hint) { hint.textContent = hint.getAttribute("data-label") + " " + saved.saved_at; }
+        form.setAttribute("data-saved", saved.saved_at);
+      }).catch(function () { dirty = true; });
+    }
+    form.addEventListener("input", function () {
+      dirty = true;
+      if (timer) { window.clearTimeout(timer); }
+      timer = window.setTimeout(save, 1500);
+    });
+    window.addEventListener("pagehide", function () {
+      if (dirty && !form.getAttribute("data-submitting") && navigator.sendBeacon) {
+        navigator.sendBeacon(form.action || window.location.href, data());
+      }
+    });
+  }
+
   // A promise form proposes the default due time of the kind chosen (callback: within the
   // configured opening hours; written answer: a number of open days).
   document.addEventListener("change", function (event) {
@@ -314,6 +354,7 @@
     setupAlerts();
     afterQueueChange();
     Array.prototype.forEach.call(document.querySelectorAll("[data-poll]"), poll);
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-autosave]"), autosave);
     connect();
     window.setInterval(function () { tickWaits(); tickCountdowns(); }, 1000);
     tickCountdowns();
