@@ -161,3 +161,38 @@ def test_a_caller_who_hangs_up_is_shown_gone_at_once(make_user, line, desk):
     gone.locator("button[name=action][value=close]").click()
     page.wait_for_url(re.compile(r"/desk/$"))
     assert CallTicket.objects.get(call_sid=call.sid).handling.outcome == "dropped"
+
+
+def test_a_reload_in_the_middle_of_a_claim_report_keeps_what_was_typed(make_user, line, desk):
+    anna = make_user(Role.AGENT)
+    page = desk(anna)
+    place_call(line, "+36301110004")
+    page.locator("table.queue tr", has_text="+36301110004").locator("button.take").click()
+    page.wait_for_url(re.compile(r"/desk/call/\d+/$"))
+    call_url = page.url
+    page.goto(f"{call_url}contract/GFB-DEMO-0001/claim-report/")
+    page.locator("#id_place").fill("Szeged, Kálvária sugárút 12.")
+    page.locator("#id_description").fill("Tolatás közben oszlopnak ütközött.")
+    page.locator("form[data-saved]").wait_for()  # saved by itself, no button pressed
+    page.reload()
+    assert page.locator("#id_place").input_value() == "Szeged, Kálvária sugárút 12."
+    assert "oszlopnak" in page.locator("#id_description").input_value()
+
+    # The wrap-up after the call: no call is offered until the agent is ready again.
+    page.goto(call_url)
+    page.locator("#id_outcome").select_option("dropped")
+    page.locator("#id_discard_drafts").check()
+    page.locator("#close button[name=action][value=close]").click()
+    page.wait_for_url(re.compile(r"/desk/$"))
+    assert page.locator("#presence-state").get_attribute("data-state") == "wrap_up"
+    page.locator("#presence button[value=back]").click()
+    page.locator("#presence-state[data-state=available]").wait_for()
+
+
+def test_a_missing_page_is_the_houses_page_with_a_way_back(make_user, line, desk):
+    page = desk(make_user(Role.AGENT))
+    response = page.goto("/desk/call/999999/")
+    assert response.status == 404
+    assert "Ez az oldal vagy adat nem található" in page.content()
+    page.locator("#way-back").click()
+    page.wait_for_url(re.compile(r"/(desk/)?$"))
