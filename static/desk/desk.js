@@ -305,6 +305,8 @@
   function autosave(form) {
     var timer = null;
     var dirty = false;
+    // Not form.action: the form's buttons are named "action", which shadows the property.
+    var url = form.getAttribute("action") || window.location.href;
     function data() {
       var fields = new FormData(form);
       fields.set("action", "draft");
@@ -314,7 +316,7 @@
       timer = null;
       if (!dirty || form.getAttribute("data-submitting")) { return; }
       dirty = false;
-      fetch(form.action || window.location.href, {
+      fetch(url, {
         method: "POST", body: data(), credentials: "same-origin",
         headers: { "X-Requested-With": "fetch" }
       }).then(function (response) {
@@ -334,7 +336,7 @@
     });
     window.addEventListener("pagehide", function () {
       if (dirty && !form.getAttribute("data-submitting") && navigator.sendBeacon) {
-        navigator.sendBeacon(form.action || window.location.href, data());
+        navigator.sendBeacon(url, data());
       }
     });
   }
