@@ -40,7 +40,8 @@ run: install messages
 		--queues celery,telephony --schedule var/celerybeat-schedule & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# The production shape on one machine: gunicorn, Celery workers and beat on PostgreSQL and
+# The production shape on one machine: gunicorn with uvicorn workers (ASGI: pages, and the
+# desk's websockets over the Redis channel layer), Celery workers and beat on PostgreSQL and
 # Redis, DEBUG off, static files by WhiteNoise, JSON logs. Two Celery workers, restarted if they
 # exit: one for documents and mail at a lower CPU priority, so that rendering PDFs never holds
 # up a page an agent is waiting for, and one for telephony (putting callers through), so that a
@@ -76,7 +77,8 @@ serve: install messages
 	again $(VENV)/bin/celery -A gratisz worker --queues telephony \
 		--hostname telephony@%h --concurrency 2 --loglevel INFO & \
 	$(VENV)/bin/celery -A gratisz beat --loglevel INFO --schedule var/celerybeat-schedule & \
-	$(VENV)/bin/gunicorn gratisz.wsgi --preload --workers $(WEB_WORKERS) --bind $(HOST):$(PORT) \
+	$(VENV)/bin/gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker \
+		--preload --workers $(WEB_WORKERS) --bind $(HOST):$(PORT) \
 		--access-logfile - --graceful-timeout 20 & \
 	wait
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from partners.models import DirektCode
 from partners.verification import direkt_verify, stored_calling_number
 
+from . import push
 from .desk.services import AgentBusy, CallAlreadyTaken, call_take
 from .models import CallTicket, CtiEvent, VerificationAttempt
 
@@ -154,6 +155,7 @@ def _identified(ticket: CallTicket, *, menu, grid, code, attempt, **_event) -> s
         ticket.verified_at = ticket.enqueued_at = now
         ticket.state = State.WAITING
         ticket.queue_name = settings.IVR_QUEUES[menu]
+        push.ticket_changed(ticket.pk)
         return "verified"
     ticket.failed_verifications += 1
     if ticket.failed_verifications >= MAX_IDENTIFICATION_ATTEMPTS:
@@ -200,6 +202,7 @@ def _ended(ticket: CallTicket, *, at, **_event) -> str:
     elif ticket.state == State.WITH_AGENT:
         ticket.state = State.COMPLETED
     ticket.stage = CallTicket.Stage.DONE
+    push.ticket_changed(ticket.pk)
     return ticket.state
 
 

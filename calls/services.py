@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from . import push
 from .models import CallTicket
 
 logger = logging.getLogger(__name__)
@@ -63,5 +64,7 @@ def stale_calls_end(*, now: datetime.datetime | None = None) -> list[int]:
             reason,
             extra={"ticket_id": ticket.pk},
         )
+        if reason == Reason.NO_STATUS_IN_QUEUE:
+            push.ticket_changed(ticket.pk)  # it leaves the desks' queue at once
         ended.append(ticket.pk)
     return ended

@@ -368,8 +368,29 @@ INSTALLED_APPS += ["calls.desk"]
 DESK_CALLBACK_DEADLINE_MINUTES = env.int("DESK_CALLBACK_DEADLINE_MINUTES", default=120)
 # A written answer promise is due, by default, at closing time of this many open days later.
 DESK_WRITTEN_ANSWER_DAYS = env.int("DESK_WRITTEN_ANSWER_DAYS", default=5)
-# How often the desk's queue refreshes in the browser (seconds).
+# How often the desk's queue refreshes in the browser while its push connection is down
+# (seconds).
 DESK_POLL_SECONDS = env.int("DESK_POLL_SECONDS", default=3)
+# The desk's push connection (Django Channels): the Redis channel layer when REDIS_URL is given
+# (make serve: every web worker reaches every agent's socket), otherwise an in-memory layer that
+# reaches the sockets of this one process (make run's single server). daphne comes first: its
+# runserver serves websockets too.
+INSTALLED_APPS.insert(0, "daphne")
+INSTALLED_APPS += ["channels"]
+ASGI_APPLICATION = "gratisz.asgi.application"
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "gratisz-desk"},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Wrap-up: the seconds after a call in which no call is offered to the agent (to finish the
+# notes), and how much longer each "more time" makes it.
+DESK_WRAP_UP_SECONDS = env.int("DESK_WRAP_UP_SECONDS", default=60)
+DESK_WRAP_UP_EXTEND_SECONDS = env.int("DESK_WRAP_UP_EXTEND_SECONDS", default=60)
 # A fleet's vehicles per page on the contract view.
 DESK_VEHICLES_PER_PAGE = env.int("DESK_VEHICLES_PER_PAGE", default=25)
 # Failed identifications of one contract's client in one call before the desk refuses more.

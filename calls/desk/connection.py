@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from twilio.twiml.voice_response import VoiceResponse
 
+from calls import push
 from calls.ivr.flow import enqueue_verb
 from calls.models import CallTicket
 from calls.telephony.connection import ConnectResult, caller_connect
@@ -217,11 +218,13 @@ def dial_ended_answer(*, call_sid: str, dial_status: str) -> str:
     """
     response = VoiceResponse()
     requeue = call_dial_ended(call_sid=call_sid, dial_status=dial_status)
-    queue_name = (
+    ticket_id, queue_name = (
         CallTicket.objects.filter(source=CallTicket.Source.IVR, call_sid=call_sid)
-        .values_list("queue_name", flat=True)
+        .values_list("pk", "queue_name")
         .first()
-    )
+    ) or (None, "")
+    if ticket_id is not None:
+        push.ticket_changed(ticket_id)  # the agent's call screen shows how the ring ended
     if requeue and queue_name:
         enqueue_verb(response, queue_name)
     else:

@@ -328,6 +328,9 @@ class ClaimReport(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default="draft")
     data = models.JSONField(_("answers"), default=dict, blank=True)
+    # The key of the form page that started the report: opening the form creates nothing, so
+    # the same form sent again (the back button, a second tab) is recognised by it.
+    form_key = models.CharField(_("form key"), max_length=32, blank=True, db_index=True)
     claim = models.OneToOneField(
         "claims.Claim",
         verbose_name=_("claim"),
@@ -354,3 +357,37 @@ class ClaimReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract} {self.get_kind_display()} {self.get_state_display()}"
+
+
+class AgentPresence(models.Model):
+    """Where an agent is, for offering calls: available, on a call, in wrap-up, on a break.
+
+    "On a call" is not stored: it is an open ``CallHandling``. Wrap-up is the set time after a
+    call (``DESK_WRAP_UP_SECONDS``, extendable) in which the agent finishes its notes; a break
+    lasts until the agent is back. Calls are offered (the ring, the notification, the tab title)
+    only to available agents; an agent who takes a call anyway ends the wrap-up or the break.
+    """
+
+    class State(models.TextChoices):
+        AVAILABLE = "available", _("available")
+        ON_CALL = "on_call", _("on a call")
+        WRAP_UP = "wrap_up", _("wrap-up")
+        BREAK = "break", _("on a break")
+
+    agent = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="desk_presence",
+    )
+    wrap_up_until = models.DateTimeField(_("wrap-up until"), null=True, blank=True)
+    break_since = models.DateTimeField(_("on a break since"), null=True, blank=True)
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("agent presence")
+        verbose_name_plural = _("agent presences")
+
+    def __str__(self) -> str:
+        return str(self.agent)

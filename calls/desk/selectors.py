@@ -21,7 +21,7 @@ from partners.selectors import (
     portfolio_search,
 )
 
-from .models import CallHandling, ClaimReport, DeskRequest, IdentificationCheck
+from .models import AgentPresence, CallHandling, ClaimReport, DeskRequest, IdentificationCheck
 
 FIRM_HISTORY_DAYS = 30
 
@@ -93,17 +93,35 @@ def unsubmitted_reports(*, handling: CallHandling) -> QuerySet[ClaimReport]:
     return ClaimReport.objects.filter(handling=handling, state=ClaimReport.State.DRAFT)
 
 
-def submitted_report(*, handling: CallHandling, report_id) -> ClaimReport | None:
-    """Return the call's report with this id if it was submitted (with its claim), else None."""
-    if not str(report_id or "").isdigit():
+def handling_has_work(*, handling: CallHandling) -> bool:
+    """Tell whether anything was recorded or started on the call: requests, claim reports
+    (a caller who hung up then leaves work to finish, not a call to close as dropped)."""
+    return handling.requests.exists() or ClaimReport.objects.filter(handling=handling).exists()
+
+
+def submitted_report(
+    *, handling: CallHandling, report_id, form_key: str = ""
+) -> ClaimReport | None:
+    """Return the call's report with this id (or started by the form with this key) if it was
+    submitted (with its claim), else None."""
+    if str(report_id or "").isdigit():
+        match = Q(pk=int(report_id))
+    elif form_key:
+        match = Q(form_key=form_key[:32])
+    else:
         return None
     return (
-        ClaimReport.objects.filter(
-            pk=int(report_id), handling=handling, state=ClaimReport.State.SUBMITTED
-        )
+        ClaimReport.objects.filter(match, handling=handling, state=ClaimReport.State.SUBMITTED)
         .select_related("claim")
         .first()
     )
+
+
+def draft_report(*, handling: CallHandling, contract: Contract) -> ClaimReport | None:
+    """Return the call's draft report on this contract, if one was saved."""
+    return ClaimReport.objects.filter(
+        handling=handling, contract=contract, state=ClaimReport.State.DRAFT
+    ).first()
 
 
 def firm_recent_calls(*, handling: CallHandling, days: int = FIRM_HISTORY_DAYS) -> list:
@@ -206,3 +224,76 @@ def disclosures_for_review(*, ticket_id: int | None = None, record_ref: str = ""
     if record_ref:
         qs = qs.filter(Q(record_ref__iexact=record_ref.strip()))
     return qs
+
+
+@dataclass(frozen=True)
+class Presence:
+    """An agent's presence now: ``state`` (``AgentPresence.State``) and, for a wrap-up, when it
+    ends; for a call or a break, since when."""
+
+    state: str
+    since: datetime.datetime | None = None
+    until: datetime.datetime | None = None
+
+    @property
+    def offered_calls(self) -> bool:
+        return self.state == AgentPresence.State.AVAILABLE
+
+    def get_state_display(self) -> str:
+        return AgentPresence.State(self.state).label
+
+
+def agent_presence(*, agent, now: datetime.datetime | None = None) -> Presence:
+    """Return where ``agent`` is: on a call (an open handling), on a break, in wrap-up (until
+    its end), else available."""
+    now = now or timezone.now()
+    handling = CallHandling.objects.filter(agent=agent, closed_at__isnull=True).first()
+    if handling is not None:
+        return Presence(AgentPresence.State.ON_CALL, since=handling.taken_at)
+    row = AgentPresence.objects.filter(agent=agent).first()
+    if row is not None and row.break_since is not None:
+        return Presence(AgentPresence.State.BREAK, since=row.break_since)
+    if row is not None and row.wrap_up_until is not None and row.wrap_up_until > now:
+        return Presence(AgentPresence.State.WRAP_UP, until=row.wrap_up_until)
+    return Presence(AgentPresence.State.AVAILABLE)
+
+
+@dataclass(frozen=True)
+class PresenceRow:
+    agent: object
+    presence: Presence
+
+
+def presence_board(*, now: datetime.datetime | None = None) -> list[PresenceRow]:
+    """Return every active desk user with their presence (for supervisors), in three queries."""
+    from django.contrib.auth import get_user_model
+
+    now = now or timezone.now()
+    users = list(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(groups__permissions__codename="use_desk")
+            | Q(user_permissions__codename="use_desk")
+            | Q(is_superuser=True)
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+    on_call = dict(
+        CallHandling.objects.filter(closed_at__isnull=True).values_list("agent_id", "taken_at")
+    )
+    rows = AgentPresence.objects.in_bulk([u.pk for u in users])
+    board = []
+    for user in users:
+        row = rows.get(user.pk)
+        if user.pk in on_call:
+            presence = Presence(AgentPresence.State.ON_CALL, since=on_call[user.pk])
+        elif row is not None and row.break_since is not None:
+            presence = Presence(AgentPresence.State.BREAK, since=row.break_since)
+        elif row is not None and row.wrap_up_until and row.wrap_up_until > now:
+            presence = Presence(AgentPresence.State.WRAP_UP, until=row.wrap_up_until)
+        else:
+            presence = Presence(AgentPresence.State.AVAILABLE)
+        board.append(PresenceRow(agent=user, presence=presence))
+    return board

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls import opening_hours
+from calls import opening_hours, push
 from calls.models import CallTicket, VerificationAttempt
 from certificates.models import DocumentType, LibraryDocument
 from certificates.selectors import NotEligible
@@ -29,6 +29,7 @@ from partners.verification import direkt_verify, stored_calling_number
 
 from . import connection
 from .models import (
+    AgentPresence,
     CallHandling,
     ClaimReport,
     DeskEmail,
@@ -115,6 +116,10 @@ def call_take(*, ticket_id: int, agent) -> CallHandling:
         raise AgentBusy from exc
     if connect:
         transaction.on_commit(partial(_connect_enqueue, handling.pk))
+    push.ticket_changed(ticket_id)  # after the commit: it leaves every other desk
+    # Taking a call ends a wrap-up or a break: the agent chose to work.
+    AgentPresence.objects.filter(agent=agent).update(wrap_up_until=None, break_since=None)
+    push.presence_changed(agent.pk)
     return handling
 
 
@@ -600,6 +605,15 @@ def call_close(
         state=State.COMPLETED
     )
     handling.notes, handling.outcome, handling.closed_at = notes, outcome, now
+    # The set time to finish the call's work before the next call is offered.
+    AgentPresence.objects.update_or_create(
+        agent_id=handling.agent_id,
+        defaults={
+            "wrap_up_until": now + datetime.timedelta(seconds=settings.DESK_WRAP_UP_SECONDS),
+            "break_since": None,
+        },
+    )
+    push.presence_changed(handling.agent_id)
 
 
 @transaction.atomic
@@ -628,17 +642,28 @@ __all__ = [
 # --- phone claim report (first notice of loss) ------------------------------------------------
 
 
-def claim_report_start(*, handling: CallHandling, contract: Contract) -> ClaimReport:
+def claim_report_kind(contract: Contract) -> str:
+    return ClaimReport.Kind.MOTOR if contract.is_motor else ClaimReport.Kind.PROPERTY
+
+
+def claim_report_start(
+    *, handling: CallHandling, contract: Contract, form_key: str = ""
+) -> ClaimReport:
     """Return the call's draft report on this contract, or start one (motor or property by
-    the contract's product). Raises ``HandlingClosed``."""
+    the contract's product) for the form page ``form_key``. Called when something is saved or
+    sent, never when the form is only opened. Raises ``HandlingClosed``."""
 
     _ensure_open(handling)
     report = ClaimReport.objects.filter(
         handling=handling, contract=contract, state=ClaimReport.State.DRAFT
     ).first()
     if report is None:
-        kind = ClaimReport.Kind.MOTOR if contract.is_motor else ClaimReport.Kind.PROPERTY
-        report = ClaimReport.objects.create(handling=handling, contract=contract, kind=kind)
+        report = ClaimReport.objects.create(
+            handling=handling,
+            contract=contract,
+            kind=claim_report_kind(contract),
+            form_key=form_key[:32],
+        )
     return report
 
 
@@ -740,3 +765,38 @@ def claim_report_submit(*, report_id: int, handling: CallHandling, cleaned: dict
             context={"contract": contract, "claim": claim},
         )
     return claim
+
+
+# --- presence ------------------------------------------------------------------------------
+
+
+class PresenceAction:
+    BREAK = "break"
+    BACK = "back"
+    EXTEND = "extend"
+
+
+@transaction.atomic
+def presence_set(*, agent, action: str) -> bool:
+    """Change the agent's presence: ``break`` (no call is offered until back), ``back`` (end a
+    break or a wrap-up: available), ``extend`` (a wrap-up lasts ``DESK_WRAP_UP_EXTEND_SECONDS``
+    longer). Returns whether anything changed (extending outside a wrap-up does not; nor a
+    break during a call). Side effects: the ``AgentPresence`` row; a push to the agent's desks.
+    """
+    now = timezone.now()
+    row, _created = AgentPresence.objects.select_for_update().get_or_create(agent=agent)
+    if action == PresenceAction.BREAK:
+        if CallHandling.objects.filter(agent=agent, closed_at__isnull=True).exists():
+            return False
+        row.break_since, row.wrap_up_until = now, None
+    elif action == PresenceAction.BACK:
+        row.break_since = row.wrap_up_until = None
+    elif action == PresenceAction.EXTEND:
+        if row.break_since is not None or not row.wrap_up_until or row.wrap_up_until <= now:
+            return False
+        row.wrap_up_until += datetime.timedelta(seconds=settings.DESK_WRAP_UP_EXTEND_SECONDS)
+    else:
+        raise ValueError(action)
+    row.save()
+    push.presence_changed(agent.pk)
+    return True

@@ -4,6 +4,8 @@
 from celery import shared_task
 from django.conf import settings
 
+from calls import push
+
 from . import connection
 
 RETRY_MAX_SECONDS = 15 * 60
@@ -28,9 +30,11 @@ def connect_call_task(self, handling_id: int) -> str:
     """
     state = connection.call_connect(handling_id=handling_id)
     if state != connection.ConnectResult.RETRY:
+        push.handling_changed(handling_id)
         return state
     if self.request.retries + 1 >= settings.TELEPHONY_CONNECT_ATTEMPTS:
         connection.call_connect_give_up(handling_id=handling_id)
+        push.handling_changed(handling_id)
         return connection.Connection.FAILED
     raise self.retry(countdown=min(2**self.request.retries, 30))
 

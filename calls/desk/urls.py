@@ -7,6 +7,7 @@ app_name = "desk"
 urlpatterns = [
     path("", views.home, name="home"),
     path("queue/", views.queue_partial, name="queue"),
+    path("presence/", views.presence, name="presence"),
     path("take/<int:ticket_id>/", views.take, name="take"),
     path("verify/", views.manual_verify, name="manual-verify"),
     path("call/<int:ticket_id>/", views.call, name="call"),

@@ -1,14 +1,17 @@
 """The desk's screens. Thin: parse, call one service or selector, render."""
 
+import secrets
 from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -30,7 +33,7 @@ from .forms import (
     SearchForm,
 )
 from .masking import masked_holder
-from .models import CallHandling, DeskRequest, Disclosure
+from .models import CallHandling, ClaimReport, DeskRequest, Disclosure
 
 
 def desk_view(view):
@@ -79,12 +82,45 @@ def queue_partial(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/_queue.html", _queue_context(request))
 
 
+@desk_view
+def presence(request: HttpRequest) -> HttpResponse:
+    """The agent's presence: GET its live part, POST a change (a break, back, more wrap-up)."""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in (
+            services.PresenceAction.BREAK,
+            services.PresenceAction.BACK,
+            services.PresenceAction.EXTEND,
+        ):
+            return HttpResponse(status=400)
+        services.presence_set(agent=request.user, action=action)
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = reverse("desk:home")
+        return redirect(back)
+    request.passive = True
+    return render(request, "desk/_presence.html", _presence_context(request))
+
+
+def _presence_context(request: HttpRequest) -> dict:
+    now = timezone.now()
+    state = selectors.agent_presence(agent=request.user, now=now)
+    return {
+        "presence": state,
+        "presence_until_ms": round(state.until.timestamp() * 1000) if state.until else "",
+        "presence_since_ms": round(state.since.timestamp() * 1000) if state.since else "",
+    }
+
+
 def _queue_context(request: HttpRequest) -> dict:
     now = timezone.now()
     waiting = list(selectors.waiting_calls()[:100])
     for ticket in waiting:
         seconds = max(int((now - (ticket.enqueued_at or ticket.started_at)).total_seconds()), 0)
         ticket.waiting = f"{seconds // 60}:{seconds % 60:02d}"
+        ticket.waiting_since = round((ticket.enqueued_at or ticket.started_at).timestamp() * 1000)
     promises = selectors.promises_due(agent=request.user)
     for promise in promises:
         promise.overdue = promise.due_at < now
@@ -94,6 +130,7 @@ def _queue_context(request: HttpRequest) -> dict:
         "promises": promises,
         "colleagues_overdue": selectors.colleagues_overdue_promises(agent=request.user, now=now),
         "poll_seconds": settings.DESK_POLL_SECONDS,
+        **_presence_context(request),
     }
 
 
@@ -179,7 +216,11 @@ def connection(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """Whether the caller is put through to the agent's phone, fetched again while connecting."""
     request.passive = True
     handling = selectors.handling_for_agent(agent=request.user, ticket_id=ticket_id)
-    return render(request, "desk/_connection.html", {"handling": handling})
+    return render(
+        request,
+        "desk/_connection.html",
+        {"handling": handling, "has_work": selectors.handling_has_work(handling=handling)},
+    )
 
 
 @desk_view
@@ -233,9 +274,35 @@ def _render_call(request, handling, **overrides) -> HttpResponse:
         "remark_form": RemarkForm(),
         "remarks": list(handling.remarks.select_related("by")),
         "poll_seconds": settings.DESK_POLL_SECONDS,
+        "has_work": bool(handling.ticket.ended_at)
+        and selectors.handling_has_work(handling=handling),
+        **_presence_context(request),
+        **_call_timers(handling),
         **overrides,
     }
     return render(request, "desk/call.html", context)
+
+
+def _ms(moment) -> int | str:
+    return round(moment.timestamp() * 1000) if moment else ""
+
+
+def _minutes(seconds: float) -> str:
+    seconds = max(int(seconds), 0)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _call_timers(handling) -> dict:
+    """The call's timer (from taking it; fixed once the caller left or the call closed) and the
+    time the caller waited in the queue before an agent took the call."""
+    ticket = handling.ticket
+    end = ticket.ended_at or handling.closed_at
+    queued = ticket.enqueued_at or ticket.verified_at
+    return {
+        "call_started_ms": _ms(handling.taken_at) if end is None else "",
+        "call_duration": _minutes(((end or timezone.now()) - handling.taken_at).total_seconds()),
+        "caller_waited": _minutes((handling.taken_at - queued).total_seconds()) if queued else "",
+    }
 
 
 @desk_view
@@ -477,29 +544,45 @@ def promise_take_over(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @desk_view
 def claim_report(request: HttpRequest, ticket_id: int, policy_number: str) -> HttpResponse:
-    """The phone claim report: save a draft any time, submit once, show the claim number."""
+    """The phone claim report: opening it creates nothing; a draft saves itself while the agent
+    types (and on "Save draft"); submit once, show the claim number."""
     handling = _open_handling(request, ticket_id)
     contract = selectors.contract_for_call(handling=handling, policy_number=policy_number)
+    autosave = request.headers.get("X-Requested-With") == "fetch"
     if request.method == "POST":
         # The same form sent again (the back button, a second tab): its report is submitted.
-        done = selectors.submitted_report(handling=handling, report_id=request.POST.get("report"))
+        done = selectors.submitted_report(
+            handling=handling,
+            report_id=request.POST.get("report"),
+            form_key=request.POST.get("form_key", ""),
+        )
         if done is not None:
+            if autosave:
+                return HttpResponse(status=409)
             messages.info(
                 request,
                 _("This report was already submitted: claim number %(number)s.")
                 % {"number": done.claim.claim_number},
             )
             return redirect("desk:claim", ticket_id=ticket_id, claim_number=done.claim.claim_number)
-    try:
-        report = services.claim_report_start(handling=handling, contract=contract)
-    except services.HandlingClosed as exc:
-        raise PermissionDenied from exc
-    form_class = REPORT_FORMS[report.kind]
+        try:
+            report = services.claim_report_start(
+                handling=handling, contract=contract, form_key=request.POST.get("form_key", "")
+            )
+        except services.HandlingClosed as exc:
+            raise PermissionDenied from exc
+    else:
+        report = selectors.draft_report(handling=handling, contract=contract)
+    kind = report.kind if report else services.claim_report_kind(contract)
+    form_class = REPORT_FORMS[kind]
     if request.method == "POST":
         raw = {name: request.POST.get(name, "") for name in form_class.base_fields}
         form = form_class(request.POST)
         if request.POST.get("action") == "draft":
             services.claim_report_save_draft(report=report, data=raw)
+            if autosave:
+                saved = timezone.localtime().strftime("%H:%M:%S")
+                return JsonResponse({"report": report.pk, "saved_at": saved})
             messages.success(request, _("The draft is saved; you can continue later."))
             return redirect("desk:claim-report", ticket_id=ticket_id, policy_number=policy_number)
         if form.is_valid():
@@ -515,8 +598,11 @@ def claim_report(request: HttpRequest, ticket_id: int, policy_number: str) -> Ht
                 % {"number": claim.claim_number},
             )
             return redirect("desk:claim", ticket_id=ticket_id, claim_number=claim.claim_number)
+        services.claim_report_save_draft(report=report, data=raw)  # an error loses nothing
     else:
-        form = form_class(initial=report.data or _report_initial(report, handling))
+        form = form_class(
+            initial=(report and report.data) or _report_initial(kind, handling, contract)
+        )
     return render(
         request,
         "desk/claim_report.html",
@@ -525,16 +611,19 @@ def claim_report(request: HttpRequest, ticket_id: int, policy_number: str) -> Ht
             "ticket": handling.ticket,
             "contract": contract,
             "report": report,
+            "kind": kind,
+            "kind_display": ClaimReport.Kind(kind).label,
+            "form_key": (report and report.form_key) or secrets.token_hex(16),
             "form": form,
         },
     )
 
 
-def _report_initial(report, handling) -> dict:
-    if report.kind == "property":
+def _report_initial(kind, handling, contract=None) -> dict:
+    if kind == "property":
         return {
             "contact": handling.ticket.from_number,
-            "risk_address": report.contract.risk_address,
+            "risk_address": contract.risk_address if contract else "",
         }
     return {"owner_phone": ""}
 

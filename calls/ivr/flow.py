@@ -27,7 +27,7 @@ from partners.models import DirektCode
 from partners.services import direkt_code_policy_errors, direkt_code_set
 from partners.verification import direkt_verify, stored_calling_number
 
-from .. import opening_hours
+from .. import opening_hours, push
 from ..models import CallTicket, IvrPrompt, IvrStep, VerificationAttempt
 from ..tasks import code_changed_notice_task
 from .prompts import DEFAULT_PROMPTS
@@ -339,6 +339,7 @@ def _enqueue(ticket: CallTicket, answer: _Answer) -> None:
     ticket.state = State.WAITING
     ticket.queue_name = settings.IVR_QUEUES[ticket.menu]
     ticket.enqueued_at = timezone.now()
+    push.ticket_changed(ticket.pk)  # after the commit: every available agent's desk shows it
     answer.say(Key.VERIFIED)
     if settings.IVR_RECORD_CALLS:
         # Recording starts only now: the IVR part holds the code's DTMF tones.
@@ -445,6 +446,7 @@ def ivr_queue_left(*, params: CallParams, queue_result: str) -> str:
     elif queue_result == "bridged" and ticket.state in (State.WAITING, State.WITH_AGENT):
         ticket.state = State.COMPLETED
     ticket.save(update_fields=["queue_result", "state"])
+    push.ticket_changed(ticket.pk)
     response = VoiceResponse()
     if queue_result != "redirected":  # redirected: put through to the agent (desk.connection)
         response.hangup()
@@ -467,6 +469,7 @@ def ivr_call_status(*, params: CallParams, duration: str | None) -> None:
             ticket.state = State.COMPLETED
         ticket.stage = Stage.DONE
         ticket.pending_code_salt = ticket.pending_code_hash = ""
+        push.ticket_changed(ticket.pk)  # out of the queue; the agent sees the caller gone
     ticket.save()
 
 

@@ -161,8 +161,8 @@ def test_the_submitted_form_sent_again_makes_no_second_claim(
     handling = on_call(agent, firm)
     login(agent)
     url = report_url(handling, contract)
-    report_id = re.search(r'name="report" value="(\d+)"', client.get(url).content.decode())[1]
-    answers = motor_answers(contract, report=report_id)
+    form_key = re.search(r'name="form_key" value="(\w+)"', client.get(url).content.decode())[1]
+    answers = motor_answers(contract, form_key=form_key)
     first = client.post(url, answers)
     claim = Claim.objects.get()
     # The back button and the same form again: the agent is shown the claim already made.
@@ -170,3 +170,59 @@ def test_the_submitted_form_sent_again_makes_no_second_claim(
     assert again.status_code == 302 and again.url == first.url
     assert Claim.objects.count() == 1 and ClaimReport.objects.count() == 1
     assert claim.claim_number in client.get(again.url).content.decode()
+
+
+def test_opening_the_form_creates_nothing(agent, login, client, firm, contract, on_call):
+    handling = on_call(agent, firm)
+    login(agent)
+    page = client.get(report_url(handling, contract)).content.decode()
+    assert 'name="damaged_plate"' in page and 'name="report" value=""' in page
+    assert not ClaimReport.objects.exists()
+    close_url = reverse("desk:close", args=[handling.ticket_id])
+    closed = client.post(close_url, {"notes": "", "outcome": "answered", "action": "close"})
+    assert closed.status_code == 302, "nothing was started, so nothing blocks the close"
+
+
+def test_the_draft_saves_itself_and_a_reload_keeps_the_typed_fields(
+    agent, login, client, firm, contract, on_call
+):
+    handling = on_call(agent, firm)
+    login(agent)
+    url = report_url(handling, contract)
+    form_key = re.search(r'name="form_key" value="(\w+)"', client.get(url).content.decode())[1]
+    typed = {"action": "draft", "form_key": form_key, "place": "Szeged, Kálvária sgt."}
+    saved = client.post(url, typed, headers={"X-Requested-With": "fetch"})
+    assert saved.status_code == 200
+    report = ClaimReport.objects.get()
+    assert saved.json()["report"] == report.pk and report.form_key == form_key
+    typed["description"] = "Tolatás közben"
+    client.post(url, {**typed, "report": report.pk}, headers={"X-Requested-With": "fetch"})
+    assert ClaimReport.objects.count() == 1
+    page = client.get(url).content.decode()
+    assert 'value="Szeged, Kálvária sgt."' in page and "Tolatás közben" in page
+    assert f'name="report" value="{report.pk}"' in page
+
+
+def test_a_submit_with_errors_keeps_the_fields_for_a_reload(
+    agent, login, client, firm, contract, on_call
+):
+    handling = on_call(agent, firm)
+    login(agent)
+    url = report_url(handling, contract)
+    response = client.post(url, motor_answers(contract, place="", description="Koccanás"))
+    assert response.status_code == 200 and not Claim.objects.exists()
+    assert "Koccanás" in client.get(url).content.decode()
+
+
+def test_the_autosave_is_only_for_the_agent_on_the_call(
+    agent, make_user, login, client, firm, contract, on_call
+):
+    handling = on_call(agent, firm)
+    url = report_url(handling, contract)
+    fetch = {"X-Requested-With": "fetch"}
+    assert client.post(url, {"action": "draft"}, headers=fetch).status_code == 302  # to login
+    login(make_user("agent"))
+    assert client.post(url, {"action": "draft"}, headers=fetch).status_code == 404
+    login(make_user("referent"))
+    assert client.post(url, {"action": "draft"}, headers=fetch).status_code == 403
+    assert not ClaimReport.objects.exists()
