@@ -81,3 +81,14 @@ def test_json_log_lines_carry_the_ticket():
     assert line["message"] == "taken by agent"
     assert line["ticket"] == 42
     assert line["level"] == "INFO"
+
+
+def test_json_log_lines_keep_the_extra_fields_a_call_passes(caplog):
+    """A certificate's number and a print batch's id, passed as ``extra``, reach the JSON line."""
+    logger = logging.getLogger("certificates.services")
+    with caplog.at_level(logging.INFO, logger="certificates.services"):
+        logger.info("certificate issued", extra={"number": "GR-2026-000001-12", "request": 7})
+    line = json.loads(JsonFormatter().format(caplog.records[-1]))
+    assert line["message"] == "certificate issued"
+    assert line["number"] == "GR-2026-000001-12" and line["request"] == 7
+    assert set(line) >= {"time", "level", "logger"}
