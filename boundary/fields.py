@@ -28,6 +28,11 @@ ID_MAX = INT64_MAX
 DATE_MIN = datetime.date(1900, 1, 1)
 DATE_MAX = datetime.date(2199, 12, 31)
 TEXT_MAX = 10_000
+# A call's duration in seconds (a day is plenty) and an IVR step number.
+DURATION_MAX = 86_400
+STEP_MAX = 1_000
+# One field of a claim report draft (the longest, the description, takes 4,000 characters).
+DRAFT_FIELD_MAX = 4_000
 
 _DIGITS = re.compile(r"[0-9]+\Z")
 _INTEGER = re.compile(r"[-+]?[0-9]+\Z")
@@ -41,6 +46,16 @@ def is_ascii_digits(value, length: int | None = None) -> bool:
         and _DIGITS.match(value) is not None
         and (length is None or len(value) == length)
     )
+
+
+def int_or_none(value, *, min_value: int = 0, max_value: int = INT64_MAX) -> int | None:
+    """The whole number ``value`` writes in ASCII digits if it lies within the bounds, else
+    None: for inputs that are dropped rather than refused (a provider's duration, an id in a
+    hidden field)."""
+    try:
+        return parse_int(value, min_value=min_value, max_value=max_value)
+    except ValidationError:
+        return None
 
 
 def parse_digits(value, *, length: int | None = None, max_length: int = 64) -> str:
@@ -120,6 +135,15 @@ def check_text(value: str, *, max_length: int = TEXT_MAX) -> str:
     return value
 
 
+def text_errors(value, *, max_length: int = TEXT_MAX) -> list[str]:
+    """The messages ``check_text`` would raise for ``value`` (empty when it may be stored)."""
+    try:
+        check_text("" if value is None else str(value), max_length=max_length)
+    except ValidationError as error:
+        return error.messages
+    return []
+
+
 def parse_text(value, *, max_length: int = TEXT_MAX) -> str:
     return check_text("" if value is None else str(value), max_length=max_length)
 
@@ -161,6 +185,20 @@ class DateField(forms.DateField):
         if value in self.empty_values:
             return None
         return parse_date(value)
+
+
+class DateTimeField(forms.DateTimeField):
+    """A date and time (the widget's formats, ASCII digits) whose day lies between DATE_MIN
+    and DATE_MAX, so that making it aware and adding to it never overflows."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and not value.isascii():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            parsed = super().to_python(value)
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        return parsed if parsed is None else check_date(parsed)
 
 
 class TextField(forms.CharField):

@@ -8,7 +8,7 @@ from outbox.tasks import RetryPolicyTask
 
 # Imported so that the worker, which discovers each app's ``tasks`` module, registers the
 # lock notice too.
-from partners.verification import direkt_lock_notice_task, firm_notice_queue
+from partners.verification import firm_notice_queue
 
 from . import services
 from .models import CallTicket

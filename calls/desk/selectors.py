@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from boundary.fields import int_or_none
 from calls.models import CallTicket
 from claims.models import Claim
 from claims.selectors import claim_for_firm, claim_search, firm_claims
@@ -95,11 +96,12 @@ def unsubmitted_reports(*, handling: CallHandling) -> QuerySet[ClaimReport]:
 
 def submitted_report(*, handling: CallHandling, report_id) -> ClaimReport | None:
     """Return the call's report with this id if it was submitted (with its claim), else None."""
-    if not str(report_id or "").isdigit():
+    report_id = int_or_none(report_id, min_value=1)
+    if report_id is None:
         return None
     return (
         ClaimReport.objects.filter(
-            pk=int(report_id), handling=handling, state=ClaimReport.State.SUBMITTED
+            pk=report_id, handling=handling, state=ClaimReport.State.SUBMITTED
         )
         .select_related("claim")
         .first()

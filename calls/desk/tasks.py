@@ -1,18 +1,10 @@
 """Celery tasks of the desk: putting a taken caller through to the agent, and its sweep.
 (The desk's e-mails go through the outbox.)"""
 
-import datetime
-import smtplib
-
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
-from django.db.models import F, Q
-from django.utils import timezone
 
 from . import connection
-from .models import DeskEmail
 
 RETRY_MAX_SECONDS = 15 * 60
 
