@@ -31,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 def _next_url(request: HttpRequest) -> str:
     url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(
+    # A path of ours only: redirect() would take "382393008" for a view name (a 500).
+    if url.startswith("/") and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return url

@@ -342,3 +342,21 @@ class TestAsPartnerManager:
 class TestAsAdministrator:
     def test_no_url_answers_a_server_error(self, world, make_user, login, client):
         walk_every_url(Role.ADMINISTRATOR, world, make_user, login, client)
+
+
+def test_a_next_parameter_that_is_no_path_goes_home(make_user, login, client):
+    """What the walk found first: ``next=382393008`` after the second factor was taken for a
+    view name (NoReverseMatch, a 500)."""
+    from django.urls import reverse
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.conftest import PASSWORD, current_token
+
+    user = make_user(Role.AGENT)
+    client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+    device = TOTPDevice.objects.get(user=user)
+    response = client.post(
+        reverse("otp-verify") + "?next=382393008", {"token": current_token(device)}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
