@@ -47,8 +47,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import load  # noqa: E402  (bench/load.py)
 
 ROOT = load.ROOT
-REDIS_PORT = 6391
-PG_PORT = 5441
+# Ports of this run's own services (override to run beside another engineer's run).
+REDIS_PORT = int(os.environ.get("FAULTS_REDIS_PORT", "6391"))
+PG_PORT = int(os.environ.get("FAULTS_PG_PORT", "5441"))
+POSTGRES_WEB_PORT = int(os.environ.get("FAULTS_WEB_PORT", "8777"))
 PG_DIR = Path(os.environ.get("FAULTS_PG_DIR", "/tmp/h2-pgfault"))  # noqa: S108
 SCENARIOS = ["redis", "worker", "smtp", "postgres", "fuzz"]
 FAST_CERTIFICATES = {
@@ -310,7 +312,9 @@ def scenario_postgres() -> bool:
 
     try:
         args = scenario_args(
-            8777, db=f"postgres://postgres@127.0.0.1:{PG_PORT}/gratisz_load", contracts=2000
+            POSTGRES_WEB_PORT,
+            db=f"postgres://postgres@127.0.0.1:{PG_PORT}/gratisz_load",
+            contracts=2000,
         )
         outcome = load.run(args, load.stack_env(args, **FAST_CERTIFICATES), during=during)
     finally:
