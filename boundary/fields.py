@@ -179,12 +179,16 @@ class IntegerField(forms.IntegerField):
 
 
 class DateField(forms.DateField):
-    """An ISO date between DATE_MIN and DATE_MAX."""
+    """A date in the field's input formats (ASCII digits only) between DATE_MIN and
+    DATE_MAX."""
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        return parse_date(value)
+        if isinstance(value, str) and not value.isascii():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        parsed = super().to_python(value)
+        return parsed if parsed is None else check_date(parsed)
 
 
 class DateTimeField(forms.DateTimeField):
