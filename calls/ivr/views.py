@@ -9,7 +9,7 @@ import logging
 from functools import wraps
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -58,7 +58,14 @@ _CARRIED = ("QueueResult", "DialCallStatus")
 
 
 def _outage_errors() -> tuple[type[BaseException], ...]:
-    errors: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, ConnectionError)
+    driver = connection.Database  # psycopg's own errors can escape Django's wrapping
+    errors: tuple[type[BaseException], ...] = (
+        OperationalError,
+        InterfaceError,
+        driver.OperationalError,
+        driver.InterfaceError,
+        ConnectionError,
+    )
     try:
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import TimeoutError as RedisTimeoutError

@@ -54,6 +54,18 @@ def test_database_outage_answers_503_without_a_trace():
     assert "átmenetileg nem érhető el" in response.content.decode()
 
 
+def test_the_drivers_own_outage_error_answers_503_too():
+    """psycopg raises AdminShutdown unwrapped from a server-side cursor's close when PostgreSQL
+    shuts down mid-page (bench/faults.py postgres saw it as the one 500 of the run)."""
+    from django.db import connection
+
+    try:
+        raise connection.Database.OperationalError("terminating connection")
+    except connection.Database.OperationalError:
+        response = server_error(RequestFactory().get("/desk/call/5/"))
+    assert response.status_code == 503
+
+
 def test_other_errors_answer_500():
     try:
         raise ValueError("boom")
