@@ -29,7 +29,7 @@ makemessages: install
 	$(PY) manage.py makemessages -l hu -l en --no-location --no-obsolete
 
 run: install messages
-	@mkdir -p var/celery/queue var/celery/processed var/mail
+	@mkdir -p var/celery/queue var/celery/processed var/celery/control var/mail
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo ""

@@ -50,6 +50,7 @@ import contextlib
 import datetime
 import email
 import email.policy
+import html
 import os
 import random
 import re
@@ -63,7 +64,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -712,6 +713,27 @@ class Day:
                 return
             await asyncio.sleep(2)
 
+    async def follow_hold(self, twiml: str | None, common: dict, digits: str = "") -> str | None:
+        """While the server answers "hold" (its database or cache is away: a message, a
+        ``<Pause>`` and a ``<Redirect>`` to the same step, or a ``<Gather>`` there for keys that
+        were lost), do what the provider does: wait the pause, then follow the redirect, or key
+        the same digits again at the gather."""
+        for _hold in range(60):
+            if twiml is None or "<Pause" not in twiml or "<Redirect" not in twiml:
+                return twiml
+            self.calls["hold answers"] += 1
+            pause = re.search(r'<Pause length="([0-9]+)"', twiml)
+            await asyncio.sleep(int(pause[1]) if pause else 1)
+            gather = re.search(r'<Gather [^>]*action="([^"]+)"', twiml)
+            if gather and digits:
+                target, params = gather[1], {**common, "Digits": digits}
+            else:
+                target, params = re.search(r"<Redirect[^>]*>([^<]+)</Redirect>", twiml)[1], common
+            parts = urlsplit(html.unescape(target))
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            twiml = await self.webhook("ivr hold", path, params)
+        return twiml
+
     async def caller(self, n: int) -> None:
         self.callers_active += 1
         try:
@@ -741,6 +763,7 @@ class Day:
         }
         self.calls["arrived"] += 1
         twiml = await self.webhook("ivr voice", "/ivr/voice/", {**common, "CallStatus": "ringing"})
+        twiml = await self.follow_hold(twiml, common)
         bad = f"{(int(firm.code) + 1) % 10_000:04d}"
         keys = (
             [caller.menu, firm.grid, bad, firm.grid, bad]
@@ -754,6 +777,7 @@ class Day:
             twiml = await self.webhook(
                 "ivr step", f"/ivr/step/?n={step}", {**common, "Digits": digits}
             )
+            twiml = await self.follow_hold(twiml, common, digits)
         if twiml is None:
             # The provider plays its error message and hangs up; the status callback follows.
             self.calls["cut off by an error"] += 1

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from boundary.fields import is_ascii_digits
 from partners.models import DirektCode
 from partners.verification import direkt_verify, stored_calling_number
 
@@ -137,7 +138,7 @@ def _identified(ticket: CallTicket, *, menu, grid, code, attempt, **_event) -> s
     result = direkt_verify(
         grid=grid, code=code, calling_number=ticket.from_number, role=DirektCode.Role.STAFF
     )
-    is_grid = len(grid) == 9 and grid.isdigit()
+    is_grid = is_ascii_digits(grid, length=9)
     ticket.menu = menu
     ticket.grid_entered = grid if is_grid else ""
     VerificationAttempt.objects.create(

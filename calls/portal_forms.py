@@ -3,14 +3,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from boundary import fields as boundary
+
 
 class CallHistoryFilterForm(forms.Form):
     """The call history's date range (optional; an invalid date is ignored, not an error)."""
 
-    date_from = forms.DateField(
+    date_from = boundary.DateField(
         label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = boundary.DateField(
         label=_("To"), required=False, widget=forms.DateInput({"type": "date"})
     )
 

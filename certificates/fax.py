@@ -79,7 +79,7 @@ class EmailGatewayFaxBackend(BaseFaxBackend):
     """Send the PDF to ``<digits>@CERTIFICATES_FAX_GATEWAY_DOMAIN``."""
 
     def send(self, *, number, recipient_name, filename, content, idempotency_key) -> str:
-        digits = "".join(ch for ch in number if ch.isdigit())
+        digits = "".join(ch for ch in number if ch in "0123456789")
         message = EmailMessage(
             subject=recipient_name or digits,
             body="",

@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from boundary.fields import is_ascii_digits
 from outbox.retry import retry_policy
 from outbox.services import email_queue, email_render
 from partners.models import Contract, Invoice, PartnerFirm
@@ -77,7 +78,11 @@ def number_is_well_formed(number: str) -> bool:
     A mistyped or altered number fails here before any database lookup.
     """
     parts = number.split("-")
-    if len(parts) not in (4, 5) or parts[0] != "GR" or not all(p.isdigit() for p in parts[1:]):
+    if (
+        len(parts) not in (4, 5)
+        or parts[0] != "GR"
+        or not all(is_ascii_digits(p) for p in parts[1:])
+    ):
         return False
     year, sequence, *random_part, check = parts[1:]
     if len(year) != 4 or len(sequence) < 6 or len(check) != 2:
@@ -113,7 +118,7 @@ class DeliverySpec:
 
 def _normalise(channel: str, value: str) -> str:
     if channel == Channel.FAX:
-        return "".join(ch for ch in value if ch.isdigit() or ch == "+")
+        return "".join(ch for ch in value if ch in "0123456789+")
     return " ".join(value.split()).casefold()
 
 

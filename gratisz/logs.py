@@ -7,8 +7,8 @@ never reaches a log line through this module.
 
 import contextvars
 import datetime
-import json
-import logging
+
+from pythonjsonlogger import json as jsonlogger
 
 _ticket: contextvars.ContextVar[int | None] = contextvars.ContextVar("ticket", default=None)
 
@@ -40,19 +40,22 @@ class TicketContextMiddleware:
         return None
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": datetime.datetime.fromtimestamp(record.created, tz=datetime.UTC).isoformat(
-                timespec="milliseconds"
-            ),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
+class JsonFormatter(jsonlogger.JsonFormatter):
+    """python-json-logger's formatter: ``time``, ``level``, ``logger``, ``message``, the call
+    ticket when one is bound, and every ``extra`` field the call passed (certificate number,
+    batch id …), which a hand-written formatter used to drop."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("json_ensure_ascii", False)
+        kwargs.setdefault(
+            "rename_fields", {"levelname": "level", "name": "logger", "exc_info": "exception"}
+        )
+        super().__init__("{levelname}{name}{message}", *args, style="{", **kwargs)
+
+    def add_fields(self, log_record, record, message_dict) -> None:
+        super().add_fields(log_record, record, message_dict)
+        created = datetime.datetime.fromtimestamp(record.created, tz=datetime.UTC)
+        log_record["time"] = created.isoformat(timespec="milliseconds")
         ticket = _ticket.get()
         if ticket is not None:
-            entry["ticket"] = ticket
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+            log_record.setdefault("ticket", ticket)

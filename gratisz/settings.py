@@ -207,6 +207,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_queue_dir / "queue"),
         "data_folder_out": str(_queue_dir / "queue"),
         "processed_folder": str(_queue_dir / "processed"),
+        # Broadcasts (worker control, the exchange tables): under var/ too, not ./control/.
+        "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -268,6 +270,9 @@ TELEPHONY_SIGNATURE_VALIDATOR = env.str(
 # The language the IVR speaks ("hu" or "en": each prompt has both texts) and the voice.
 IVR_LANGUAGE = env.str("IVR_LANGUAGE", default="hu")
 IVR_VOICE = env.str("IVR_VOICE", default="Google.hu-HU-Standard-A")
+# While the database or the cache is away the IVR says a hold message, pauses this long and
+# asks for the same step again (issue 19: no caller lost to our own outage).
+IVR_OUTAGE_PAUSE_SECONDS = env.int("IVR_OUTAGE_PAUSE_SECONDS", default=5)
 IVR_GATHER_TIMEOUT = env.int("IVR_GATHER_TIMEOUT", default=8)
 # The queue of each menu (menu 3 changes the code and never queues).
 IVR_QUEUES = {
@@ -343,6 +348,9 @@ REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
 API_DEFAULT_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/min")
 # Records in one sync request (the core systems send more in several requests).
 API_SYNC_MAX_RECORDS = env.int("API_SYNC_MAX_RECORDS", default=5000)
+# The sync's request body: 5,000 records of up to about 1.6 KiB each. Every other endpoint keeps
+# Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB); a larger body is a 413 in the API's format.
+API_SYNC_MAX_BODY_BYTES = env.int("API_SYNC_MAX_BODY_BYTES", default=8 * 1024 * 1024)
 # Outgoing webhooks: seconds per request; retries by the one policy (RETRY_*).
 WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
 SPECTACULAR_SETTINGS = {

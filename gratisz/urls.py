@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
+import boundary.converters  # noqa: F401 - registers <id:…> and <grid:…> before the includes
+
 from . import health, views
 
 # The admin asks for the second factor too.

@@ -11,5 +11,5 @@ WITHHELD_NUMBERS = frozenset({"+266696687", "+86282452253", "+7378742833", "+256
 def is_withheld(number: str | None) -> bool:
     """Tell whether ``number`` says that the caller withheld the number (or is empty)."""
     raw = (number or "").strip()
-    digits = "".join(ch for ch in raw if ch.isdigit())
+    digits = "".join(ch for ch in raw if ch in "0123456789")
     return not digits or raw.lower() in WITHHELD_NAMES or f"+{digits}" in WITHHELD_NUMBERS

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from boundary import fields as boundary
 from calls.models import CallTicket
 from certificates.models import Delivery, DocumentType, LibraryDocument
 
@@ -18,12 +19,12 @@ class SearchForm(forms.Form):
 class ManualVerifyForm(forms.Form):
     phone_number = forms.CharField(label=_("Number called back"), max_length=40)
     grid = forms.RegexField(
-        label=_("GRID"), regex=r"^[0-9]{9}$", error_messages={"invalid": _("9 digits.")}
+        label=_("GRID"), regex=r"^[0-9]{9}\Z", error_messages={"invalid": _("9 digits.")}
     )
     # The code is never shown again: the field is not re-rendered with its value on error.
     code = forms.RegexField(
         label=_("Direkt code"),
-        regex=r"^[0-9]{4}$",
+        regex=r"^[0-9]{4}\Z",
         widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
         error_messages={"invalid": _("4 digits.")},
     )
@@ -38,7 +39,7 @@ class ManualVerifyForm(forms.Form):
 
 class IdentifyForm(forms.Form):
     name = forms.CharField(label=_("Policyholder's name"), max_length=200, required=False)
-    birth_date = forms.DateField(
+    birth_date = boundary.DateField(
         label=_("Birth date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -79,13 +80,13 @@ class CertificateForm(forms.Form):
     read_back = forms.BooleanField(
         label=_("I read the destination back to the caller"), required=False
     )
-    period_start = forms.DateField(
+    period_start = boundary.DateField(
         label=_("Valid from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Coverage certificate and green card only. Empty: today."),
     )
-    period_end = forms.DateField(
+    period_end = boundary.DateField(
         label=_("Valid until"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -110,7 +111,7 @@ class PromiseForm(forms.Form):
         label=_("Promise"),
         choices=[(k.value, k.label) for k in DeskRequest.PROMISES],
     )
-    due_at = forms.DateTimeField(
+    due_at = boundary.DateTimeField(
         label=_("Due"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
@@ -180,8 +181,8 @@ _DATETIME = {
 class _ReportForm(forms.Form):
     """Fields common to motor and property reports; the time checks."""
 
-    event_at = forms.DateTimeField(label=_("Time of the event"), **_DATETIME)
-    noticed_at = forms.DateTimeField(label=_("Time noticed"), **_DATETIME)
+    event_at = boundary.DateTimeField(label=_("Time of the event"), **_DATETIME)
+    noticed_at = boundary.DateTimeField(label=_("Time noticed"), **_DATETIME)
     description = forms.CharField(
         label=_("What happened"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
     )
@@ -237,13 +238,13 @@ class PropertyReportForm(_ReportForm):
         ],
     )
     insured_name = forms.CharField(label=_("Insured's name"), max_length=200)
-    insured_birth_date = forms.DateField(
+    insured_birth_date = boundary.DateField(
         label=_("Insured's birth date"), widget=forms.DateInput(attrs={"type": "date"})
     )
     insured_mothers_name = forms.CharField(label=_("Insured's mother's name"), max_length=200)
     risk_address = forms.CharField(label=_("Risk address"), max_length=250)
     contact = forms.CharField(label=_("Contact (phone or e-mail)"), max_length=200)
-    estimated_amount = forms.IntegerField(label=_("Estimated damage (HUF)"), min_value=0)
+    estimated_amount = boundary.IntegerField(label=_("Estimated damage (HUF)"), min_value=0)
     authorities_involved = forms.BooleanField(
         label=_("Police or fire brigade involved"), required=False
     )

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from boundary.fields import int_or_none
 from calls.models import CallTicket
 from claims.models import Claim
 from claims.selectors import claim_for_firm, claim_search, firm_claims
@@ -104,8 +105,9 @@ def submitted_report(
 ) -> ClaimReport | None:
     """Return the call's report with this id (or started by the form with this key) if it was
     submitted (with its claim), else None."""
-    if str(report_id or "").isdigit():
-        match = Q(pk=int(report_id))
+    report_id = int_or_none(report_id, min_value=1)
+    if report_id is not None:
+        match = Q(pk=report_id)
     elif form_key:
         match = Q(form_key=form_key[:32])
     else:

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from boundary.fields import is_ascii_digits
 from calls import opening_hours, push
 from calls.models import CallTicket, VerificationAttempt
 from certificates.models import DocumentType, LibraryDocument
@@ -194,7 +195,7 @@ def call_verify_manually(
             call_sid=secrets.token_hex(16),
             from_number=stored_calling_number(phone_number),
             menu=menu,
-            grid_entered=grid if len(grid) == 9 and grid.isdigit() else "",
+            grid_entered=grid if is_ascii_digits(grid, length=9) else "",
             queue_name="desk",
             stage=CallTicket.Stage.DONE,
             state=State.WITH_AGENT if result.ok else State.FAILED_VERIFICATION,

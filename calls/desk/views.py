@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from boundary.fields import DRAFT_FIELD_MAX, text_errors
 from certificates.selectors import NotEligible, eligibility_overview
 from partners.verification import Outcome
 
@@ -578,14 +579,17 @@ def claim_report(request: HttpRequest, ticket_id: int, policy_number: str) -> Ht
     if request.method == "POST":
         raw = {name: request.POST.get(name, "") for name in form_class.base_fields}
         form = form_class(request.POST)
-        if request.POST.get("action") == "draft":
+        refused = [e for v in raw.values() for e in text_errors(v, max_length=DRAFT_FIELD_MAX)]
+        if refused:
+            messages.error(request, refused[0])  # a NUL or an oversized field: not storable
+        elif request.POST.get("action") == "draft":
             services.claim_report_save_draft(report=report, data=raw)
             if autosave:
                 saved = timezone.localtime().strftime("%H:%M:%S")
                 return JsonResponse({"report": report.pk, "saved_at": saved})
             messages.success(request, _("The draft is saved; you can continue later."))
             return redirect("desk:claim-report", ticket_id=ticket_id, policy_number=policy_number)
-        if form.is_valid():
+        elif form.is_valid():
             claim = services.claim_report_submit(
                 report_id=report.pk, handling=handling, cleaned=form.cleaned_data, raw=raw
             )

@@ -14,6 +14,8 @@ def dial_result(request: HttpRequest) -> HttpResponse:
     return twiml_response(
         dial_ended_answer(
             call_sid=request.POST["CallSid"][:64],
-            dial_status=request.POST.get("DialCallStatus", "")[:20],
+            dial_status=(
+                request.POST.get("DialCallStatus") or request.GET.get("DialCallStatus", "")
+            )[:20],
         )
     )

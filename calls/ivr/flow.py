@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from boundary.fields import DURATION_MAX, int_or_none, is_ascii_digits
 from partners import direkt
 from partners.models import DirektCode
 from partners.services import direkt_code_policy_errors, direkt_code_set
@@ -174,7 +175,7 @@ def _shape(digits: str | None) -> str:
     """Describe keyed input without its content."""
     if not digits:
         return "none"
-    kind = "digits" if digits.isdigit() else "keys"
+    kind = "digits" if is_ascii_digits(digits) else "keys"
     return f"{len(digits)} {kind}"
 
 
@@ -289,7 +290,7 @@ def _on_menu(ticket: CallTicket, digits: str, answer: _Answer) -> tuple[str, str
 
 def _on_grid(ticket: CallTicket, digits: str, answer: _Answer) -> tuple[str, str]:
     # Keep only a well-formed GRID: a shorter entry may be a Direkt code at the wrong prompt.
-    is_grid = len(digits) == 9 and digits.isdigit()
+    is_grid = is_ascii_digits(digits, length=9)
     ticket.grid_entered = digits if is_grid else ""
     ticket.stage = Stage.CODE
     # Whatever was typed, ask for the code: a wrong GRID must cost the same path as a wrong code.
@@ -461,7 +462,7 @@ def ivr_call_status(*, params: CallParams, duration: str | None) -> None:
     ticket.provider_status = params.call_status
     if params.call_status in FINAL_CALL_STATUSES and ticket.ended_at is None:
         ticket.ended_at = timezone.now()
-        if duration and duration.isdigit():
+        if int_or_none(duration, max_value=DURATION_MAX) is not None:
             ticket.duration_seconds = int(duration)
         if ticket.state in (State.IN_IVR, State.WAITING):
             ticket.state = State.ABANDONED

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from boundary import fields as boundary
 from calls.desk.models import CallHandling
 from calls.models import CallTicket
 
@@ -15,14 +16,16 @@ def _blank(choices):
 class CallLogFilterForm(forms.Form):
     """The call log's filters (all optional; an invalid value is ignored, not an error page)."""
 
-    date_from = forms.DateField(
+    date_from = boundary.DateField(
         label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = boundary.DateField(
         label=_("To"), required=False, widget=forms.DateInput({"type": "date"})
     )
-    grid = forms.RegexField(label=_("GRID"), regex=r"^[0-9]{9}$", required=False, max_length=9)
-    firm = forms.IntegerField(label=_("Firm"), required=False, widget=forms.HiddenInput)
+    grid = forms.RegexField(label=_("GRID"), regex=r"^[0-9]{9}\Z", required=False, max_length=9)
+    firm = boundary.IntegerField(
+        label=_("Firm"), min_value=1, required=False, widget=forms.HiddenInput
+    )
     agent = forms.TypedChoiceField(label=_("Agent"), required=False, coerce=int, empty_value=None)
     menu = forms.ChoiceField(
         label=_("Menu"), required=False, choices=_blank(CallTicket.Menu.choices)
@@ -71,7 +74,7 @@ class ScoreCardForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.criteria = list(criteria)
         for c in self.criteria:
-            self.fields[f"points_{c.pk}"] = forms.IntegerField(
+            self.fields[f"points_{c.pk}"] = boundary.IntegerField(
                 label=c.label,
                 min_value=0,
                 max_value=c.max_points,

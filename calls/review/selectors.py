@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour, TruncDate
@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from boundary.fields import check_date, int_or_none, parse_int
 from calls import opening_hours
 from calls.desk.models import (
     CallHandling,
@@ -98,11 +99,11 @@ class Page:
 
 def _cursor_value(column: str, raw: str):
     if column == "started_at":
-        value = parse_datetime(raw)
+        value = parse_datetime(raw) if raw.isascii() else None
         if value is None:
             raise ValueError(raw)
-        return value
-    return int(raw)
+        return check_date(value)
+    return parse_int(raw)
 
 
 def encode_cursor(row: CallLogEntry, sort: str) -> str:
@@ -116,8 +117,8 @@ def _decode_cursor(cursor: str, column: str):
     """Return the cursor's (value, ticket id), or None for an unreadable one."""
     try:
         raw, _sep, ticket = cursor.rpartition("~")
-        return _cursor_value(column, raw), int(ticket)
-    except (ValueError, OverflowError):
+        return _cursor_value(column, raw), parse_int(ticket, min_value=0)
+    except (ValueError, OverflowError, ValidationError):
         return None
 
 
@@ -619,7 +620,9 @@ def promise_counts(*, now: datetime.datetime | None = None) -> dict:
 
 
 def agent_names(ids) -> dict[str, str]:
-    users = get_user_model().objects.filter(pk__in=[int(i) for i in ids if str(i).isdigit()])
+    users = get_user_model().objects.filter(
+        pk__in=[n for i in ids if (n := int_or_none(i)) is not None]
+    )
     return {str(u.pk): (u.get_full_name() or u.username) for u in users}
 
 

@@ -202,7 +202,7 @@ def hold(request: HttpRequest, recording_id: int) -> HttpResponse:
     return redirect("review:call", ticket_id=recording.ticket_id)
 
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"bytes=([0-9]{0,18})-([0-9]{0,18})\Z")
 
 
 def _file_chunks(f, start: int, length: int, block: int = 64 * 1024):

@@ -8,6 +8,7 @@ from functools import partial
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
+from boundary.fields import DURATION_MAX, int_or_none
 from calls.ivr.flow import CallParams, ticket_for_callback
 from calls.ivr.views import telephony_webhook
 from calls.models import CallRecording
@@ -32,7 +33,7 @@ def recording_status_record(
             "ticket": ticket,
             "url": url[:500],
             "status": status[:20],
-            "duration_seconds": int(duration) if duration and duration.isdigit() else None,
+            "duration_seconds": int_or_none(duration, max_value=DURATION_MAX),
         },
     )
     if (
@@ -52,7 +53,7 @@ def _recording_fetch_enqueue(recording_id: int) -> None:
         logger.exception("could not queue the download of recording %s", recording_id)
 
 
-@telephony_webhook
+@telephony_webhook(hold_on_outage=False)
 def recording(request: HttpRequest) -> HttpResponse:
     """The provider's recording status callback."""
     if not request.POST.get("RecordingSid"):

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from boundary.fields import int_or_none
 from partners.audit import ViewOnlyAdmin
 
 from . import services
@@ -31,7 +32,7 @@ class ApiClientForm(forms.ModelForm):
         rate = self.cleaned_data["throttle_rate"].strip()
         if rate:
             number, _sep, period = rate.partition("/")
-            if not number.isdigit() or not period or period[0] not in "smhd":
+            if int_or_none(number, min_value=1) is None or not period or period[0] not in "smhd":
                 raise forms.ValidationError(_("Write it like 600/min or 10/s."))
         return rate
 

@@ -8,7 +8,9 @@ to wait). Unexpected errors are logged and answered in the same shape with code 
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf
@@ -71,6 +73,12 @@ class BatchTooLarge(ApiError):
     message = _("Too many records in one request.")
 
 
+class BodyTooLarge(ApiError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    code = "body_too_large"
+    message = _("The request body is too large.")
+
+
 class Conflict(ApiError):
     """The request does not fit the current state of what it is about (``code`` says how)."""
 
@@ -108,6 +116,8 @@ def api_exception_handler(exc, context):
     """Render every exception raised in an API view in the one error format."""
     if isinstance(exc, Http404):
         exc = drf.NotFound()
+    elif isinstance(exc, RequestDataTooBig):  # a form body over DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = BodyTooLarge(details={"max_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf.PermissionDenied()
 

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from boundary.fields import DateSerializerField, DateTimeSerializerField, IntegerSerializerField
 from calls.models import CallTicket, CtiEvent
 from certificates.models import Delivery, DocumentType
 
@@ -133,8 +134,8 @@ class CertificateRequestStatusSerializer(serializers.Serializer):
 
 
 class CallLogQuerySerializer(serializers.Serializer):
-    date_from = serializers.DateField(required=False, help_text="First day (Budapest time).")
-    date_to = serializers.DateField(required=False, help_text="Last day, inclusive.")
+    date_from = DateSerializerField(required=False, help_text="First day (Budapest time).")
+    date_to = DateSerializerField(required=False, help_text="Last day, inclusive.")
     grid = serializers.RegexField(r"^[0-9]{9}$", required=False)
     menu = serializers.ChoiceField(choices=["1", "2", "3"], required=False)
     state = serializers.CharField(max_length=20, required=False)
@@ -181,7 +182,7 @@ class CtiEventSerializer(serializers.Serializer):
         help_text="The PBX's id of the call (e.g. Asterisk's linkedid), the same on every event.",
     )
     event = serializers.ChoiceField(choices=CtiEvent.Kind.choices)
-    at = serializers.DateTimeField(help_text="When it happened, by the PBX's clock.")
+    at = DateTimeSerializerField(help_text="When it happened, by the PBX's clock.")
     from_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
     to_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
     menu = serializers.ChoiceField(
@@ -199,7 +200,7 @@ class CtiEventSerializer(serializers.Serializer):
         write_only=True,
         help_text="identified: as keyed; checked here, never stored or logged.",
     )
-    attempt = serializers.IntegerField(
+    attempt = IntegerSerializerField(
         min_value=1,
         max_value=2,
         default=1,

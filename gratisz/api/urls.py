@@ -14,7 +14,7 @@ urlpatterns = [
         name="certificate-requests",
     ),
     path(
-        "v1/certificate-requests/<int:pk>/",
+        "v1/certificate-requests/<id:pk>/",
         views.CertificateRequestDetailView.as_view(),
         name="certificate-request",
     ),

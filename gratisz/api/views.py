@@ -3,8 +3,10 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,6 +23,7 @@ from gratisz.importer import portfolio_import
 from . import exceptions, selectors
 from .authentication import ClientTokenAuthentication
 from .models import Scope
+from .parsers import BoundedJSONParser
 from .permissions import HasScope
 from .serializers import (
     CallLogPageSerializer,
@@ -51,6 +54,7 @@ class ApiView(APIView):
     authentication_classes = [ClientTokenAuthentication]
     permission_classes = [HasScope]
     throttle_classes = [ClientRateThrottle]
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
     required_scope: str = ""
 
     def get_exception_handler(self):
@@ -78,6 +82,10 @@ class ClientView(ApiView):
 class SyncView(ApiView):
     required_scope = Scope.SYNC
 
+    def max_body_bytes(self) -> int:
+        """The documented batch (API_SYNC_MAX_RECORDS) fits; Django's 2.5 MiB does not."""
+        return settings.API_SYNC_MAX_BODY_BYTES
+
     @extend_schema(
         operation_id="sync_create",
         summary="Upsert records of the core systems (bulk, idempotent)",
@@ -89,7 +97,9 @@ class SyncView(ApiView):
         request=SyncRequestSerializer,
         responses={
             200: SyncResponseSerializer,
-            413: OpenApiResponse(ErrorSerializer, description="More records than allowed."),
+            413: OpenApiResponse(
+                ErrorSerializer, description="More records or a larger body than allowed."
+            ),
             **_REFUSALS,
         },
     )
@@ -207,6 +217,7 @@ class CertificateRequestDetailView(ApiView):
     @extend_schema(
         operation_id="certificate_requests_retrieve",
         summary="The status of a certificate request this client made",
+        parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
         responses={200: CertificateRequestStatusSerializer, 404: ErrorSerializer, **_REFUSALS},
     )
     def get(self, request, pk: int):

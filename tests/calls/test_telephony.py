@@ -576,6 +576,10 @@ def test_a_task_redelivered_while_another_worker_asks_the_provider_sends_nothing
     assert handling.connect_attempts == 2 and handling.connect_started_at is None
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: row locks and its lock_timeout (SQLite locks the whole file)",
+)
 @pytest.mark.django_db(transaction=True)
 def test_the_agent_saves_notes_while_the_provider_is_being_asked(
     desk_agent, waiting_call, twilio, monkeypatch

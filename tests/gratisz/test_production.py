@@ -54,6 +54,18 @@ def test_database_outage_answers_503_without_a_trace():
     assert "átmenetileg nem érhető el" in response.content.decode()
 
 
+def test_the_drivers_own_outage_error_answers_503_too():
+    """psycopg raises AdminShutdown unwrapped from a server-side cursor's close when PostgreSQL
+    shuts down mid-page (bench/faults.py postgres saw it as the one 500 of the run)."""
+    from django.db import connection
+
+    try:
+        raise connection.Database.OperationalError("terminating connection")
+    except connection.Database.OperationalError:
+        response = server_error(RequestFactory().get("/desk/call/5/"))
+    assert response.status_code == 503
+
+
 def test_other_errors_answer_500():
     try:
         raise ValueError("boom")
@@ -81,3 +93,14 @@ def test_json_log_lines_carry_the_ticket():
     assert line["message"] == "taken by agent"
     assert line["ticket"] == 42
     assert line["level"] == "INFO"
+
+
+def test_json_log_lines_keep_the_extra_fields_a_call_passes(caplog):
+    """A certificate's number and a print batch's id, passed as ``extra``, reach the JSON line."""
+    logger = logging.getLogger("certificates.services")
+    with caplog.at_level(logging.INFO, logger="certificates.services"):
+        logger.info("certificate issued", extra={"number": "GR-2026-000001-12", "request": 7})
+    line = json.loads(JsonFormatter().format(caplog.records[-1]))
+    assert line["message"] == "certificate issued"
+    assert line["number"] == "GR-2026-000001-12" and line["request"] == 7
+    assert set(line) >= {"time", "level", "logger"}

@@ -17,6 +17,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from boundary.fields import is_ascii_digits
+
 from ..errors import (
     CallGone,
     PermanentTelephonyError,
@@ -168,14 +170,14 @@ def _media_read(response: requests.Response) -> bytes:
     if not content_type.startswith("audio/"):
         raise PermanentTelephonyError(f"not audio: {content_type or 'no content type'}")
     length = response.headers.get("Content-Length", "")
-    if length.isdigit() and int(length) > most:
+    if is_ascii_digits(length) and int(length) > most:
         raise PermanentTelephonyError(f"recording of {length} bytes is over {most}")
     content = bytearray()
     for chunk in response.iter_content(chunk_size=64 * 1024):
         content += chunk
         if len(content) > most:
             raise PermanentTelephonyError(f"recording is over {most} bytes")
-    if length.isdigit() and len(content) != int(length):
+    if is_ascii_digits(length) and len(content) != int(length):
         raise TransientTelephonyError(f"download broken off at {len(content)} of {length} bytes")
     if not content:
         raise TransientTelephonyError("empty recording")
