@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from claims.models import Claim
 from partners.models import BonusMalusEntry, Contract, ContractVehicle, Invoice
-from partners.selectors import contract_premium_status
+from partners.selectors import PremiumStatus, contract_premium_status
 
 from .models import Delivery, DocumentType, IssuedCertificate, PrintBatch
 
@@ -54,11 +54,48 @@ def _years_ago(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _in_force(contract: Contract, start: datetime.date, end: datetime.date) -> bool:
+def _date_param(params: dict, key: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(str(params[key]))
+    except (KeyError, ValueError) as exc:
+        raise NotEligible(_("The period is not a valid date range.")) from exc
+
+
+def _hu(day: datetime.date | None) -> str:
+    return day.strftime("%Y. %m. %d.") if day else ""
+
+
+def _ft(amount: int) -> str:
+    return f"{amount:,}".replace(",", "\u00a0")
+
+
+def cover_ended_on(*, contract: Contract, premium: PremiumStatus) -> datetime.date | None:
+    """Return the last day of cover of a contract that has ended (or ended for non-payment
+    by the status's day), else None."""
+    if premium.has_lapsed:
+        return min(premium.lapse_on, contract.end_date or premium.lapse_on)
+    return contract.end_date
+
+
+def _is_in_force(contract: Contract, premium: PremiumStatus, today: datetime.date) -> bool:
+    ended_on = cover_ended_on(contract=contract, premium=premium)
     return (
         contract.status == Contract.Status.ACTIVE
-        and contract.start_date <= start
-        and (contract.end_date is None or contract.end_date >= end)
+        and contract.start_date <= today
+        and (ended_on is None or ended_on >= today)
+    )
+
+
+def green_card_vehicle(
+    contract: Contract, start: datetime.date, end: datetime.date
+) -> ContractVehicle | None:
+    """Return the contract's vehicle insured for the whole of ``start``–``end``, if any."""
+    return (
+        contract.vehicle_links.select_related("vehicle")
+        .filter(insured_from__lte=start)
+        .filter(Q(insured_to__isnull=True) | Q(insured_to__gte=end))
+        .order_by("-insured_from", "pk")
+        .first()
     )
 
 
@@ -67,16 +104,74 @@ def default_params(*, document_type: str, contract: Contract, today: datetime.da
     if document_type == DocumentType.COVERAGE:
         return {"period_from": today.isoformat(), "period_to": today.isoformat()}
     if document_type == DocumentType.GREEN_CARD:
-        until = contract.end_date or (_years_ago(today, -1) - datetime.timedelta(days=1))
-        return {"valid_from": today.isoformat(), "valid_until": until.isoformat()}
+        start = max(today, contract.start_date)
+        until = _years_ago(start, -1) - datetime.timedelta(days=1)
+        if contract.end_date is not None:
+            until = min(until, contract.end_date)
+        return {"valid_from": start.isoformat(), "valid_until": until.isoformat()}
     return {}
 
 
-def _date_param(params: dict, key: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(str(params[key]))
-    except (KeyError, ValueError) as exc:
-        raise NotEligible(_("The period is not a valid date range.")) from exc
+def _check_green_card(
+    contract: Contract, premium: PremiumStatus, today: datetime.date, params: dict
+) -> None:
+    if contract.product != Contract.Product.GFB:
+        raise NotEligible(
+            _(
+                "A green card is issued only for a motor third-party liability (GFB) contract, "
+                "not for casco or property insurance."
+            )
+        )
+    if not _is_in_force(contract, premium, today):
+        raise NotEligible(_("A green card is issued only for a contract in force."))
+    if premium.arrears:
+        raise NotEligible(
+            _(
+                "A green card is not issued while the premium is in arrears "
+                "(%(amount)s Ft since %(since)s)."
+            )
+            % {"amount": _ft(premium.arrears), "since": _hu(premium.overdue_since)}
+        )
+    start, end = _date_param(params, "valid_from"), _date_param(params, "valid_until")
+    if start < today:
+        raise NotEligible(_("A green card cannot be valid from a past day."))
+    if start < contract.start_date:
+        raise NotEligible(_("A green card cannot be valid before the contract's cover starts."))
+    if contract.end_date is not None and end > contract.end_date:
+        raise NotEligible(
+            _("A green card cannot be valid past the contract's end (%(end)s).")
+            % {"end": _hu(contract.end_date)}
+        )
+    if (end - start).days + 1 < GREEN_CARD_MIN_DAYS:
+        raise NotEligible(_("A green card is valid for at least 15 days."))
+    if green_card_vehicle(contract, start, end) is None:
+        raise NotEligible(_("No vehicle of the contract is insured for the whole validity."))
+
+
+def _check_coverage(
+    contract: Contract, premium: PremiumStatus, today: datetime.date, params: dict
+) -> None:
+    start, end = _date_param(params, "period_from"), _date_param(params, "period_to")
+    if end < start:
+        raise NotEligible(_("The period ends before it starts."))
+    ended_on = cover_ended_on(contract=contract, premium=premium)
+    if ended_on is None and contract.status in (Contract.Status.LAPSED, Contract.Status.TERMINATED):
+        raise NotEligible(_("The contract is not in force for the whole period asked."))
+    if start < contract.start_date or (ended_on is not None and end > ended_on):
+        raise NotEligible(
+            _("The contract's cover (%(start)s – %(end)s) does not include the whole period asked.")
+            % {"start": _hu(contract.start_date), "end": _hu(ended_on) or _("open-ended")}
+        )
+    if contract.status == Contract.Status.SUSPENDED and end >= today:
+        raise NotEligible(_("The contract is suspended: only a past period can be certified."))
+    if premium.arrears and end > today:
+        raise NotEligible(
+            _(
+                "The premium is in arrears (%(amount)s Ft since %(since)s): cover after today "
+                "cannot be certified."
+            )
+            % {"amount": _ft(premium.arrears), "since": _hu(premium.overdue_since)}
+        )
 
 
 def check_eligibility(
@@ -86,12 +181,17 @@ def check_eligibility(
     today: datetime.date,
     params: dict | None = None,
     invoice: Invoice | None = None,
+    premium: PremiumStatus | None = None,
 ) -> dict:
     """Return the document's parameters, or raise ``NotEligible`` with the reason to show.
 
-    Green card: only for a motor contract in force, for at least 15 days within its cover.
-    Coverage: only for a contract in force for the whole asked period. Damage history: GFB
-    (motor liability) contracts; fleet damage history: casco fleet contracts.
+    The one rule book: the desk, the API and the command line all ask here, and the desk shows
+    each document's reason before the agent sends. Green card: only for a GFB (motor
+    third-party liability) contract in force with no premium in arrears, for its vehicle, at
+    least 15 days from today and never past the contract's end. Coverage: a period inside the
+    contract's cover (a past period of an ended contract too); in arrears, nothing after today.
+    Damage history (*kártörténeti igazolás*): GFB contracts, ended ones too; fleet damage
+    history: casco fleet contracts.
     """
     if document_type not in DocumentType.values:
         raise NotEligible(_("Unknown document type."))
@@ -110,23 +210,11 @@ def check_eligibility(
         if contract.product != Contract.Product.CASCO_FLEET:
             raise NotEligible(_("A fleet damage history is issued only for casco fleets."))
     elif document_type == DocumentType.COVERAGE:
-        start, end = _date_param(merged, "period_from"), _date_param(merged, "period_to")
-        if end < start:
-            raise NotEligible(_("The period ends before it starts."))
-        if not _in_force(contract, start, end):
-            raise NotEligible(_("The contract is not in force for the whole period asked."))
+        premium = premium or contract_premium_status(contract=contract, today=today)
+        _check_coverage(contract, premium, today, merged)
     elif document_type == DocumentType.GREEN_CARD:
-        if not contract.is_motor:
-            raise NotEligible(_("A green card is issued only for a motor contract."))
-        if contract.status != Contract.Status.ACTIVE:
-            raise NotEligible(_("A green card is issued only for a contract in force."))
-        start, end = _date_param(merged, "valid_from"), _date_param(merged, "valid_until")
-        if (end - start).days + 1 < GREEN_CARD_MIN_DAYS:
-            raise NotEligible(_("A green card is valid for at least 15 days."))
-        if not _in_force(contract, start, end):
-            raise NotEligible(_("The green card's validity is outside the contract's cover."))
-        if not contract.vehicle_links.exists():
-            raise NotEligible(_("The contract has no insured vehicle."))
+        premium = premium or contract_premium_status(contract=contract, today=today)
+        _check_green_card(contract, premium, today, merged)
     elif document_type == DocumentType.INVOICE_COPY:
         if invoice is None or invoice.contract_id != contract.pk:
             raise NotEligible(_("Choose an invoice of this contract."))
@@ -134,13 +222,19 @@ def check_eligibility(
 
 
 def eligibility_overview(*, contract: Contract, today: datetime.date) -> list[Eligibility]:
-    """Return, for each rendered type, whether it may be issued now and why not (for the desk)."""
+    """Return, for each rendered type, whether it may be issued now and why not (for the desk).
+
+    The same ``check_eligibility`` as the request itself, with the premium status read once.
+    """
+    premium = contract_premium_status(contract=contract, today=today)
     result = []
     for document_type in DocumentType:
         if document_type in (DocumentType.LIBRARY, DocumentType.INVOICE_COPY):
             continue
         try:
-            check_eligibility(document_type=document_type, contract=contract, today=today)
+            check_eligibility(
+                document_type=document_type, contract=contract, today=today, premium=premium
+            )
         except NotEligible as refusal:
             result.append(Eligibility(document_type, False, refusal.reason))
         else:
@@ -290,19 +384,42 @@ def _fleet_damage_history(contract: Contract, today: datetime.date, params: dict
     }
 
 
+def _premium_position(premium: PremiumStatus) -> dict:
+    return {
+        "paid_until": _iso(premium.paid_until),
+        "arrears": premium.arrears,
+        "overdue_since": _iso(premium.overdue_since),
+        "lapse_on": _iso(premium.lapse_on),
+        "lapsed": premium.has_lapsed,
+        "cover_end": _iso(premium.cover_end),
+    }
+
+
 def _coverage(contract: Contract, today: datetime.date, params: dict) -> dict:
-    links = contract.vehicle_links.select_related("vehicle").filter(
-        Q(insured_to__isnull=True) | Q(insured_to__gte=params["period_from"])
+    links = (
+        contract.vehicle_links.select_related("vehicle")
+        .filter(Q(insured_to__isnull=True) | Q(insured_to__gte=params["period_from"]))
+        .filter(insured_from__lte=params["period_to"])
     )
+    premium = contract_premium_status(contract=contract, today=today)
     return {
         "period_from": params["period_from"],
         "period_to": params["period_to"],
+        "one_day": params["period_from"] == params["period_to"],
+        # A period that is over reads "fedezet fennállt" (cover existed), as after a claim.
+        "past": params["period_to"] < today.isoformat(),
+        "ended_on": _iso(cover_ended_on(contract=contract, premium=premium)),
+        **_premium_position(premium),
         "vehicles": [_vehicle(link) for link in links.order_by("insured_from", "pk")],
     }
 
 
 def _green_card(contract: Contract, today: datetime.date, params: dict) -> dict:
-    link = _main_vehicle_link(contract)
+    link = green_card_vehicle(
+        contract,
+        datetime.date.fromisoformat(params["valid_from"]),
+        datetime.date.fromisoformat(params["valid_until"]),
+    )
     return {
         "valid_from": params["valid_from"],
         "valid_until": params["valid_until"],
@@ -323,12 +440,13 @@ def _premium_status(contract: Contract, today: datetime.date, params: dict) -> d
     payments = contract.payments.order_by("-paid_on", "-pk")[:5]
     return {
         "as_of": today.isoformat(),
-        "paid_until": _iso(status.paid_until),
-        "arrears": status.arrears,
-        "overdue_since": _iso(status.overdue_since),
+        **_premium_position(status),
+        "ended_on": _iso(cover_ended_on(contract=contract, premium=status)),
         "next_due_on": _iso(status.next_due_on),
         "next_due_amount": status.next_due_amount,
         "total_paid": status.total_paid,
+        "total_paid_from": _iso(status.first_paid_on),
+        "total_paid_to": _iso(status.last_paid_on),
         "settled": status.is_settled,
         "last_payments": [
             {"paid_on": _iso(p.paid_on), "amount": p.amount, "method": p.get_method_display()}

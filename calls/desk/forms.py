@@ -1,8 +1,10 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import CallTicket
 from certificates.models import Delivery, DocumentType, LibraryDocument
+from certificates.selectors import eligibility_overview
 
 from .models import CallHandling, DeskRequest, WrittenRequestType
 
@@ -95,9 +97,16 @@ class CertificateForm(forms.Form):
     )
 
     def __init__(self, *args, contract=None, **kwargs):
-        """``contract``: its invoices are offered for an invoice copy."""
+        """``contract``: its invoices are offered for an invoice copy, and each document it
+        may not get today says why in its choice, before the agent sends."""
         super().__init__(*args, **kwargs)
         if contract is not None:
+            self.eligibility = eligibility_overview(contract=contract, today=timezone.localdate())
+            refused = {str(e.document_type): e.reason for e in self.eligibility if not e.allowed}
+            self.fields["document_type"].choices = [
+                (value, f"{label} – {refused[value]}" if value in refused else label)
+                for value, label in self.fields["document_type"].choices
+            ]
             self.fields["invoice"] = InvoiceChoiceField(
                 label=_("Invoice (for an invoice copy)"),
                 queryset=contract.invoices.order_by("-due_on"),

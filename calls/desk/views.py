@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from certificates.selectors import NotEligible, eligibility_overview
+from certificates.selectors import NotEligible
 from partners.verification import Outcome
 
 from . import selectors, services
@@ -274,7 +274,7 @@ def contract(request: HttpRequest, ticket_id: int, policy_number: str) -> HttpRe
             "ticket": handling.ticket,
             "contract": contract,
             "holder": masked_holder(contract.policyholder, identified=details["identified"]),
-            "eligibility": eligibility_overview(contract=contract, today=timezone.localdate()),
+            "eligibility": certificate_form.eligibility,
             "identify_form": identify_form,
             "certificate_form": certificate_form,
             **details,

@@ -1,0 +1,203 @@
+"""What each document may certify (issue 15): the rules, on the demo's named contracts too."""
+
+import datetime
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from certificates.models import CertificateRequest, DocumentType
+from certificates.selectors import NotEligible, eligibility_overview
+from certificates.services import certificate_issue, certificate_request_create
+from gratisz import demo
+from partners.models import Contract, ContractVehicle
+from tests.factories import ContractFactory, InvoiceFactory, PaymentFactory, VehicleFactory
+
+from .conftest import pdf_text
+
+pytestmark = pytest.mark.django_db
+
+
+def hu(day):
+    return f"{day.year}. {day.month:02d}. {day.day:02d}."
+
+
+def issue(contract, document_type, **kwargs):
+    request = certificate_request_create(
+        document_type=document_type, contract=contract, requested_by=None, deliveries=[], **kwargs
+    )
+    certificate = certificate_issue(request=request)
+    with certificate.pdf.open("rb") as f:
+        return certificate, pdf_text(f.read()).replace("\n", " ")
+
+
+def refusal(contract, document_type, **kwargs) -> str:
+    before = CertificateRequest.objects.count()
+    with pytest.raises(NotEligible) as caught:
+        certificate_request_create(
+            document_type=document_type, contract=contract, requested_by=None, **kwargs
+        )
+    assert CertificateRequest.objects.count() == before
+    return caught.value.reason
+
+
+@pytest.fixture
+def seeded(today):
+    demo.seed_demo(today=today)
+
+
+def contract(policy_number):
+    return Contract.objects.get(policy_number=policy_number)
+
+
+def in_arrears_since(contract, due_on, amount=12_000):
+    """Give ``contract`` one paid quarter and an unpaid one due on ``due_on``."""
+    paid_from = due_on - datetime.timedelta(days=91)
+    InvoiceFactory(
+        contract=contract,
+        due_on=paid_from,
+        period_start=paid_from,
+        period_end=due_on - datetime.timedelta(days=1),
+        amount=amount,
+    )
+    InvoiceFactory(
+        contract=contract,
+        due_on=due_on,
+        period_start=due_on,
+        period_end=due_on + datetime.timedelta(days=90),
+        amount=amount,
+    )
+    PaymentFactory(contract=contract, paid_on=paid_from, amount=amount)
+
+
+# --- 1. green card ------------------------------------------------------------------------------
+
+
+def test_demo_fleet_and_arrears_contracts_get_no_green_card(seeded):
+    fleet = refusal(contract("CFL-DEMO-0001"), DocumentType.GREEN_CARD)
+    assert "only for a motor third-party liability (GFB) contract" in fleet
+    arrears = refusal(contract("GFB-DEMO-0004"), DocumentType.GREEN_CARD)
+    assert "in arrears" in arrears
+    lapsed = refusal(contract("GFB-DEMO-0003"), DocumentType.GREEN_CARD)
+    assert "in force" in lapsed
+
+
+def test_demo_reasons_are_on_the_desk_before_sending(seeded, today):
+    overview = {
+        e.document_type: e
+        for e in eligibility_overview(contract=contract("GFB-DEMO-0004"), today=today)
+    }
+    assert not overview[DocumentType.GREEN_CARD].allowed
+    assert "in arrears" in overview[DocumentType.GREEN_CARD].reason
+
+
+def test_demo_render_certificate_refuses_the_fleet_green_card(seeded, tmp_path):
+    with pytest.raises(CommandError, match="GFB"):
+        call_command(
+            "render_certificate",
+            "--type=green_card",
+            "--policy=CFL-DEMO-0001",
+            f"--out={tmp_path / 'gc.pdf'}",
+        )
+
+
+def test_green_card_refused_for_casco(today):
+    casco = ContractFactory(product=Contract.Product.CASCO, bonus_malus_class="")
+    assert "GFB" in refusal(casco, DocumentType.GREEN_CARD)
+
+
+def test_green_card_never_valid_past_the_contracts_end(today):
+    ends = today + datetime.timedelta(days=40)
+    gfb = ContractFactory(start_date=today - datetime.timedelta(days=300), end_date=ends)
+    reason = refusal(
+        gfb,
+        DocumentType.GREEN_CARD,
+        params={"valid_until": (ends + datetime.timedelta(days=1)).isoformat()},
+    )
+    assert f"past the contract's end ({hu(ends)})" in reason
+    certificate, _text = issue(gfb, DocumentType.GREEN_CARD)
+    assert certificate.valid_until == ends
+
+
+def test_green_card_default_validity_is_at_most_a_year(today):
+    gfb = ContractFactory(start_date=today - datetime.timedelta(days=300))
+    certificate, _text = issue(gfb, DocumentType.GREEN_CARD)
+    assert certificate.valid_from == today
+    assert (certificate.valid_until - today).days in (364, 365)
+
+
+def test_green_card_refused_from_a_past_day(today):
+    gfb = ContractFactory(start_date=today - datetime.timedelta(days=300))
+    yesterday = (today - datetime.timedelta(days=1)).isoformat()
+    assert "past day" in refusal(gfb, DocumentType.GREEN_CARD, params={"valid_from": yesterday})
+
+
+def test_green_card_is_for_the_vehicle_insured_now_not_a_former_one(today):
+    gfb = ContractFactory(start_date=today - datetime.timedelta(days=700), with_vehicle=False)
+    old = VehicleFactory(plate="OLD-111")
+    new = VehicleFactory(plate="NEW-222")
+    ContractVehicle.objects.create(
+        contract=gfb,
+        vehicle=old,
+        insured_from=gfb.start_date,
+        insured_to=today - datetime.timedelta(days=30),
+    )
+    ContractVehicle.objects.create(
+        contract=gfb, vehicle=new, insured_from=today - datetime.timedelta(days=29)
+    )
+    certificate, text = issue(gfb, DocumentType.GREEN_CARD)
+    assert certificate.data["vehicle"]["plate"] == "NEW-222"
+    assert "OLD-111" not in text
+
+
+def test_green_card_box_nine_names_the_policyholder_in_both_languages(today):
+    gfb = ContractFactory(start_date=today - datetime.timedelta(days=300))
+    _certificate, text = issue(gfb, DocumentType.GREEN_CARD)
+    assert "A szerződő neve és címe / Name and address of the policyholder" in text
+
+
+# --- 2. coverage certificate ----------------------------------------------------------------------
+
+
+def test_coverage_states_the_date_to_which_premium_is_paid(premium_contract, today):
+    premium_contract.product = Contract.Product.CASCO
+    premium_contract.bonus_malus_class = ""
+    premium_contract.save()
+    _c, text = issue(premium_contract, DocumentType.COVERAGE)
+    paid_until = premium_contract.start_date + datetime.timedelta(days=89)
+    assert f"Díj rendezve eddig {hu(paid_until)}" in text
+    assert "díjhátralék áll fenn" in text  # the second quarter is overdue: said plainly
+
+
+def test_coverage_in_arrears_refuses_a_period_after_today(today):
+    gfb = ContractFactory(start_date=today - datetime.timedelta(days=300))
+    in_arrears_since(gfb, today - datetime.timedelta(days=10))
+    tomorrow = (today + datetime.timedelta(days=1)).isoformat()
+    reason = refusal(
+        gfb, DocumentType.COVERAGE, params={"period_from": tomorrow, "period_to": tomorrow}
+    )
+    assert "in arrears" in reason
+
+
+def test_coverage_of_a_past_period_of_an_ended_contract_reads_fedezet_fennallt(seeded, today):
+    lapsed = contract("GFB-DEMO-0003")
+    day = lapsed.end_date - datetime.timedelta(days=100)
+    _c, text = issue(
+        lapsed,
+        DocumentType.COVERAGE,
+        params={"period_from": day.isoformat(), "period_to": day.isoformat()},
+    )
+    assert f"(fedezet) {hu(day)} napján fennállt." in text
+    after = (lapsed.end_date + datetime.timedelta(days=1)).isoformat()
+    reason = refusal(lapsed, DocumentType.COVERAGE, params={"period_from": after})
+    assert "does not include the whole period" in reason
+
+
+def test_coverage_of_a_longer_period_names_both_ends(today):
+    gfb = ContractFactory(start_date=today - datetime.timedelta(days=300))
+    start = today - datetime.timedelta(days=30)
+    _c, text = issue(
+        gfb,
+        DocumentType.COVERAGE,
+        params={"period_from": start.isoformat(), "period_to": today.isoformat()},
+    )
+    assert f"{hu(start)} és {hu(today)} között fennáll." in text
