@@ -8,7 +8,7 @@ from django.db.models import Min, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from claims.models import Claim
-from partners.models import BonusMalusEntry, Contract, ContractVehicle, Invoice
+from partners.models import BonusMalusEntry, Contract, ContractVehicle, Invoice, Policyholder
 from partners.selectors import PremiumStatus, contract_premium_status
 
 from .models import Delivery, DocumentType, IssuedCertificate, PrintBatch
@@ -201,7 +201,7 @@ def check_eligibility(
         raise NotEligible(_("Choose a contract first."))
     merged = default_params(document_type=document_type, contract=contract, today=today)
     merged.update({k: v for k, v in (params or {}).items() if v})
-    if document_type == DocumentType.DAMAGE_HISTORY:
+    if document_type in (DocumentType.DAMAGE_HISTORY, DocumentType.DAMAGE_HISTORY_BILINGUAL):
         if contract.product != Contract.Product.GFB:
             raise NotEligible(
                 _("A damage history certificate is issued only for motor liability (GFB).")
@@ -248,18 +248,28 @@ def eligibility_overview(*, contract: Contract, today: datetime.date) -> list[El
 
 
 def _insurer() -> dict:
-    return {"name": settings.INSURER_NAME, "address": settings.INSURER_ADDRESS}
+    return {
+        "name": settings.INSURER_NAME,
+        "address": settings.INSURER_ADDRESS,
+        "tax_number": settings.INSURER_TAX_NUMBER,
+        "registration_number": settings.INSURER_REGISTRATION_NUMBER,
+    }
 
 
-def _policyholder(contract: Contract) -> dict:
-    holder = contract.policyholder
+def _party(holder: Policyholder) -> dict:
     return {
         "name": holder.name,
         "address": holder.postal_address,
         "birth_date": _iso(holder.birth_date),
         "tax_number": holder.tax_number,
+        "registration_number": holder.registration_number,
         "kind": str(holder.kind),
+        "is_company": holder.kind == Policyholder.Kind.COMPANY,
     }
+
+
+def _policyholder(contract: Contract) -> dict:
+    return _party(contract.policyholder)
 
 
 def _vehicle(link: ContractVehicle) -> dict:
@@ -302,26 +312,44 @@ def _main_vehicle_link(contract: Contract) -> ContractVehicle | None:
 
 
 def _damage_history(contract: Contract, today: datetime.date, params: dict) -> dict:
-    since = _years_ago(today, HISTORY_YEARS)
+    """The *kártörténeti igazolás*: every claim paid in the last five years of the contract,
+    counted back from its end when it has ended (not from today)."""
+    premium = contract_premium_status(contract=contract, today=today)
+    ended_on = cover_ended_on(contract=contract, premium=premium)
+    if ended_on is not None and ended_on > today:
+        ended_on = None  # a fixed term still running
+    until = ended_on or today
+    since = _years_ago(until, HISTORY_YEARS)
     # A claim counts when it was first paid (payment date), not when it happened.
     claims = (
         Claim.objects.filter(contract=contract)
         .annotate(first_paid_on=Min("payments__paid_on"))
-        .filter(first_paid_on__gte=since, first_paid_on__lte=today)
+        .filter(first_paid_on__gte=since, first_paid_on__lte=until)
         .order_by("first_paid_on", "claim_number")
     )
-    last_period = BonusMalusEntry.objects.filter(contract=contract).order_by("-period_start")
-    last_period = last_period.first()
+    at_end = contract.bonus_malus_class
+    if ended_on is not None:
+        last_period = (
+            BonusMalusEntry.objects.filter(contract=contract, period_start__lte=ended_on)
+            .order_by("-period_start")
+            .first()
+        )
+        at_end = last_period.bonus_malus_class if last_period else contract.bonus_malus_class
+    end_reason = contract.get_end_reason_display() if contract.end_reason else ""
+    if ended_on is not None and not end_reason and premium.has_lapsed:
+        end_reason = str(Contract.EndReason.NON_PAYMENT.label)
     link = _main_vehicle_link(contract)
+    keeper = contract.keeper
     return {
-        "history_from": since.isoformat(),
+        "history_from": max(since, contract.start_date).isoformat(),
+        "history_to": until.isoformat(),
+        "ended_on": _iso(ended_on),
+        "end_reason": end_reason,
+        "keeper": _party(keeper) if keeper and keeper.pk != contract.policyholder_id else None,
         "vehicle": _vehicle(link) if link else None,
-        "bonus_malus_at_issue": contract.bonus_malus_class,
-        "bonus_malus_at_end": (
-            (last_period.bonus_malus_class if last_period else contract.bonus_malus_class)
-            if contract.end_date
-            else ""
-        ),
+        "bonus_malus_at_issue": "" if ended_on else contract.bonus_malus_class,
+        "bonus_malus_at_end": at_end if ended_on else "",
+        "issue_place": settings.DOCUMENTS_ISSUE_PLACE,
         "claims": [
             {
                 "claim_number": c.claim_number,
@@ -476,6 +504,7 @@ def _policy_copy(contract: Contract, today: datetime.date, params: dict) -> dict
 
 _BUILDERS = {
     DocumentType.DAMAGE_HISTORY: _damage_history,
+    DocumentType.DAMAGE_HISTORY_BILINGUAL: _damage_history,
     DocumentType.FLEET_DAMAGE_HISTORY: _fleet_damage_history,
     DocumentType.COVERAGE: _coverage,
     DocumentType.GREEN_CARD: _green_card,

@@ -26,3 +26,9 @@ def huf(value) -> str:
         return ""
     grouped = f"{int(value):,}".replace(",", NBSP)
     return f"{grouped}{NBSP}Ft"
+
+
+@register.simple_tag(takes_context=True)
+def en(context, text: str) -> str:
+    """Return `` / text`` (the English beside a Hungarian label) on a bilingual document."""
+    return f" / {text}" if context.get("bilingual") else ""

@@ -201,3 +201,106 @@ def test_coverage_of_a_longer_period_names_both_ends(today):
         params={"period_from": start.isoformat(), "period_to": today.isoformat()},
     )
     assert f"{hu(start)} és {hu(today)} között fennáll." in text
+
+
+# --- 3. kártörténeti igazolás -----------------------------------------------------------------
+
+
+@pytest.fixture
+def ended_gfb(today):
+    """A GFB contract that ended three years ago, kept by a company other than the holder."""
+    from partners.models import BonusMalusEntry
+    from tests.factories import ClaimFactory, ClaimPaymentFactory, PolicyholderFactory
+
+    ended = today - datetime.timedelta(days=3 * 365)
+    keeper = PolicyholderFactory(
+        name="Bérautó Üzemeltető Kft.",
+        kind="company",
+        birth_date=None,
+        tax_number="12345678-2-41",
+        registration_number="01-09-765432",
+    )
+    gfb = ContractFactory(
+        policy_number="GFB-ENDED-1",
+        status=Contract.Status.TERMINATED,
+        end_reason=Contract.EndReason.OWNER_CHANGE,
+        start_date=today - datetime.timedelta(days=12 * 365),
+        end_date=ended,
+        keeper=keeper,
+        bonus_malus_class="B03",
+    )
+    BonusMalusEntry.objects.create(
+        contract=gfb,
+        period_start=ended - datetime.timedelta(days=200),
+        period_end=ended + datetime.timedelta(days=165),
+        bonus_malus_class="B05",
+    )
+    for number, paid_years_before_end in [("K-IN-5Y", 4), ("K-OUT-5Y", 6)]:
+        paid_on = ended - datetime.timedelta(days=paid_years_before_end * 365)
+        claim = ClaimFactory(
+            contract=gfb,
+            claim_number=number,
+            event_date=paid_on - datetime.timedelta(days=30),
+        )
+        ClaimPaymentFactory(claim=claim, paid_on=paid_on)
+    return gfb
+
+
+def test_damage_history_counts_five_years_back_from_the_contracts_end(ended_gfb, settings):
+    settings.INSURER_TAX_NUMBER = "10305911-4-44"
+    settings.INSURER_REGISTRATION_NUMBER = "01-10-041454"
+    certificate, text = issue(ended_gfb, DocumentType.DAMAGE_HISTORY)
+    # Paid 7 years before today but 4 before the end: it counts; 6 before the end does not.
+    assert "K-IN-5Y" in text and "K-OUT-5Y" not in text
+    assert f"Kockázatviselés vége {hu(ended_gfb.end_date)}" in text
+    assert "Megszűnés oka tulajdonosváltozás" in text or "Megszűnés oka" in text
+    assert "Bonus-malus osztály a megszűnéskor B05" in text
+    assert "Kártörténeti igazolás" in text
+    # The keeper, with the company's identifiers, beside the policyholder.
+    assert "Üzembentartó Bérautó Üzemeltető Kft." in text.replace("Név ", "")
+    assert "12345678-2-41" in text and "01-09-765432" in text
+    # The insurer's identifiers, and the place and date of issue.
+    assert "10305911-4-44, 01-10-041454" in text
+    assert f"Kelt: Budapest, {hu(certificate.issued_at.date())}" in text
+
+
+def test_bilingual_damage_history_on_request(ended_gfb, tmp_path):
+    call_command(
+        "render_certificate",
+        "--type=damage_history_en",
+        f"--policy={ended_gfb.policy_number}",
+        f"--out={tmp_path / 'dh.pdf'}",
+    )
+    text = pdf_text((tmp_path / "dh.pdf").read_bytes()).replace("\n", " ")
+    for expected in [
+        "Kártörténeti igazolás / Claims history statement",
+        "Keeper of the vehicle",
+        "Reason for termination",
+        "Bonus-malus class at the end",
+        "Place and date of issue",
+    ]:
+        assert expected in text, expected
+    assert "K-IN-5Y" in text
+
+
+def test_bilingual_damage_history_is_refused_for_casco_like_the_hungarian_one():
+    casco = ContractFactory(product=Contract.Product.CASCO, bonus_malus_class="")
+    assert "GFB" in refusal(casco, DocumentType.DAMAGE_HISTORY_BILINGUAL)
+
+
+def test_demo_gfb_damage_history_lists_its_paid_claims(seeded):
+    certificate, text = issue(contract("GFB-DEMO-0001"), DocumentType.DAMAGE_HISTORY)
+    assert len(certificate.data["claims"]) == 2
+    for claim in certificate.data["claims"]:
+        assert claim["claim_number"] in text
+
+
+def test_demo_lapsed_gfb_premium_status_says_it_ended_and_owes_pro_rata(seeded):
+    lapsed = contract("GFB-DEMO-0003")
+    certificate, text = issue(lapsed, DocumentType.PREMIUM_STATUS)
+    assert f"díjnemfizetés miatt {hu(lapsed.end_date)} napjával megszűnt" in text
+    quarter = lapsed.invoices.order_by("-due_on").first()
+    days = (quarter.period_end - quarter.period_start).days + 1
+    carried = (lapsed.end_date - quarter.period_start).days + 1
+    assert certificate.data["arrears"] == round(quarter.amount * carried / days)
+    assert "Befizetések összesen (" in text

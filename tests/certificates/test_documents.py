@@ -38,7 +38,7 @@ def test_damage_history_shows_paid_claims_of_last_five_years_by_payment_date(gfb
     certificate, content, text = issue(gfb_contract, DocumentType.DAMAGE_HISTORY)
     assert content.startswith(b"%PDF")
     for expected in [
-        "Kárelőzmény-igazolás",
+        "Kártörténeti igazolás",
         "Groupama Biztosító Zrt.",
         "Győri Ődön Ürmös",  # ő and ű survive the extraction
         "6720 Szeged, Kárász utca 5.",
