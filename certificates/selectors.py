@@ -362,7 +362,13 @@ def _damage_history(contract: Contract, today: datetime.date, params: dict) -> d
 
 
 def _fleet_damage_history(contract: Contract, today: datetime.date, params: dict) -> dict:
-    since = _years_ago(today, HISTORY_YEARS)
+    """The casco fleet history brokers tender renewals with: per vehicle its vehicle-years and
+    claims, and the loss ratio (*kárhányad*): paid plus outstanding reserves over the premium
+    earned in the period (the annual premium pro rata to the days of cover in it)."""
+    period_end = min(contract.end_date or today, today)
+    since = max(_years_ago(period_end, HISTORY_YEARS), contract.start_date)
+    earned_days = max((period_end - since).days + 1, 0)
+    earned = round(contract.annual_premium * earned_days / 365)
     claims = (
         Claim.objects.filter(contract=contract)
         .filter(Q(event_date__gte=since) | Q(status__in=Claim.OPEN_STATUSES))
@@ -385,7 +391,7 @@ def _fleet_damage_history(contract: Contract, today: datetime.date, params: dict
     total_days = 0
     for link in contract.vehicle_links.select_related("vehicle").order_by("insured_from", "pk"):
         start = max(link.insured_from, since)
-        end = min(link.insured_to or today, today)
+        end = min(link.insured_to or period_end, period_end)
         days = max((end - start).days + 1, 0)
         total_days += days
         vehicles.append(
@@ -397,8 +403,14 @@ def _fleet_damage_history(contract: Contract, today: datetime.date, params: dict
         )
     unassigned = [c for rows in by_vehicle.values() for c in rows]
     every = [c for v in vehicles for c in v["claims"]] + unassigned
+    incurred = sum(c["paid"] + c["reserve"] for c in every)
     return {
         "history_from": since.isoformat(),
+        "history_to": period_end.isoformat(),
+        "earned_premium": earned,
+        "incurred": incurred,
+        # A percentage with one decimal, as tenders quote it; None without earned premium.
+        "loss_ratio": round(100 * incurred / earned, 1) if earned else None,
         "vehicles": vehicles,
         "unassigned_claims": unassigned,
         "totals": {

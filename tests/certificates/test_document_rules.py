@@ -304,3 +304,28 @@ def test_demo_lapsed_gfb_premium_status_says_it_ended_and_owes_pro_rata(seeded):
     carried = (lapsed.end_date - quarter.period_start).days + 1
     assert certificate.data["arrears"] == round(quarter.amount * carried / days)
     assert "Befizetések összesen (" in text
+
+
+# --- 5. casco fleet history ---------------------------------------------------------------------
+
+
+def test_fleet_history_gives_the_loss_ratio_period_and_company_identifiers(fleet_contract, today):
+    holder = fleet_contract.policyholder
+    holder.tax_number, holder.registration_number = "87654321-2-13", "13-06-111222"
+    holder.save()
+    certificate, text = issue(fleet_contract, DocumentType.FLEET_DAMAGE_HISTORY)
+    data = certificate.data
+    days = (today - fleet_contract.start_date).days + 1
+    earned = round(fleet_contract.annual_premium * days / 365)
+    assert data["earned_premium"] == earned
+    assert data["incurred"] == 250_000 + 120_000  # paid plus the open claim's reserve
+    assert data["loss_ratio"] == round(100 * 370_000 / earned, 1)
+    assert f"{data['loss_ratio']:.1f}".replace(".", ",") + " %" in text.replace("\u00a0", " ")
+    assert f"Szerződés tartama {hu(fleet_contract.start_date)} – határozatlan tartamú" in text
+    assert "87654321-2-13, 13-06-111222" in text
+
+
+def test_demo_fleet_history_has_a_loss_ratio(seeded):
+    certificate, text = issue(contract("CFL-DEMO-0001"), DocumentType.FLEET_DAMAGE_HISTORY)
+    assert certificate.data["loss_ratio"] is not None
+    assert "Kárhányad" in text
