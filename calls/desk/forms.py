@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from calls.models import CallTicket
 from certificates.models import Delivery, DocumentType, LibraryDocument
 from certificates.selectors import eligibility_overview
+from claims.selectors import covers_for_product
+from partners.models import Contract
 
 from .models import CallHandling, DeskRequest, WrittenRequestType
 
@@ -188,6 +190,16 @@ _DATETIME = {
 
 class _ReportForm(forms.Form):
     """Fields common to motor and property reports; the time checks."""
+
+    def __init__(self, *args, contract=None, **kwargs):
+        """``contract``: the covers offered follow its product."""
+        super().__init__(*args, **kwargs)
+        if contract is not None and "cover" in self.fields:
+            allowed = covers_for_product(contract.product)
+            labels = dict(self.fields["cover"].choices)
+            if contract.product == Contract.Product.GFB:
+                labels["liability"] = _("liability claim against the insured (GFB)")
+            self.fields["cover"].choices = [(c, labels.get(c, c)) for c in allowed]
 
     event_at = forms.DateTimeField(label=_("Time of the event"), **_DATETIME)
     noticed_at = forms.DateTimeField(label=_("Time noticed"), **_DATETIME)

@@ -497,7 +497,7 @@ def claim_report(request: HttpRequest, ticket_id: int, policy_number: str) -> Ht
     form_class = REPORT_FORMS[report.kind]
     if request.method == "POST":
         raw = {name: request.POST.get(name, "") for name in form_class.base_fields}
-        form = form_class(request.POST)
+        form = form_class(request.POST, contract=contract)
         if request.POST.get("action") == "draft":
             services.claim_report_save_draft(report=report, data=raw)
             messages.success(request, _("The draft is saved; you can continue later."))
@@ -516,7 +516,9 @@ def claim_report(request: HttpRequest, ticket_id: int, policy_number: str) -> Ht
             )
             return redirect("desk:claim", ticket_id=ticket_id, claim_number=claim.claim_number)
     else:
-        form = form_class(initial=report.data or _report_initial(report, handling))
+        form = form_class(
+            initial=report.data or _report_initial(report, handling), contract=contract
+        )
     return render(
         request,
         "desk/claim_report.html",
