@@ -326,6 +326,19 @@ INSURER_REGISTRATION_NUMBER = env.str(
     "INSURER_REGISTRATION_NUMBER", default=DEMO_INSURER_REGISTRATION_NUMBER
 )
 DOCUMENTS_ISSUE_PLACE = env.str("DOCUMENTS_ISSUE_PLACE", default="Budapest")
+# The insurer's channels for written requests (a change of contract data), named in the desk's
+# written-request guidance unless a request type names its own; orders of printed forms go to
+# their own channel.
+WRITTEN_REQUEST_FAX = env.str("WRITTEN_REQUEST_FAX", default="+36 1 467 3500")
+WRITTEN_REQUEST_EMAIL = env.str(
+    "WRITTEN_REQUEST_EMAIL", default="ugyfelszolgalat@groupama.example.hu"
+)
+WRITTEN_REQUEST_POSTAL_ADDRESS = env.str(
+    "WRITTEN_REQUEST_POSTAL_ADDRESS", default="Groupama Biztosító Zrt., 1380 Budapest, Pf. 1149"
+)
+PRINTED_FORMS_ORDER_EMAIL = env.str(
+    "PRINTED_FORMS_ORDER_EMAIL", default="nyomtatvanyrendeles@groupama.example.hu"
+)
 if CELERY_BROKER_URL.startswith("redis"):
     # An unacknowledged delivery whose worker died comes back after this many seconds (the sweep
     # usually re-queues it sooner, once its lease has run out).

@@ -81,3 +81,51 @@ def test_a_casco_fleet_offers_no_green_card_and_says_so(agent, login, client, fi
     ).content.decode()
     choice = page.split('<option value="green_card"')[1].split("</option>")[0]
     assert "GFB" in choice
+
+
+# --- written-request guidance (issue 15, item 8) ----------------------------------------------
+
+
+def guidance_mail(client, handling, code, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from calls.desk.models import WrittenRequestType
+
+    kind = WrittenRequestType.objects.get(code=code)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("desk:guidance", args=[handling.ticket_id]),
+            {"request_type": kind.pk, "email": "iroda@alkusz.example.hu"},
+        )
+    return mail.outbox[-1].body
+
+
+def test_guidance_names_the_written_request_channels_from_settings(
+    agent, login, client, firm, on_call, settings, django_capture_on_commit_callbacks, celery_eager
+):
+    settings.WRITTEN_REQUEST_FAX = "+36 1 222 3333"
+    settings.WRITTEN_REQUEST_EMAIL = "irasbeli@biztosito.example.hu"
+    handling = on_call(agent, firm)
+    login(agent)
+    body = guidance_mail(client, handling, "address-change", django_capture_on_commit_callbacks)
+    assert "+36 1 222 3333" in body and "irasbeli@biztosito.example.hu" in body
+
+
+def test_a_gfb_keeper_change_is_explained_as_a_new_contract(
+    agent, login, client, firm, on_call, django_capture_on_commit_callbacks, celery_eager
+):
+    handling = on_call(agent, firm)
+    login(agent)
+    body = guidance_mail(client, handling, "owner-change", django_capture_on_commit_callbacks)
+    assert "új szerződést kell kötnie" in body
+
+
+def test_printed_forms_are_ordered_on_their_own_channel(
+    agent, login, client, firm, on_call, settings, django_capture_on_commit_callbacks, celery_eager
+):
+    settings.PRINTED_FORMS_ORDER_EMAIL = "nyomtatvany@biztosito.example.hu"
+    handling = on_call(agent, firm)
+    login(agent)
+    body = guidance_mail(client, handling, "printed-forms", django_capture_on_commit_callbacks)
+    assert "nyomtatvany@biztosito.example.hu" in body
+    assert settings.WRITTEN_REQUEST_FAX not in body
