@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('certificates', '0002_mailroom_confirms_posting'),
+        ('certificates', '0003_review_mailroom_undo_and_history'),
     ]
 
     operations = [
