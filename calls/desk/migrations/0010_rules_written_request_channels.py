@@ -39,5 +39,5 @@ def change(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("desk", "0008_promise_assignee")]
+    dependencies = [("desk", "0009_outbox_desk_email")]
     operations = [migrations.RunPython(change, migrations.RunPython.noop)]

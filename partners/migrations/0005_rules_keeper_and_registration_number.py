@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partners', '0003_portal_invitations_and_audit'),
+        ('partners', '0004_secadmin_audit_actions'),
     ]
 
     operations = [
