@@ -130,6 +130,11 @@ def stack_env(args, **extra) -> dict[str, str]:
         "TELEPHONY_ACCOUNT_SID": "AC" + "d" * 32,
         "TELEPHONY_API_BASE_URL": f"http://127.0.0.1:{args.provider_port}",
         "TELEPHONY_SIP_DOMAIN": "desk.load.invalid",
+        # check --deploy refuses the demo placeholders on documents; a load run issues none real.
+        "GREEN_CARD_BUREAU": "MABISZ",
+        "GREEN_CARD_INSURER_CODE": "000",
+        "INSURER_TAX_NUMBER": "11111111-1-11",
+        "INSURER_REGISTRATION_NUMBER": "11-11-111111",
     }
     if args.attach:
         for name in ("DIREKT_CODE_PEPPER", "TELEPHONY_AUTH_TOKEN", "DJANGO_SECRET_KEY"):

@@ -9,6 +9,9 @@ class CertificatesConfig(AppConfig):
     def ready(self) -> None:
         from outbox.sweeps import sweep_register
 
-        from . import tasks
+        from . import (
+            checks,  # noqa: F401  (registers the deployment checks)
+            tasks,
+        )
 
         sweep_register("certificates", tasks.sweep_deliveries)

@@ -17,7 +17,13 @@ from partners.audit import AppendOnly
 
 
 class DocumentType(models.TextChoices):
-    DAMAGE_HISTORY = "damage_history", _("damage history certificate (motor liability)")
+    DAMAGE_HISTORY = "damage_history", _("claims history certificate (kártörténeti igazolás, GFB)")
+    # The same certificate with English beside the Hungarian (the EU template's fields), for a
+    # keeper who insures abroad.
+    DAMAGE_HISTORY_BILINGUAL = (
+        "damage_history_en",
+        _("damage history certificate, Hungarian/English (for use abroad)"),
+    )
     FLEET_DAMAGE_HISTORY = "fleet_damage_history", _("casco fleet damage history")
     COVERAGE = "coverage", _("coverage certificate")
     GREEN_CARD = "green_card", _("green card")

@@ -32,6 +32,7 @@ PDF_VARIANT = "pdf/a-3u"
 
 TEMPLATES = {
     "damage_history": "certificates/pdf/damage_history.html",
+    "damage_history_en": "certificates/pdf/damage_history.html",
     "fleet_damage_history": "certificates/pdf/fleet_damage_history.html",
     "coverage": "certificates/pdf/coverage.html",
     "green_card": "certificates/pdf/green_card.html",
@@ -144,6 +145,7 @@ def render_document(*, document_type: str, number: str, issued_at, data: dict) -
         "verify_url": url,
         "qr": qr_png_data_uri(url),
         "phone": settings.GRATISZ_PHONE,
+        "bilingual": document_type == "damage_history_en",
     }
     with translation.override("hu"):
         html = render_to_string(TEMPLATES[document_type], context)

@@ -8,8 +8,8 @@ from django.db.models import Min, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from claims.models import Claim
-from partners.models import BonusMalusEntry, Contract, ContractVehicle, Invoice
-from partners.selectors import contract_premium_status
+from partners.models import BonusMalusEntry, Contract, ContractVehicle, Invoice, Policyholder
+from partners.selectors import PremiumStatus, contract_premium_status
 
 from .models import Delivery, DocumentType, IssuedCertificate, PrintBatch
 
@@ -54,11 +54,48 @@ def _years_ago(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _in_force(contract: Contract, start: datetime.date, end: datetime.date) -> bool:
+def _date_param(params: dict, key: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(str(params[key]))
+    except (KeyError, ValueError) as exc:
+        raise NotEligible(_("The period is not a valid date range.")) from exc
+
+
+def _hu(day: datetime.date | None) -> str:
+    return day.strftime("%Y. %m. %d.") if day else ""
+
+
+def _ft(amount: int) -> str:
+    return f"{amount:,}".replace(",", "\u00a0")
+
+
+def cover_ended_on(*, contract: Contract, premium: PremiumStatus) -> datetime.date | None:
+    """Return the last day of cover of a contract that has ended (or ended for non-payment
+    by the status's day), else None."""
+    if premium.has_lapsed:
+        return min(premium.lapse_on, contract.end_date or premium.lapse_on)
+    return contract.end_date
+
+
+def _is_in_force(contract: Contract, premium: PremiumStatus, today: datetime.date) -> bool:
+    ended_on = cover_ended_on(contract=contract, premium=premium)
     return (
         contract.status == Contract.Status.ACTIVE
-        and contract.start_date <= start
-        and (contract.end_date is None or contract.end_date >= end)
+        and contract.start_date <= today
+        and (ended_on is None or ended_on >= today)
+    )
+
+
+def green_card_vehicle(
+    contract: Contract, start: datetime.date, end: datetime.date
+) -> ContractVehicle | None:
+    """Return the contract's vehicle insured for the whole of ``start``–``end``, if any."""
+    return (
+        contract.vehicle_links.select_related("vehicle")
+        .filter(insured_from__lte=start)
+        .filter(Q(insured_to__isnull=True) | Q(insured_to__gte=end))
+        .order_by("-insured_from", "pk")
+        .first()
     )
 
 
@@ -67,16 +104,74 @@ def default_params(*, document_type: str, contract: Contract, today: datetime.da
     if document_type == DocumentType.COVERAGE:
         return {"period_from": today.isoformat(), "period_to": today.isoformat()}
     if document_type == DocumentType.GREEN_CARD:
-        until = contract.end_date or (_years_ago(today, -1) - datetime.timedelta(days=1))
-        return {"valid_from": today.isoformat(), "valid_until": until.isoformat()}
+        start = max(today, contract.start_date)
+        until = _years_ago(start, -1) - datetime.timedelta(days=1)
+        if contract.end_date is not None:
+            until = min(until, contract.end_date)
+        return {"valid_from": start.isoformat(), "valid_until": until.isoformat()}
     return {}
 
 
-def _date_param(params: dict, key: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(str(params[key]))
-    except (KeyError, ValueError) as exc:
-        raise NotEligible(_("The period is not a valid date range.")) from exc
+def _check_green_card(
+    contract: Contract, premium: PremiumStatus, today: datetime.date, params: dict
+) -> None:
+    if contract.product != Contract.Product.GFB:
+        raise NotEligible(
+            _(
+                "A green card is issued only for a motor third-party liability (GFB) contract, "
+                "not for casco or property insurance."
+            )
+        )
+    if not _is_in_force(contract, premium, today):
+        raise NotEligible(_("A green card is issued only for a contract in force."))
+    if premium.arrears:
+        raise NotEligible(
+            _(
+                "A green card is not issued while the premium is in arrears "
+                "(%(amount)s Ft since %(since)s)."
+            )
+            % {"amount": _ft(premium.arrears), "since": _hu(premium.overdue_since)}
+        )
+    start, end = _date_param(params, "valid_from"), _date_param(params, "valid_until")
+    if start < today:
+        raise NotEligible(_("A green card cannot be valid from a past day."))
+    if start < contract.start_date:
+        raise NotEligible(_("A green card cannot be valid before the contract's cover starts."))
+    if contract.end_date is not None and end > contract.end_date:
+        raise NotEligible(
+            _("A green card cannot be valid past the contract's end (%(end)s).")
+            % {"end": _hu(contract.end_date)}
+        )
+    if (end - start).days + 1 < GREEN_CARD_MIN_DAYS:
+        raise NotEligible(_("A green card is valid for at least 15 days."))
+    if green_card_vehicle(contract, start, end) is None:
+        raise NotEligible(_("No vehicle of the contract is insured for the whole validity."))
+
+
+def _check_coverage(
+    contract: Contract, premium: PremiumStatus, today: datetime.date, params: dict
+) -> None:
+    start, end = _date_param(params, "period_from"), _date_param(params, "period_to")
+    if end < start:
+        raise NotEligible(_("The period ends before it starts."))
+    ended_on = cover_ended_on(contract=contract, premium=premium)
+    if ended_on is None and contract.status in (Contract.Status.LAPSED, Contract.Status.TERMINATED):
+        raise NotEligible(_("The contract is not in force for the whole period asked."))
+    if start < contract.start_date or (ended_on is not None and end > ended_on):
+        raise NotEligible(
+            _("The contract's cover (%(start)s – %(end)s) does not include the whole period asked.")
+            % {"start": _hu(contract.start_date), "end": _hu(ended_on) or _("open-ended")}
+        )
+    if contract.status == Contract.Status.SUSPENDED and end >= today:
+        raise NotEligible(_("The contract is suspended: only a past period can be certified."))
+    if premium.arrears and end > today:
+        raise NotEligible(
+            _(
+                "The premium is in arrears (%(amount)s Ft since %(since)s): cover after today "
+                "cannot be certified."
+            )
+            % {"amount": _ft(premium.arrears), "since": _hu(premium.overdue_since)}
+        )
 
 
 def check_eligibility(
@@ -86,12 +181,17 @@ def check_eligibility(
     today: datetime.date,
     params: dict | None = None,
     invoice: Invoice | None = None,
+    premium: PremiumStatus | None = None,
 ) -> dict:
     """Return the document's parameters, or raise ``NotEligible`` with the reason to show.
 
-    Green card: only for a motor contract in force, for at least 15 days within its cover.
-    Coverage: only for a contract in force for the whole asked period. Damage history: GFB
-    (motor liability) contracts; fleet damage history: casco fleet contracts.
+    The one rule book: the desk, the API and the command line all ask here, and the desk shows
+    each document's reason before the agent sends. Green card: only for a GFB (motor
+    third-party liability) contract in force with no premium in arrears, for its vehicle, at
+    least 15 days from today and never past the contract's end. Coverage: a period inside the
+    contract's cover (a past period of an ended contract too); in arrears, nothing after today.
+    Damage history (*kártörténeti igazolás*): GFB contracts, ended ones too; fleet damage
+    history: casco fleet contracts.
     """
     if document_type not in DocumentType.values:
         raise NotEligible(_("Unknown document type."))
@@ -101,7 +201,7 @@ def check_eligibility(
         raise NotEligible(_("Choose a contract first."))
     merged = default_params(document_type=document_type, contract=contract, today=today)
     merged.update({k: v for k, v in (params or {}).items() if v})
-    if document_type == DocumentType.DAMAGE_HISTORY:
+    if document_type in (DocumentType.DAMAGE_HISTORY, DocumentType.DAMAGE_HISTORY_BILINGUAL):
         if contract.product != Contract.Product.GFB:
             raise NotEligible(
                 _("A damage history certificate is issued only for motor liability (GFB).")
@@ -110,23 +210,11 @@ def check_eligibility(
         if contract.product != Contract.Product.CASCO_FLEET:
             raise NotEligible(_("A fleet damage history is issued only for casco fleets."))
     elif document_type == DocumentType.COVERAGE:
-        start, end = _date_param(merged, "period_from"), _date_param(merged, "period_to")
-        if end < start:
-            raise NotEligible(_("The period ends before it starts."))
-        if not _in_force(contract, start, end):
-            raise NotEligible(_("The contract is not in force for the whole period asked."))
+        premium = premium or contract_premium_status(contract=contract, today=today)
+        _check_coverage(contract, premium, today, merged)
     elif document_type == DocumentType.GREEN_CARD:
-        if not contract.is_motor:
-            raise NotEligible(_("A green card is issued only for a motor contract."))
-        if contract.status != Contract.Status.ACTIVE:
-            raise NotEligible(_("A green card is issued only for a contract in force."))
-        start, end = _date_param(merged, "valid_from"), _date_param(merged, "valid_until")
-        if (end - start).days + 1 < GREEN_CARD_MIN_DAYS:
-            raise NotEligible(_("A green card is valid for at least 15 days."))
-        if not _in_force(contract, start, end):
-            raise NotEligible(_("The green card's validity is outside the contract's cover."))
-        if not contract.vehicle_links.exists():
-            raise NotEligible(_("The contract has no insured vehicle."))
+        premium = premium or contract_premium_status(contract=contract, today=today)
+        _check_green_card(contract, premium, today, merged)
     elif document_type == DocumentType.INVOICE_COPY:
         if invoice is None or invoice.contract_id != contract.pk:
             raise NotEligible(_("Choose an invoice of this contract."))
@@ -134,13 +222,19 @@ def check_eligibility(
 
 
 def eligibility_overview(*, contract: Contract, today: datetime.date) -> list[Eligibility]:
-    """Return, for each rendered type, whether it may be issued now and why not (for the desk)."""
+    """Return, for each rendered type, whether it may be issued now and why not (for the desk).
+
+    The same ``check_eligibility`` as the request itself, with the premium status read once.
+    """
+    premium = contract_premium_status(contract=contract, today=today)
     result = []
     for document_type in DocumentType:
         if document_type in (DocumentType.LIBRARY, DocumentType.INVOICE_COPY):
             continue
         try:
-            check_eligibility(document_type=document_type, contract=contract, today=today)
+            check_eligibility(
+                document_type=document_type, contract=contract, today=today, premium=premium
+            )
         except NotEligible as refusal:
             result.append(Eligibility(document_type, False, refusal.reason))
         else:
@@ -154,18 +248,28 @@ def eligibility_overview(*, contract: Contract, today: datetime.date) -> list[El
 
 
 def _insurer() -> dict:
-    return {"name": settings.INSURER_NAME, "address": settings.INSURER_ADDRESS}
+    return {
+        "name": settings.INSURER_NAME,
+        "address": settings.INSURER_ADDRESS,
+        "tax_number": settings.INSURER_TAX_NUMBER,
+        "registration_number": settings.INSURER_REGISTRATION_NUMBER,
+    }
 
 
-def _policyholder(contract: Contract) -> dict:
-    holder = contract.policyholder
+def _party(holder: Policyholder) -> dict:
     return {
         "name": holder.name,
         "address": holder.postal_address,
         "birth_date": _iso(holder.birth_date),
         "tax_number": holder.tax_number,
+        "registration_number": holder.registration_number,
         "kind": str(holder.kind),
+        "is_company": holder.kind == Policyholder.Kind.COMPANY,
     }
+
+
+def _policyholder(contract: Contract) -> dict:
+    return _party(contract.policyholder)
 
 
 def _vehicle(link: ContractVehicle) -> dict:
@@ -208,26 +312,44 @@ def _main_vehicle_link(contract: Contract) -> ContractVehicle | None:
 
 
 def _damage_history(contract: Contract, today: datetime.date, params: dict) -> dict:
-    since = _years_ago(today, HISTORY_YEARS)
+    """The *kártörténeti igazolás*: every claim paid in the last five years of the contract,
+    counted back from its end when it has ended (not from today)."""
+    premium = contract_premium_status(contract=contract, today=today)
+    ended_on = cover_ended_on(contract=contract, premium=premium)
+    if ended_on is not None and ended_on > today:
+        ended_on = None  # a fixed term still running
+    until = ended_on or today
+    since = _years_ago(until, HISTORY_YEARS)
     # A claim counts when it was first paid (payment date), not when it happened.
     claims = (
         Claim.objects.filter(contract=contract)
         .annotate(first_paid_on=Min("payments__paid_on"))
-        .filter(first_paid_on__gte=since, first_paid_on__lte=today)
+        .filter(first_paid_on__gte=since, first_paid_on__lte=until)
         .order_by("first_paid_on", "claim_number")
     )
-    last_period = BonusMalusEntry.objects.filter(contract=contract).order_by("-period_start")
-    last_period = last_period.first()
+    at_end = contract.bonus_malus_class
+    if ended_on is not None:
+        last_period = (
+            BonusMalusEntry.objects.filter(contract=contract, period_start__lte=ended_on)
+            .order_by("-period_start")
+            .first()
+        )
+        at_end = last_period.bonus_malus_class if last_period else contract.bonus_malus_class
+    end_reason = contract.get_end_reason_display() if contract.end_reason else ""
+    if ended_on is not None and not end_reason and premium.has_lapsed:
+        end_reason = str(Contract.EndReason.NON_PAYMENT.label)
     link = _main_vehicle_link(contract)
+    keeper = contract.keeper
     return {
-        "history_from": since.isoformat(),
+        "history_from": max(since, contract.start_date).isoformat(),
+        "history_to": until.isoformat(),
+        "ended_on": _iso(ended_on),
+        "end_reason": end_reason,
+        "keeper": _party(keeper) if keeper and keeper.pk != contract.policyholder_id else None,
         "vehicle": _vehicle(link) if link else None,
-        "bonus_malus_at_issue": contract.bonus_malus_class,
-        "bonus_malus_at_end": (
-            (last_period.bonus_malus_class if last_period else contract.bonus_malus_class)
-            if contract.end_date
-            else ""
-        ),
+        "bonus_malus_at_issue": "" if ended_on else contract.bonus_malus_class,
+        "bonus_malus_at_end": at_end if ended_on else "",
+        "issue_place": settings.DOCUMENTS_ISSUE_PLACE,
         "claims": [
             {
                 "claim_number": c.claim_number,
@@ -240,7 +362,13 @@ def _damage_history(contract: Contract, today: datetime.date, params: dict) -> d
 
 
 def _fleet_damage_history(contract: Contract, today: datetime.date, params: dict) -> dict:
-    since = _years_ago(today, HISTORY_YEARS)
+    """The casco fleet history brokers tender renewals with: per vehicle its vehicle-years and
+    claims, and the loss ratio (*kárhányad*): paid plus outstanding reserves over the premium
+    earned in the period (the annual premium pro rata to the days of cover in it)."""
+    period_end = min(contract.end_date or today, today)
+    since = max(_years_ago(period_end, HISTORY_YEARS), contract.start_date)
+    earned_days = max((period_end - since).days + 1, 0)
+    earned = round(contract.annual_premium * earned_days / 365)
     claims = (
         Claim.objects.filter(contract=contract)
         .filter(Q(event_date__gte=since) | Q(status__in=Claim.OPEN_STATUSES))
@@ -263,7 +391,7 @@ def _fleet_damage_history(contract: Contract, today: datetime.date, params: dict
     total_days = 0
     for link in contract.vehicle_links.select_related("vehicle").order_by("insured_from", "pk"):
         start = max(link.insured_from, since)
-        end = min(link.insured_to or today, today)
+        end = min(link.insured_to or period_end, period_end)
         days = max((end - start).days + 1, 0)
         total_days += days
         vehicles.append(
@@ -275,8 +403,14 @@ def _fleet_damage_history(contract: Contract, today: datetime.date, params: dict
         )
     unassigned = [c for rows in by_vehicle.values() for c in rows]
     every = [c for v in vehicles for c in v["claims"]] + unassigned
+    incurred = sum(c["paid"] + c["reserve"] for c in every)
     return {
         "history_from": since.isoformat(),
+        "history_to": period_end.isoformat(),
+        "earned_premium": earned,
+        "incurred": incurred,
+        # A percentage with one decimal, as tenders quote it; None without earned premium.
+        "loss_ratio": round(100 * incurred / earned, 1) if earned else None,
         "vehicles": vehicles,
         "unassigned_claims": unassigned,
         "totals": {
@@ -290,19 +424,42 @@ def _fleet_damage_history(contract: Contract, today: datetime.date, params: dict
     }
 
 
+def _premium_position(premium: PremiumStatus) -> dict:
+    return {
+        "paid_until": _iso(premium.paid_until),
+        "arrears": premium.arrears,
+        "overdue_since": _iso(premium.overdue_since),
+        "lapse_on": _iso(premium.lapse_on),
+        "lapsed": premium.has_lapsed,
+        "cover_end": _iso(premium.cover_end),
+    }
+
+
 def _coverage(contract: Contract, today: datetime.date, params: dict) -> dict:
-    links = contract.vehicle_links.select_related("vehicle").filter(
-        Q(insured_to__isnull=True) | Q(insured_to__gte=params["period_from"])
+    links = (
+        contract.vehicle_links.select_related("vehicle")
+        .filter(Q(insured_to__isnull=True) | Q(insured_to__gte=params["period_from"]))
+        .filter(insured_from__lte=params["period_to"])
     )
+    premium = contract_premium_status(contract=contract, today=today)
     return {
         "period_from": params["period_from"],
         "period_to": params["period_to"],
+        "one_day": params["period_from"] == params["period_to"],
+        # A period that is over reads "fedezet fennállt" (cover existed), as after a claim.
+        "past": params["period_to"] < today.isoformat(),
+        "ended_on": _iso(cover_ended_on(contract=contract, premium=premium)),
+        **_premium_position(premium),
         "vehicles": [_vehicle(link) for link in links.order_by("insured_from", "pk")],
     }
 
 
 def _green_card(contract: Contract, today: datetime.date, params: dict) -> dict:
-    link = _main_vehicle_link(contract)
+    link = green_card_vehicle(
+        contract,
+        datetime.date.fromisoformat(params["valid_from"]),
+        datetime.date.fromisoformat(params["valid_until"]),
+    )
     return {
         "valid_from": params["valid_from"],
         "valid_until": params["valid_until"],
@@ -323,12 +480,13 @@ def _premium_status(contract: Contract, today: datetime.date, params: dict) -> d
     payments = contract.payments.order_by("-paid_on", "-pk")[:5]
     return {
         "as_of": today.isoformat(),
-        "paid_until": _iso(status.paid_until),
-        "arrears": status.arrears,
-        "overdue_since": _iso(status.overdue_since),
+        **_premium_position(status),
+        "ended_on": _iso(cover_ended_on(contract=contract, premium=status)),
         "next_due_on": _iso(status.next_due_on),
         "next_due_amount": status.next_due_amount,
         "total_paid": status.total_paid,
+        "total_paid_from": _iso(status.first_paid_on),
+        "total_paid_to": _iso(status.last_paid_on),
         "settled": status.is_settled,
         "last_payments": [
             {"paid_on": _iso(p.paid_on), "amount": p.amount, "method": p.get_method_display()}
@@ -358,6 +516,7 @@ def _policy_copy(contract: Contract, today: datetime.date, params: dict) -> dict
 
 _BUILDERS = {
     DocumentType.DAMAGE_HISTORY: _damage_history,
+    DocumentType.DAMAGE_HISTORY_BILINGUAL: _damage_history,
     DocumentType.FLEET_DAMAGE_HISTORY: _fleet_damage_history,
     DocumentType.COVERAGE: _coverage,
     DocumentType.GREEN_CARD: _green_card,

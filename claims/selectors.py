@@ -2,10 +2,33 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from partners.models import PartnerFirm
+from partners.models import Contract, PartnerFirm
 from partners.selectors import firm_contracts
 
 from .models import Claim, ClaimStatusChange, MissingDocument
+
+Cover = Claim.Cover
+# What a claim on each product can be: a GFB (motor third-party liability) claim is always a
+# liability claim against the insured, never the insured's own damage, glass or theft; casco
+# covers the insured vehicle; property covers its perils.
+PRODUCT_COVERS = {
+    Contract.Product.GFB: [Cover.LIABILITY],
+    Contract.Product.CASCO: [Cover.OWN_DAMAGE, Cover.THEFT, Cover.GLASS],
+    Contract.Product.CASCO_FLEET: [Cover.OWN_DAMAGE, Cover.THEFT, Cover.GLASS],
+    Contract.Product.HOME: [Cover.FIRE, Cover.WATER, Cover.STORM, Cover.BURGLARY, Cover.OTHER],
+    Contract.Product.COMPANY_PROPERTY: [
+        Cover.FIRE,
+        Cover.WATER,
+        Cover.STORM,
+        Cover.BURGLARY,
+        Cover.OTHER,
+    ],
+}
+
+
+def covers_for_product(product: str) -> list[str]:
+    """Return the covers a claim on a contract of ``product`` may be reported under."""
+    return [str(c) for c in PRODUCT_COVERS.get(product, [Cover.OTHER])]
 
 
 def firm_claims(*, firm: PartnerFirm) -> QuerySet[Claim]:

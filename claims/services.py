@@ -6,12 +6,15 @@ import datetime
 import logging
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from partners.models import Contract, PartnerFirm, Vehicle
 
 from .models import Claim, ClaimStatusChange
+from .selectors import covers_for_product
 from .signals import claim_reported
 
 logger = logging.getLogger(__name__)
@@ -67,6 +70,8 @@ def claim_report_by_phone(
     ``report`` in the same transaction (the API turns it into the ``claim.reported`` webhook).
     The number comes from the row's id, so parallel reports never share one.
     """
+    if cover not in covers_for_product(contract.product):
+        raise ValidationError(_("A claim on this contract cannot be reported under this cover."))
     now = timezone.now()
     claim = Claim.objects.create(
         claim_number=f"PENDING-{now.timestamp()}-{contract.pk}",

@@ -147,20 +147,34 @@ class DemoBuilder:
         chars = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
         return "".join(self.rnd.choices(chars, k=17))
 
+    def place(self) -> tuple[str, str, int]:
+        """Return a postcode, its town and its county's code: Budapest postcodes (1xxx: the
+        district in the middle two digits) only in Budapest, real towns with their own."""
+        if self.rnd.random() < 0.35:
+            return f"1{self.rnd.randint(1, 23):02d}{self.rnd.randint(1, 9)}", "Budapest", 1
+        return self.rnd.choice(TOWNS)
+
     def address(self) -> dict[str, str]:
+        postal_code, city, _county = self.place()
         return {
-            "postal_code": self.fake.postcode().removeprefix("H-"),
-            "city": self.fake.city(),
+            "postal_code": postal_code,
+            "city": city,
             "address_line": self.fake.street_address(),
         }
+
+    def person_name(self) -> str:
+        """Return a Hungarian name: family name first, given names of one sex."""
+        if self.rnd.random() < 0.5:
+            return f"{self.fake.last_name()} {self.fake.first_name_male()}"
+        return f"{self.fake.last_name()} {self.fake.first_name_female()}"
 
     def person(self, **fixed) -> Policyholder:
         values = {
             "external_id": self.next_id("UGY"),
             "kind": Policyholder.Kind.PERSON,
-            "name": self.fake.name(),
+            "name": self.person_name(),
             "birth_date": self.fake.date_of_birth(minimum_age=19, maximum_age=85),
-            "mothers_name": self.fake.name_female(),
+            "mothers_name": f"{self.fake.last_name()} {self.fake.first_name_female()}",
             "tax_number": f"8{self.rnd.randint(100000000, 999999999)}",
             "email": self.fake.free_email(),
             "phone": self.phone(),
@@ -170,14 +184,26 @@ class DemoBuilder:
         return Policyholder.objects.create(**values)
 
     def company(self, **fixed) -> Policyholder:
+        """Create a company whose tax and registration numbers name the county of its seat
+        (Budapest: tax office 41–44, court of registration 01) and its form (Kft. 09, Zrt. 10,
+        Bt. 06)."""
+        name = fixed.pop("name", None) or self.fake.company()
+        if "postal_code" in fixed:
+            county = next((c for _p, t, c in TOWNS if t == fixed.get("city")), 1)
+        else:
+            postal_code, city, county = self.place()
+            fixed.update(postal_code=postal_code, city=city)
+        form = {"Zrt.": "10", "Bt.": "06"}.get(name.rsplit(" ", 1)[-1], "09")
+        tax_county = self.rnd.randint(41, 44) if county == 1 else county
         values = {
             "external_id": self.next_id("UGY"),
             "kind": Policyholder.Kind.COMPANY,
-            "name": self.fake.company(),
-            "tax_number": f"{self.rnd.randint(10000000, 29999999)}-2-{self.rnd.randint(1, 44):02d}",
+            "name": name,
+            "tax_number": f"{self.rnd.randint(10000000, 29999999)}-2-{tax_county:02d}",
+            "registration_number": f"{county:02d}-{form}-{self.rnd.randint(100000, 999999)}",
             "email": self.fake.company_email(),
             "phone": self.phone(),
-            **self.address(),
+            "address_line": self.fake.street_address(),
         }
         values.update(fixed)
         return Policyholder.objects.create(**values)
@@ -343,23 +369,32 @@ class DemoBuilder:
             for invoice in due[: max(0, paid_count)]
         )
 
-    def bonus_malus(self, contract: Contract, *, current: str) -> None:
-        """Write the yearly bonus-malus periods that end in ``current`` now.
+    def bonus_malus(self, contract: Contract) -> None:
+        """Write the contract's yearly bonus-malus periods and its class now, by the rules.
 
-        Walks back from the current period: a period without a paid claim moved the class one
-        step up, each claim paid in it (counted at its payment date) two steps down.
+        A new entrant starts in A00; after each full period without a paid claim one class up,
+        for each claim paid in it (counted at its payment date) two classes down, one for a
+        lorry, tractor or bus (21/2011. NGM rendelet). The class follows from the claims.
         """
         paid_on = list(
-            ClaimPayment.objects.filter(claim__contract=contract).values_list("paid_on", flat=True)
+            ClaimPayment.objects.filter(claim__contract=contract)
+            .values_list("claim_id", "paid_on")
+            .order_by("paid_on")
         )
-        starts = [contract.start_date]
-        while _add_years(starts[-1], 1) <= self.today:
-            starts.append(_add_years(starts[-1], 1))
-        index = BONUS_MALUS_SCALE.index(current)
+        first_paid = {}
+        for claim_id, day in paid_on:
+            first_paid.setdefault(claim_id, day)
+        category = (
+            contract.vehicles.values_list("category", flat=True).first() or Vehicle.Category.A
+        )
+        drop = 1 if category in (Vehicle.Category.C, Vehicle.Category.E) else 2
+        last_day = min(self.today, contract.end_date or self.today)
+        index = BONUS_MALUS_SCALE.index("A00")
         entries = []
-        for start in reversed(starts):
+        start = contract.start_date
+        while start <= last_day:
             end = _add_years(start, 1) - datetime.timedelta(days=1)
-            claims = sum(start <= day <= end for day in paid_on)
+            claims = sum(start <= day <= end for day in first_paid.values())
             entries.append(
                 BonusMalusEntry(
                     contract=contract,
@@ -369,11 +404,12 @@ class DemoBuilder:
                     claims_paid=claims,
                 )
             )
-            previous_claims = sum(_add_years(start, -1) <= day < start for day in paid_on)
-            step = 2 * previous_claims if previous_claims else -1
-            index = max(0, min(len(BONUS_MALUS_SCALE) - 1, index + step))
+            if end < last_day:  # a full period: the class of the next one follows from it
+                step = -drop * claims if claims else 1
+                index = max(0, min(len(BONUS_MALUS_SCALE) - 1, index + step))
+            start = end + datetime.timedelta(days=1)
         BonusMalusEntry.objects.bulk_create(entries)
-        contract.bonus_malus_class = current
+        contract.bonus_malus_class = entries[-1].bonus_malus_class if entries else "A00"
         contract.save(update_fields=["bonus_malus_class"])
 
     def mandate(self, contract: Contract, *, status: str, problem: str = "", limit=None) -> None:
@@ -486,6 +522,41 @@ class DemoBuilder:
             )
 
 
+# Towns outside Budapest with one of their real postcodes and their county's code (the court
+# of registration's and the tax office's number: Pest 13, Csongrád-Csanád 06, ...).
+TOWNS = [
+    ("2040", "Budaörs", 13),
+    ("2000", "Szentendre", 13),
+    ("2100", "Gödöllő", 13),
+    ("2030", "Érd", 13),
+    ("2600", "Vác", 13),
+    ("2700", "Cegléd", 13),
+    ("4024", "Debrecen", 9),
+    ("4032", "Debrecen", 9),
+    ("6720", "Szeged", 6),
+    ("6724", "Szeged", 6),
+    ("3525", "Miskolc", 5),
+    ("7621", "Pécs", 2),
+    ("9021", "Győr", 8),
+    ("9400", "Sopron", 8),
+    ("4400", "Nyíregyháza", 15),
+    ("6000", "Kecskemét", 3),
+    ("6500", "Baja", 3),
+    ("8000", "Székesfehérvár", 7),
+    ("2400", "Dunaújváros", 7),
+    ("9700", "Szombathely", 18),
+    ("5000", "Szolnok", 16),
+    ("2800", "Tatabánya", 11),
+    ("7400", "Kaposvár", 14),
+    ("8600", "Siófok", 14),
+    ("8200", "Veszprém", 19),
+    ("5600", "Békéscsaba", 4),
+    ("8900", "Zalaegerszeg", 20),
+    ("3300", "Eger", 10),
+    ("3100", "Salgótarján", 12),
+    ("7100", "Szekszárd", 17),
+]
+
 CLAIM_STORIES = {
     "liability": [
         "Parkolás közben hátulról nekiment egy álló gépjárműnek.",
@@ -551,7 +622,7 @@ def seed_demo(*, today: datetime.date) -> None:
     b.adjusters = [
         Adjuster.objects.create(
             external_id=f"KSZ{i:03d}",
-            name=b.fake.name(),
+            name=b.person_name(),
             phone=b.phone(),
             email=f"karszakerto{i}@groupama.example.hu",
         )
@@ -647,7 +718,7 @@ def _demo_fixtures(b: DemoBuilder, demo: PartnerFirm, other: PartnerFirm) -> Non
         policy_number="GFB-DEMO-0001",
         policyholder=eva,
         vehicles=[vitara],
-        start=_add_years(today, -7),
+        start=_add_years(today, -10),
         frequency=Contract.Frequency.QUARTERLY,
         method=Contract.PaymentMethod.BANK_TRANSFER,
         premium=68_400,
@@ -659,7 +730,7 @@ def _demo_fixtures(b: DemoBuilder, demo: PartnerFirm, other: PartnerFirm) -> Non
         vehicle=vitara,
         event=today - datetime.timedelta(days=3 * 365 + 40),
         paid=[(412_000, today - datetime.timedelta(days=3 * 365))],
-        number="2022000314",
+        number=f"{(today - datetime.timedelta(days=3 * 365 + 40)).year}000314",
     )
     b.claim(
         gfb,
@@ -668,9 +739,9 @@ def _demo_fixtures(b: DemoBuilder, demo: PartnerFirm, other: PartnerFirm) -> Non
         vehicle=vitara,
         event=today - datetime.timedelta(days=400),
         paid=[(186_500, today - datetime.timedelta(days=340))],
-        number="2025000271",
+        number=f"{(today - datetime.timedelta(days=400)).year}000271",
     )
-    b.bonus_malus(gfb, current="B04")
+    b.bonus_malus(gfb)
     b.contract(
         firm=demo,
         product=Product.HOME,
@@ -738,13 +809,18 @@ def _demo_fixtures(b: DemoBuilder, demo: PartnerFirm, other: PartnerFirm) -> Non
     )
 
     # Másik Partner's contract: the demo agent must NOT reach it from a Demo Alkusz call.
-    b.contract(
-        firm=other, product=Product.GFB, policy_number="GFB-DEMO-0002", start=_add_years(today, -2)
+    b.bonus_malus(
+        b.contract(
+            firm=other,
+            product=Product.GFB,
+            policy_number="GFB-DEMO-0002",
+            start=_add_years(today, -2),
+        )
     )
 
     # Edge cases: lapsed for non-payment, arrears, a direct debit failing for each reason.
     lapsed_start = _add_years(today, -2)
-    b.contract(
+    lapsed = b.contract(
         firm=demo,
         product=Product.GFB,
         policy_number="GFB-DEMO-0003",
@@ -756,13 +832,18 @@ def _demo_fixtures(b: DemoBuilder, demo: PartnerFirm, other: PartnerFirm) -> Non
         method=Contract.PaymentMethod.POSTAL_CHEQUE,
         paid="lapsed",
     )
-    b.contract(
-        firm=demo,
-        product=Product.GFB,
-        policy_number="GFB-DEMO-0004",
-        frequency=Contract.Frequency.MONTHLY,
-        method=Contract.PaymentMethod.POSTAL_CHEQUE,
-        paid="arrears",
+    b.bonus_malus(lapsed)
+    # In arrears, and kept (üzembentartó) by a leasing company, not by the policyholder.
+    b.bonus_malus(
+        b.contract(
+            firm=demo,
+            product=Product.GFB,
+            policy_number="GFB-DEMO-0004",
+            frequency=Contract.Frequency.MONTHLY,
+            method=Contract.PaymentMethod.POSTAL_CHEQUE,
+            paid="arrears",
+            keeper=b.company(name="Városi Autólízing Zrt."),
+        )
     )
     b.contract(
         firm=demo,
@@ -870,11 +951,11 @@ def _random_portfolio(b: DemoBuilder, firm: PartnerFirm, *, count: int) -> None:
                 vehicles=vehicles,
                 paid="arrears" if roll < 0.18 else "settled",
             )
-        if product == Product.GFB:
-            b.bonus_malus(contract, current=b.rnd.choice(BONUS_MALUS_SCALE[3:]))
         if contract.payment_method == Contract.PaymentMethod.DIRECT_DEBIT:
             b.mandate(contract, status="active")
         b.random_claims(contract)
+        if product == Product.GFB:
+            b.bonus_malus(contract)
 
 
 # --- bulk data for benchmarks ---------------------------------------------------------------
@@ -963,8 +1044,10 @@ def seed_scale(
     rnd = random.Random(SEED + n)
     fake = Faker("hu_HU")
     fake.seed_instance(SEED + n)
-    names = [fake.name() for _ in range(2000)]
-    places = [(fake.postcode().removeprefix("H-"), fake.city()) for _ in range(500)]
+    names = [f"{fake.last_name()} {fake.first_name()}" for _ in range(2000)]
+    places = [(f"1{d:02d}{n}", "Budapest") for d in range(1, 24) for n in (1, 3, 5)] + [
+        (postal_code, town) for postal_code, town, _county in TOWNS
+    ]
     streets = [fake.street_address() for _ in range(2000)]
     products = list(Product.values)
     claim_statuses = list(Claim.Status.values)

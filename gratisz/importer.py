@@ -145,6 +145,7 @@ SPECS: dict[str, tuple[type[models.Model], str, str, tuple[str, ...]]] = {
             "birth_date",
             "mothers_name",
             "tax_number",
+            "registration_number",
             "postal_code",
             "city",
             "address_line",
@@ -243,6 +244,10 @@ def _contract(r: dict) -> str:
     values["policyholder_id"] = _get(
         Policyholder, "policyholder", external_id=r["policyholder_id"]
     ).pk
+    if "keeper_id" in r:
+        values["keeper_id"] = (
+            _get(Policyholder, "keeper", external_id=r["keeper_id"]).pk if r["keeper_id"] else None
+        )
     contract, outcome = _upsert(Contract, {"policy_number": r["policy_number"]}, values)
     changed = False
     if "vehicles" in r:
@@ -411,6 +416,7 @@ WRITE_ORDER = [SPECS[t][0] for t in SPECS]
 _REFS = {
     "grid": (PartnerFirm, "GRID"),
     "policyholder_id": (Policyholder, "policyholder"),
+    "keeper_id": (Policyholder, "keeper"),
     "policy_number": (Contract, "policy"),
     "vehicle_id": (Vehicle, "vehicle"),
     "adjuster_id": (Adjuster, "adjuster"),
@@ -576,6 +582,10 @@ class _Batch:
                 relations["policyholder"] = self.ref(
                     Policyholder, "policyholder", record["policyholder_id"]
                 )
+                if record["type"] == "contract" and record.get("keeper_id"):
+                    relations["keeper"] = self.ref(Policyholder, "keeper", record["keeper_id"])
+                elif record["type"] == "contract" and "keeper_id" in record:
+                    values["keeper_id"] = None  # the keeper is the policyholder again
                 if record["type"] == "offer" and record.get("policy_number"):
                     relations["contract"] = self.ref(Contract, "policy", record["policy_number"])
             elif record["type"] in ("invoice", "payment", "mandate", "claim"):

@@ -316,12 +316,34 @@ CERTIFICATES_SWEEP_GRACE_SECONDS = env.int("CERTIFICATES_SWEEP_GRACE_SECONDS", d
 # The mailroom may undo a posting confirmation given by mistake this long; the letters are
 # announced as sent (certificate.sent) only after it.
 CERTIFICATES_POSTING_UNDO_MINUTES = env.int("CERTIFICATES_POSTING_UNDO_MINUTES", default=15)
-# Green card box 2 and 4: the issuing bureau and the insurer's code in the bureau's register
-# (demo value; production sets the real code).
-GREEN_CARD_BUREAU = env.str(
-    "GREEN_CARD_BUREAU", default="Magyar Biztosítók Szövetsége (MABISZ), Budapest"
+# Green card box 2 and 4: the issuing bureau and the insurer's code in the bureau's register.
+# The defaults are the demo's placeholders: `check --deploy` refuses them (certificates.checks).
+DEMO_GREEN_CARD_BUREAU = "Demo iroda (GREEN_CARD_BUREAU beállítandó)"
+DEMO_GREEN_CARD_INSURER_CODE = "999"
+GREEN_CARD_BUREAU = env.str("GREEN_CARD_BUREAU", default=DEMO_GREEN_CARD_BUREAU)
+GREEN_CARD_INSURER_CODE = env.str("GREEN_CARD_INSURER_CODE", default=DEMO_GREEN_CARD_INSURER_CODE)
+# The insurer's identifiers on documents (the damage history certificate names them), and the
+# place of issue; demo placeholders, refused by `check --deploy` too.
+DEMO_INSURER_TAX_NUMBER = "00000000-0-00"
+DEMO_INSURER_REGISTRATION_NUMBER = "00-00-000000"
+INSURER_TAX_NUMBER = env.str("INSURER_TAX_NUMBER", default=DEMO_INSURER_TAX_NUMBER)
+INSURER_REGISTRATION_NUMBER = env.str(
+    "INSURER_REGISTRATION_NUMBER", default=DEMO_INSURER_REGISTRATION_NUMBER
 )
-GREEN_CARD_INSURER_CODE = env.str("GREEN_CARD_INSURER_CODE", default="999")
+DOCUMENTS_ISSUE_PLACE = env.str("DOCUMENTS_ISSUE_PLACE", default="Budapest")
+# The insurer's channels for written requests (a change of contract data), named in the desk's
+# written-request guidance unless a request type names its own; orders of printed forms go to
+# their own channel.
+WRITTEN_REQUEST_FAX = env.str("WRITTEN_REQUEST_FAX", default="+36 1 467 3500")
+WRITTEN_REQUEST_EMAIL = env.str(
+    "WRITTEN_REQUEST_EMAIL", default="ugyfelszolgalat@groupama.example.hu"
+)
+WRITTEN_REQUEST_POSTAL_ADDRESS = env.str(
+    "WRITTEN_REQUEST_POSTAL_ADDRESS", default="Groupama Biztosító Zrt., 1380 Budapest, Pf. 1149"
+)
+PRINTED_FORMS_ORDER_EMAIL = env.str(
+    "PRINTED_FORMS_ORDER_EMAIL", default="nyomtatvanyrendeles@groupama.example.hu"
+)
 if CELERY_BROKER_URL.startswith("redis"):
     # An unacknowledged delivery whose worker died comes back after this many seconds (the sweep
     # usually re-queues it sooner, once its lease has run out).

@@ -180,6 +180,10 @@ class Policyholder(models.Model):
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     mothers_name = models.CharField(_("mother's name"), max_length=200, blank=True)
     tax_number = models.CharField(_("tax number"), max_length=20, blank=True)
+    # A company's registration number ("cégjegyzékszám", e.g. 01-09-123456).
+    registration_number = models.CharField(
+        _("company registration number"), max_length=20, blank=True
+    )
     postal_code = models.CharField(_("postcode"), max_length=10)
     city = models.CharField(_("city"), max_length=100)
     address_line = models.CharField(_("street address"), max_length=200)
@@ -286,6 +290,16 @@ class Contract(models.Model):
         verbose_name=_("policyholder"),
         on_delete=models.PROTECT,
         related_name="contracts",
+    )
+    # The vehicle's keeper ("üzembentartó") where not the policyholder: the bonus-malus class
+    # follows the keeper, and the damage history certificate names them.
+    keeper = models.ForeignKey(
+        Policyholder,
+        verbose_name=_("keeper (üzembentartó)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="kept_contracts",
     )
     product = models.CharField(_("product"), max_length=20, choices=Product.choices)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)

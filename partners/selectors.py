@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from . import direkt
@@ -22,53 +22,126 @@ def direkt_code_is_valid(*, firm: PartnerFirm, role: str, code: str) -> bool:
     )
 
 
+# GFB (motor liability) premium unpaid this many days after its due date ends the contract
+# (2009. évi LXII. törvény): the cover ends on that day.
+GFB_LAPSE_DAYS = 60
+
+
 @dataclass(frozen=True)
 class PremiumStatus:
-    """A contract's premium position ("díjrendezettség") on a given day."""
+    """A contract's premium position ("díjrendezettség") on a given day.
 
+    ``cover_end``: the last day the insurer carried the risk, if the contract has ended (or
+    ended for non-payment by now); premium is owed only up to it, pro rata. ``lapse_on``: for a
+    GFB contract in arrears, the day its cover ends for non-payment (60 days after the first
+    unpaid due date), past or ahead.
+    """
+
+    as_of: datetime.date
     paid_until: datetime.date | None
     arrears: int
     overdue_since: datetime.date | None
     next_due_on: datetime.date | None
     next_due_amount: int | None
     total_paid: int
+    first_paid_on: datetime.date | None = None
+    last_paid_on: datetime.date | None = None
+    cover_end: datetime.date | None = None
+    lapse_on: datetime.date | None = None
 
     @property
     def is_settled(self) -> bool:
         return self.arrears == 0
 
+    @property
+    def has_lapsed(self) -> bool:
+        """Tell whether the contract has ended for non-payment by ``as_of``."""
+        return self.lapse_on is not None and self.lapse_on < self.as_of
 
-def contract_premium_status(*, contract: Contract, today: datetime.date) -> PremiumStatus:
-    """Return the premium status: payments cover invoices in order of due date.
+    @property
+    def will_lapse(self) -> bool:
+        """Tell whether the contract is in arrears and ends for non-payment unless paid."""
+        return self.lapse_on is not None and self.lapse_on >= self.as_of
 
-    ``paid_until`` is the end of the last invoice period covered in full; ``arrears`` is what is
-    due by ``today`` and not paid; ``next_due_*`` is the first invoice not yet covered in full.
-    Two queries whatever the number of invoices and payments.
-    """
-    total_paid = contract.payments.aggregate(total=Sum("amount"))["total"] or 0
+
+def _owed(invoice: Invoice, cover_end: datetime.date | None) -> int:
+    """Return what an invoice asks for the part of its period the insurer carried the risk."""
+    if cover_end is None or cover_end >= invoice.period_end:
+        return invoice.amount
+    if cover_end < invoice.period_start:
+        return 0
+    days = (invoice.period_end - invoice.period_start).days + 1
+    carried = (cover_end - invoice.period_start).days + 1
+    return round(invoice.amount * carried / days)
+
+
+def _apply_payments(invoices, total_paid, cover_end, today):
     remaining = total_paid
     paid_until = overdue_since = next_due_on = next_due_amount = None
     arrears = 0
-    invoices = Invoice.objects.filter(contract=contract).order_by("due_on", "number")
-    for invoice in invoices.only("due_on", "period_end", "amount"):
-        covered = min(remaining, invoice.amount)
+    for invoice in invoices:
+        owed = _owed(invoice, cover_end)
+        if owed == 0:
+            continue
+        covered = min(remaining, owed)
         remaining -= covered
-        open_amount = invoice.amount - covered
+        open_amount = owed - covered
         if open_amount == 0:
-            paid_until = invoice.period_end
+            paid_until = min(invoice.period_end, cover_end or invoice.period_end)
             continue
         if invoice.due_on <= today:
             arrears += open_amount
             overdue_since = overdue_since or invoice.due_on
         elif next_due_on is None:
             next_due_on, next_due_amount = invoice.due_on, open_amount
+    return paid_until, arrears, overdue_since, next_due_on, next_due_amount
+
+
+def contract_premium_status(*, contract: Contract, today: datetime.date) -> PremiumStatus:
+    """Return the premium status: payments cover invoices in order of due date.
+
+    ``paid_until`` is the end of the last invoice period covered in full; ``arrears`` is what is
+    due by ``today`` and not paid, counted only to the end of cover (pro rata: an ended contract
+    owes nothing for the rest of its billing period); ``next_due_*`` is the first invoice not
+    yet covered in full. A GFB contract whose premium is unpaid 60 days after its due date has
+    ended on that day, whatever the import says yet. Two queries whatever the number of
+    invoices and payments.
+    """
+    totals = contract.payments.aggregate(
+        total=Sum("amount"), first=Min("paid_on"), last=Max("paid_on")
+    )
+    total_paid = totals["total"] or 0
+    invoices = list(
+        Invoice.objects.filter(contract=contract)
+        .order_by("due_on", "number")
+        .only("due_on", "period_start", "period_end", "amount")
+    )
+    cover_end = contract.end_date
+    result = _apply_payments(invoices, total_paid, cover_end, today)
+    lapse_on = None
+    overdue_since = result[2]
+    if contract.product == Contract.Product.GFB and overdue_since is not None:
+        lapse_on = overdue_since + datetime.timedelta(days=GFB_LAPSE_DAYS)
+        if cover_end is not None and cover_end < lapse_on:
+            lapse_on = None  # it ended earlier, for another reason
+        elif lapse_on < today:
+            cover_end = lapse_on
+            result = _apply_payments(invoices, total_paid, cover_end, today)
+    paid_until, arrears, overdue_since, next_due_on, next_due_amount = result
+    if cover_end is not None and cover_end < today:
+        next_due_on = next_due_amount = None
     return PremiumStatus(
+        as_of=today,
         paid_until=paid_until,
         arrears=arrears,
         overdue_since=overdue_since,
         next_due_on=next_due_on,
         next_due_amount=next_due_amount,
         total_paid=total_paid,
+        first_paid_on=totals["first"],
+        last_paid_on=totals["last"],
+        cover_end=cover_end if cover_end is not None and cover_end < today else None,
+        lapse_on=lapse_on,
     )
 
 

@@ -1,9 +1,13 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from boundary import fields as boundary
 from calls.models import CallTicket
 from certificates.models import Delivery, DocumentType, LibraryDocument
+from certificates.selectors import eligibility_overview
+from claims.selectors import covers_for_product
+from partners.models import Contract
 
 from .models import CallHandling, DeskRequest, WrittenRequestType
 
@@ -96,9 +100,16 @@ class CertificateForm(forms.Form):
     )
 
     def __init__(self, *args, contract=None, **kwargs):
-        """``contract``: its invoices are offered for an invoice copy."""
+        """``contract``: its invoices are offered for an invoice copy, and each document it
+        may not get today says why in its choice, before the agent sends."""
         super().__init__(*args, **kwargs)
         if contract is not None:
+            self.eligibility = eligibility_overview(contract=contract, today=timezone.localdate())
+            refused = {str(e.document_type): e.reason for e in self.eligibility if not e.allowed}
+            self.fields["document_type"].choices = [
+                (value, f"{label} – {refused[value]}" if value in refused else label)
+                for value, label in self.fields["document_type"].choices
+            ]
             self.fields["invoice"] = InvoiceChoiceField(
                 label=_("Invoice (for an invoice copy)"),
                 queryset=contract.invoices.order_by("-due_on"),
@@ -180,6 +191,16 @@ _DATETIME = {
 
 class _ReportForm(forms.Form):
     """Fields common to motor and property reports; the time checks."""
+
+    def __init__(self, *args, contract=None, **kwargs):
+        """``contract``: the covers offered follow its product."""
+        super().__init__(*args, **kwargs)
+        if contract is not None and "cover" in self.fields:
+            allowed = covers_for_product(contract.product)
+            labels = dict(self.fields["cover"].choices)
+            if contract.product == Contract.Product.GFB:
+                labels["liability"] = _("liability claim against the insured (GFB)")
+            self.fields["cover"].choices = [(c, labels.get(c, c)) for c in allowed]
 
     event_at = boundary.DateTimeField(label=_("Time of the event"), **_DATETIME)
     noticed_at = boundary.DateTimeField(label=_("Time noticed"), **_DATETIME)

@@ -527,21 +527,38 @@ def desk_promise_take_over(*, request_id: int, agent) -> bool:
     return bool(taken)
 
 
+# The written-request type whose guidance points to the printed-forms order channel.
+PRINTED_FORMS_CODE = "printed-forms"
+
+
 @transaction.atomic
 def desk_written_guidance_send(
     *, handling: CallHandling, request_type: WrittenRequestType, email: str
 ) -> DeskRequest:
     """E-mail the caller the written-request guidance (form and channels) of a change.
 
+    The channels are the type's own, else the insurer's (``WRITTEN_REQUEST_*`` settings); an
+    order of printed forms is pointed to ``PRINTED_FORMS_ORDER_EMAIL`` only.
+
     Side effects: a ``DeskEmail`` (sent through the outbox), a ``DeskRequest``. Raises
     ``HandlingClosed``.
     """
     _ensure_open(handling)
+    if request_type.code == PRINTED_FORMS_CODE:
+        # Printed forms are ordered on their own channel, not with the written requests.
+        channels = {"fax": "", "email": settings.PRINTED_FORMS_ORDER_EMAIL, "post": ""}
+    else:
+        # A type may name its own channel; else the insurer's written-request channels.
+        channels = {
+            "fax": request_type.fax or settings.WRITTEN_REQUEST_FAX,
+            "email": request_type.email or settings.WRITTEN_REQUEST_EMAIL,
+            "post": request_type.postal_address or settings.WRITTEN_REQUEST_POSTAL_ADDRESS,
+        }
     _desk_email(
         handling=handling,
         to=email,
         template="desk/email/written_guidance",
-        context={"request_type": request_type},
+        context={"request_type": request_type, "channels": channels},
     )
     return DeskRequest.objects.create(
         handling=handling,

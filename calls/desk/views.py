@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from boundary.fields import DRAFT_FIELD_MAX, text_errors
-from certificates.selectors import NotEligible, eligibility_overview
+from certificates.selectors import NotEligible
 from partners.verification import Outcome
 
 from . import selectors, services
@@ -342,7 +342,7 @@ def contract(request: HttpRequest, ticket_id: int, policy_number: str) -> HttpRe
             "ticket": handling.ticket,
             "contract": contract,
             "holder": masked_holder(contract.policyholder, identified=details["identified"]),
-            "eligibility": eligibility_overview(contract=contract, today=timezone.localdate()),
+            "eligibility": certificate_form.eligibility,
             "identify_form": identify_form,
             "certificate_form": certificate_form,
             **details,
@@ -578,7 +578,7 @@ def claim_report(request: HttpRequest, ticket_id: int, policy_number: str) -> Ht
     form_class = REPORT_FORMS[kind]
     if request.method == "POST":
         raw = {name: request.POST.get(name, "") for name in form_class.base_fields}
-        form = form_class(request.POST)
+        form = form_class(request.POST, contract=contract)
         refused = [e for v in raw.values() for e in text_errors(v, max_length=DRAFT_FIELD_MAX)]
         if refused:
             messages.error(request, refused[0])  # a NUL or an oversized field: not storable
@@ -605,7 +605,8 @@ def claim_report(request: HttpRequest, ticket_id: int, policy_number: str) -> Ht
         services.claim_report_save_draft(report=report, data=raw)  # an error loses nothing
     else:
         form = form_class(
-            initial=(report and report.data) or _report_initial(kind, handling, contract)
+            initial=(report and report.data) or _report_initial(kind, handling, contract),
+            contract=contract,
         )
     return render(
         request,

@@ -26,3 +26,17 @@ def huf(value) -> str:
         return ""
     grouped = f"{int(value):,}".replace(",", NBSP)
     return f"{grouped}{NBSP}Ft"
+
+
+@register.simple_tag(takes_context=True)
+def en(context, text: str) -> str:
+    """Return `` / text`` (the English beside a Hungarian label) on a bilingual document."""
+    return f" / {text}" if context.get("bilingual") else ""
+
+
+@register.filter
+def hu_percent(value) -> str:
+    """Format a percentage with one decimal and a decimal comma: ``12,5%``."""
+    if value is None or value == "":
+        return "–"
+    return f"{float(value):.1f}".replace(".", ",") + NBSP + "%"

@@ -222,7 +222,7 @@ def claims_system(receiver):
 @pytest.fixture
 def desk_call(agent, login, settings):
     """An agent logged in on the desk with a verified PBX call of a firm taken from the queue
-    (a PBX call: nothing to put through); return the handling and the firm's motor contract."""
+    (a PBX call: nothing to put through); return the handling and the firm's casco contract."""
     from calls.desk import services as desk_services
     from calls.models import CallTicket
     from tests.factories import ContractFactory
@@ -230,7 +230,9 @@ def desk_call(agent, login, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     firm = PartnerFirmFactory(grid="123456789", name="Első Alkusz Kft.", email="iroda@example.hu")
     set_direkt_code(firm, DIREKT_CODE)
-    contract = ContractFactory(policy_number="GFB-HOOK-9", firm=firm)
+    contract = ContractFactory(
+        policy_number="CAS-HOOK-9", firm=firm, product="casco", bonus_malus_class=""
+    )
     now = timezone.now()
     ticket = CallTicket.objects.create(
         source=CallTicket.Source.PBX,
@@ -272,7 +274,7 @@ def test_a_claim_reported_at_the_desk_is_announced_once_with_its_final_number(
     data = json.loads(body)["data"]
     # The number the caller was given, not the temporary one the row was first written with.
     assert data["claim_number"] == claim.claim_number
-    assert data["policy_number"] == "GFB-HOOK-9"
+    assert data["policy_number"] == "CAS-HOOK-9"
     assert data["cover"] == "own_damage"
     assert data["event_date"] == answers["event_at"][:10]
     assert data["reported_on"] == timezone.localdate().isoformat()

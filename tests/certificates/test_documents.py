@@ -38,7 +38,7 @@ def test_damage_history_shows_paid_claims_of_last_five_years_by_payment_date(gfb
     certificate, content, text = issue(gfb_contract, DocumentType.DAMAGE_HISTORY)
     assert content.startswith(b"%PDF")
     for expected in [
-        "Kárelőzmény-igazolás",
+        "Kártörténeti igazolás",
         "Groupama Biztosító Zrt.",
         "Győri Ődön Ürmös",  # ő and ű survive the extraction
         "6720 Szeged, Kárász utca 5.",
@@ -86,11 +86,14 @@ def test_fleet_history_lists_each_vehicle_claims_and_totals(fleet_contract):
 def test_coverage_certificate_states_the_period(gfb_contract, today):
     _, _, text = issue(gfb_contract, DocumentType.COVERAGE)
     assert "Fedezetigazolás" in text
-    assert f"{hu(today)} és {hu(today)} között hatályos" in text
+    assert f"(fedezet) {hu(today)} napján fennáll." in text.replace("\n", " ")
     assert "RXK-421" in text and "GFB-0000123" in text
 
 
-def test_green_card_has_its_boxes_and_crosses_out_uncovered_countries(gfb_contract, today):
+def test_green_card_has_its_boxes_and_crosses_out_uncovered_countries(
+    gfb_contract, today, settings
+):
+    settings.GREEN_CARD_BUREAU = "Magyar Biztosítók Szövetsége (MABISZ), Budapest"
     certificate, _, text = issue(gfb_contract, DocumentType.GREEN_CARD)
     for expected in [
         "NEMZETKÖZI GÉPJÁRMŰ-BIZTOSÍTÁSI KÁRTYA",

@@ -28,7 +28,7 @@ def assert_refused(contract, document_type, reason, **kwargs):
 
 def test_green_card_refused_for_home_insurance():
     contract = ContractFactory(product=Contract.Product.HOME, bonus_malus_class="")
-    assert_refused(contract, DocumentType.GREEN_CARD, "only for a motor contract")
+    assert_refused(contract, DocumentType.GREEN_CARD, "only for a motor third-party liability")
 
 
 def test_green_card_refused_for_a_terminated_motor_contract(today):
@@ -53,7 +53,9 @@ def test_coverage_refused_for_a_period_the_contract_does_not_cover(today):
         "period_from": today.isoformat(),
         "period_to": (today + datetime.timedelta(days=60)).isoformat(),
     }
-    assert_refused(contract, DocumentType.COVERAGE, "not in force", params=params)
+    assert_refused(
+        contract, DocumentType.COVERAGE, "does not include the whole period", params=params
+    )
 
 
 def test_coverage_refused_for_a_lapsed_contract():
@@ -83,4 +85,4 @@ def test_overview_gives_the_desk_each_reason(today):
     assert overview[DocumentType.COVERAGE].allowed
     assert overview[DocumentType.PREMIUM_STATUS].allowed
     assert not overview[DocumentType.GREEN_CARD].allowed
-    assert "motor" in overview[DocumentType.GREEN_CARD].reason
+    assert "GFB" in overview[DocumentType.GREEN_CARD].reason

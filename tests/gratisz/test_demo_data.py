@@ -139,3 +139,31 @@ def test_seed_demo_refuses_production(settings):
     with pytest.raises(CommandError, match="DEBUG is off"):
         call_command("seed_demo")
     assert not PartnerFirm.objects.exists()
+
+
+def test_demo_data_a_hungarian_reader_believes(seeded):
+    from partners.models import BonusMalusEntry
+
+    scale = demo.BONUS_MALUS_SCALE
+    for contract in Contract.objects.filter(product="gfb"):
+        periods = list(BonusMalusEntry.objects.filter(contract=contract).order_by("period_start"))
+        assert periods and periods[0].bonus_malus_class == "A00", contract
+        category = contract.vehicles.values_list("category", flat=True).first()
+        drop = 1 if category in ("C", "E") else 2
+        for before, after in zip(periods, periods[1:], strict=False):
+            step = -drop * before.claims_paid if before.claims_paid else 1
+            expected = max(0, min(len(scale) - 1, scale.index(before.bonus_malus_class) + step))
+            assert after.bonus_malus_class == scale[expected], (contract, before, after)
+        assert contract.bonus_malus_class == periods[-1].bonus_malus_class
+    # Budapest postcodes (1xxx) only in Budapest, and Budapest only with them.
+    for model in (Policyholder, PartnerFirm):
+        for postal_code, city in model.objects.values_list("postal_code", "city"):
+            assert postal_code.startswith("1") == (city == "Budapest"), (postal_code, city)
+    # A person's name is a family name and given names of one sex, not "Kiss Tamás Noémi".
+    for name in Policyholder.objects.filter(kind="person").values_list("name", flat=True):
+        assert len(name.split()) == 2, name
+    for claim_number, event_date in Claim.objects.values_list("claim_number", "event_date"):
+        assert claim_number.startswith(str(event_date.year)), claim_number
+    gfb = Contract.objects.get(policy_number="GFB-DEMO-0001")
+    assert gfb.bonus_malus_class == "B04"
+    assert Contract.objects.get(policy_number="GFB-DEMO-0004").keeper.registration_number

@@ -215,3 +215,31 @@ def test_a_failing_child_leaves_no_half_written_contract(tmp_path, capsys):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="cannot read"):
         call_command("import_portfolio", str(tmp_path / "nope.jsonl"))
+
+
+def test_a_contract_names_its_keeper_and_a_company_its_registration_number(tmp_path, capsys):
+    keeper = {
+        "type": "policyholder",
+        "id": "U2",
+        "kind": "company",
+        "name": "Flotta Bérlő Kft.",
+        "tax_number": "12345678-2-41",
+        "registration_number": "01-09-123456",
+        "postal_code": "1139",
+        "city": "Budapest",
+        "address_line": "Váci út 81.",
+    }
+    contract = dict(RECORDS[4], keeper_id="U2")
+    records = [*RECORDS[:4], keeper, contract]
+    out, err, failed = run(write(tmp_path, [json.dumps(r) for r in records]), capsys)
+    assert failed is None, err
+    stored = Contract.objects.get(policy_number="GFB-100")
+    assert stored.keeper.name == "Flotta Bérlő Kft."
+    assert stored.keeper.registration_number == "01-09-123456"
+    out, _err, _failed = run(write(tmp_path, [json.dumps(contract)], "b.jsonl"), capsys)
+    assert "unchanged 1" in out
+    # The keeper is the policyholder again.
+    again = dict(contract, keeper_id=None)
+    out, _err, failed = run(write(tmp_path, [json.dumps(again)], "c.jsonl"), capsys)
+    assert failed is None and "updated 1" in out
+    assert Contract.objects.get(policy_number="GFB-100").keeper is None

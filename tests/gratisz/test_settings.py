@@ -29,6 +29,10 @@ PRODUCTION = {
     "TELEPHONY_ACCOUNT_SID": "AC" + "1" * 32,
     "TELEPHONY_SIP_DOMAIN": "gratisz.sip.twilio.com",
     "DJANGO_ALLOWED_HOSTS": "gratisz.example.hu",
+    "GREEN_CARD_BUREAU": "Magyar Biztosítók Szövetsége (MABISZ), Budapest",
+    "GREEN_CARD_INSURER_CODE": "123",
+    "INSURER_TAX_NUMBER": "12345678-2-44",
+    "INSURER_REGISTRATION_NUMBER": "01-10-123456",
 }
 
 
@@ -42,6 +46,19 @@ def test_check_deploy_refuses_the_demo_pepper():
     result = manage("check", "--deploy", **{**PRODUCTION, "DIREKT_CODE_PEPPER": ""})
     assert result.returncode != 0
     assert "gratisz.E003" in result.stderr
+
+
+def test_check_deploy_refuses_the_green_card_and_insurer_placeholders():
+    demo = {
+        k: v
+        for k, v in PRODUCTION.items()
+        if k not in ("GREEN_CARD_INSURER_CODE", "INSURER_TAX_NUMBER")
+    }
+    result = manage("check", "--deploy", **demo)
+    assert result.returncode != 0
+    assert "GREEN_CARD_INSURER_CODE is the demo placeholder" in result.stderr
+    assert "INSURER_TAX_NUMBER is the demo placeholder" in result.stderr
+    assert "GREEN_CARD_BUREAU" not in result.stderr
 
 
 @pytest.mark.django_db
