@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import CallTicket
@@ -57,7 +58,8 @@ class IdentifyForm(forms.Form):
 
 class InvoiceChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.number} · {obj.due_on:%Y-%m-%d} · {obj.amount} Ft"
+        due_on = date_format(obj.due_on, "SHORT_DATE_FORMAT")
+        return f"{obj.number} · {due_on} · {number_format(obj.amount, force_grouping=True)}\u00a0Ft"
 
 
 class CertificateForm(forms.Form):

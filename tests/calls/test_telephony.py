@@ -284,7 +284,7 @@ def test_the_demo_phone_shows_the_agent_the_caller_was_put_through_to(
     assert record["call_sid"] == ticket.call_sid
     assert "<Sip>sip:201@desk.demo.invalid</Sip>" in record["twiml"]
     state = client.get(reverse("demo-phone-state")).json()
-    assert state["ticket"]["connected"] == "Anna Ügynök (sip:201@desk.demo.invalid)"
+    assert state["ticket"]["connected"] == "Ügynök Anna (sip:201@desk.demo.invalid)"
     assert CallHandling.objects.get().connect_state == Connection.CONNECTED
 
 
