@@ -38,7 +38,7 @@ def test_damage_history_shows_paid_claims_of_last_five_years_by_payment_date(gfb
     certificate, content, text = issue(gfb_contract, DocumentType.DAMAGE_HISTORY)
     assert content.startswith(b"%PDF")
     for expected in [
-        "Kárelőzmény-igazolás",
+        "Kártörténeti igazolás",
         "Groupama Biztosító Zrt.",
         "Győri Ődön Ürmös",  # ő and ű survive the extraction
         "6720 Szeged, Kárász utca 5.",
@@ -117,7 +117,7 @@ def test_premium_status_shows_paid_until_arrears_and_payments(premium_contract):
     import datetime
 
     assert "Díjrendezettségi igazolás" in text
-    assert f"Díj rendezve eddig {hu(start + datetime.timedelta(days=89))}" in text
+    assert f"Díjrendezettség dátuma {hu(start + datetime.timedelta(days=89))}" in text
     assert f"12 500 Ft ({hu(start)} óta)" in text
     assert f"{hu(start)} 12 000 Ft" in text
 
