@@ -196,7 +196,7 @@ class _ReportForm(forms.Form):
         if event and event > timezone.now():
             self.add_error("event_at", _("The event cannot be in the future."))
         if event and noticed and noticed < event:
-            self.add_error("noticed_at", _("It cannot be noticed before it happened."))
+            self.add_error("noticed_at", _("It cannot have been noticed before it happened."))
         return data
 
 

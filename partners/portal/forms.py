@@ -143,7 +143,8 @@ class InviteForm(forms.Form):
 
 class ReferentInviteForm(InviteForm):
     is_leader = forms.BooleanField(
-        label=_("Firm leader (may authorise and revoke other managers)"), required=False
+        label=_("Firm leader (may authorise other managers and revoke their authorisation)"),
+        required=False,
     )
 
 
