@@ -352,7 +352,7 @@ def test_the_admin_lists_the_calls_that_were_not_put_through(
 
 # --- the agent's phone does not answer: the caller waits again, the agent connects again -----
 
-NO_ANSWER = "Az Ön telefonja nem válaszolt; a hívó újra várakozik."
+NO_ANSWER = "Az Ön telefonján nem vették fel a hívást; a hívó újra várakozik."
 BASE = "https://gratisz.example.hu"
 
 
