@@ -33,6 +33,6 @@ def test_the_demo_phone_hears_the_call_put_through_to_the_agent_who_took_it(
     desk.locator("#connection").get_by_text("kapcsolva", exact=True).wait_for()
     assert "201 mellék" in desk.locator("#connection").inner_text()
 
-    page.get_by_text("Ügyintézőhöz kapcsolva: Anna Ügynök (sip:201@desk.demo.invalid)").wait_for()
+    page.get_by_text("Ügyintézőhöz kapcsolva: Ügynök Anna (sip:201@desk.demo.invalid)").wait_for()
     assert "Ügynök Anna" in page.locator("#ticket").inner_text()
     assert CallHandling.objects.get().connect_state == CallHandling.Connection.CONNECTED

@@ -61,7 +61,7 @@ def test_damage_history_states_when_there_were_no_claims(db):
     from tests.factories import ContractFactory
 
     _, _, text = issue(ContractFactory(), DocumentType.DAMAGE_HISTORY)
-    assert "kifizetett kár nem volt" in text
+    assert "kárkifizetés nem történt" in text
 
 
 def test_fleet_history_lists_each_vehicle_claims_and_totals(fleet_contract):

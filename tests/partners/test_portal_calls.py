@@ -240,7 +240,7 @@ def test_manager_sees_the_firms_calls_with_requests_and_documents_in_hungarian(w
     ]
     assert calls[1].requests == [] and calls[1].documents == []
     # Hungarian, whatever the browser asks for; the agent's notes stay inside.
-    assert "Híváselőzmények" in page
+    assert "Hívástörténet" in page
     assert "Visszahívás a díjrendezettségről" in page
     assert "Belső megjegyzés" not in page
     for full in ("+36301112267", "301112267", "+36209998844"):
