@@ -207,7 +207,7 @@ def test_an_agent_without_an_extension_cannot_take_a_queued_call(
     response = take(client, ticket, django_capture_on_commit_callbacks)
     assert response.status_code == 302 and response["Location"] == reverse("desk:home")
     home = client.get(reverse("desk:home")).content.decode()
-    assert "Önnek nincs telefonos mellékállomása" in home
+    assert "Önnek nincs beállított telefonmelléke" in home
     ticket.refresh_from_db()
     assert ticket.state == CallTicket.State.WAITING
     assert not CallHandling.objects.exists() and twilio.requests == 0
