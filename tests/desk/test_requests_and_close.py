@@ -50,7 +50,7 @@ def test_certificate_refusal_reason_is_shown_and_the_choice_kept(
     page = client.post(
         url, {"action": "certificate", "document_type": "damage_history", "channel": ""}
     ).content.decode()
-    assert "GFB" in page.split('id="certificate"')[1].split("</form>")[0]
+    assert "kgfb" in page.split('id="certificate"')[1].split("</form>")[0]
     assert '<option value="damage_history" selected>' in page
     assert not CertificateRequest.objects.exists()
 
