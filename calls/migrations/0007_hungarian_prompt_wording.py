@@ -77,6 +77,6 @@ def reword(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("calls", "0005_review_call_end_reason")]
+    dependencies = [("calls", "0006_telephony_call_source")]
 
     operations = [migrations.RunPython(reword, migrations.RunPython.noop)]
