@@ -81,12 +81,12 @@ class DemoUser:
 
 
 DEMO_USERS = [
-    DemoUser("agent", Role.AGENT, "Anna", "Ügynök", extension="201"),
-    DemoUser("agent2", Role.AGENT, "Bence", "Hívásfogadó", extension="202"),
-    DemoUser("supervisor", Role.SUPERVISOR, "Szilvia", "Csoportvezető"),
-    DemoUser("referent", Role.REFERENT, "Róbert", "Referens"),
-    DemoUser("manager", Role.PARTNER_MANAGER, "Margit", "Cégvezető"),
-    DemoUser("admin", Role.ADMINISTRATOR, "Ádám", "Adminisztrátor"),
+    DemoUser("agent", Role.AGENT, "Anna", "Kovács", extension="201"),
+    DemoUser("agent2", Role.AGENT, "Bence", "Horváth", extension="202"),
+    DemoUser("supervisor", Role.SUPERVISOR, "Szilvia", "Tóth"),
+    DemoUser("referent", Role.REFERENT, "Róbert", "Szabó"),
+    DemoUser("manager", Role.PARTNER_MANAGER, "Margit", "Varga"),
+    DemoUser("admin", Role.ADMINISTRATOR, "Ádám", "Kiss"),
 ]
 
 
@@ -560,7 +560,7 @@ TOWNS = [
 CLAIM_STORIES = {
     "liability": [
         "Parkolás közben hátulról nekiment egy álló gépjárműnek.",
-        "Kereszteződésben elsőbbséget nem adott, a másik jármű oldala megsérült.",
+        "Kereszteződésben elsőbbséget nem adott, a másik gépjármű oldala megsérült.",
     ],
     "own_damage": [
         "Vadelütés az M7-esen, az első lökhárító és a hűtő sérült.",

@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,6 +23,20 @@ class User(AbstractUser):
                 fields=["extension"], condition=~Q(extension=""), name="user_extension_unique"
             )
         ]
+
+    def get_full_name(self) -> str:
+        """Return the name in the order of the active language (see ``person_name``)."""
+        return person_name(first_name=self.first_name, last_name=self.last_name)
+
+
+def person_name(*, first_name: str, last_name: str) -> str:
+    """Return a person's name as the active language writes it: family name first in Hungarian
+    ("Kovács Anna"), given name first in English ("Anna Kovács")."""
+    if (translation.get_language() or settings.LANGUAGE_CODE).startswith("hu"):
+        parts = (last_name, first_name)
+    else:
+        parts = (first_name, last_name)
+    return " ".join(p.strip() for p in parts if p and p.strip())
 
 
 class Access(models.Model):

@@ -139,6 +139,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Budapest"
 USE_I18N = True
 USE_TZ = True
+# One date form on every page, e-mail and export ("2026. 12. 06. 10:00"; English ISO 8601).
+FORMAT_MODULE_PATH = ["gratisz.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=VAR_DIR / "static")

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
 from boundary import fields as boundary
@@ -62,7 +63,8 @@ class IdentifyForm(forms.Form):
 
 class InvoiceChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.number} · {obj.due_on:%Y-%m-%d} · {obj.amount} Ft"
+        due_on = date_format(obj.due_on, "SHORT_DATE_FORMAT")
+        return f"{obj.number} · {due_on} · {number_format(obj.amount, force_grouping=True)}\u00a0Ft"
 
 
 class CertificateForm(forms.Form):
@@ -216,7 +218,7 @@ class _ReportForm(forms.Form):
         if event and event > timezone.now():
             self.add_error("event_at", _("The event cannot be in the future."))
         if event and noticed and noticed < event:
-            self.add_error("noticed_at", _("It cannot be noticed before it happened."))
+            self.add_error("noticed_at", _("It cannot have been noticed before it happened."))
         return data
 
 

@@ -3,14 +3,14 @@ rows by a data migration; the rows are what the IVR speaks and the admin edits."
 
 DEFAULT_PROMPTS: dict[str, tuple[str, str]] = {
     "closed": (
-        "Kedves Partnerünk! Köszönjük hívását. A Groupama Garancia Biztosító alkuszi telefonos "
-        "információs szolgálata jelenleg zárva tart. Ügyfélfogadási időnk: {hours}. Kérjük, "
-        "hívjon vissza munkaidőben. Viszonthallásra!",
-        "Dear Partner, thank you for calling. The Groupama Garancia broker information line is "
+        "Kedves Partnerünk! Köszönjük hívását. A Groupama Biztosító alkuszi telefonos "
+        "információs szolgálata jelenleg zárva van. Munkaidőnk: {hours}. Kérjük, "
+        "hívjon ismét munkaidőben. Viszonthallásra!",
+        "Dear Partner, thank you for calling. The Groupama Biztosító broker information line is "
         "closed now. Our hours: {hours}. Please call again during our opening hours. Goodbye!",
     ),
     "welcome": (
-        "Kedves Partnerünk! Üdvözöljük a Groupama Garancia Biztosító alkuszi telefonos "
+        "Kedves Partnerünk! Üdvözöljük a Groupama Biztosító alkuszi telefonos "
         "információs szolgálatának központjában. Tájékoztatjuk, hogy munkatársunkkal folytatott "
         "beszélgetése adatvédelmi okokból rögzítésre kerül. Kérjük, hogy az azonosítás érdekében "
         "készítse elő kilencjegyű GRID, illetve négyjegyű Direkt kódját. Felhívjuk szíves "
@@ -19,7 +19,7 @@ DEFAULT_PROMPTS: dict[str, tuple[str, str]] = {
         "Meglévő szerződéssel kapcsolatos információk lekérdezése, igazolások kérése: 1-es gomb. "
         "Kárrendezéssel kapcsolatos információk, telefonos kárbejelentés: 2-es gomb. "
         "Direkt kód módosítása: 3-as gomb.",
-        "Dear Partner, welcome to the broker information line of Groupama Garancia Insurance. "
+        "Dear Partner, welcome to the broker information line of Groupama Biztosító. "
         "Please note that your conversation with our colleague is recorded for data protection. "
         "To identify yourself, please have your nine-digit GRID and four-digit Direkt code ready. "
         "Contract data is only released after client identification. Choose from the menu with "
@@ -39,15 +39,15 @@ DEFAULT_PROMPTS: dict[str, tuple[str, str]] = {
         "You did not choose from the menu. Thank you for calling, goodbye!",
     ),
     "ask_grid": (
-        "Kérjük, hogy készüléke billentyűinek segítségével adja meg az alkuszcég GRID kódját.",
+        "Kérjük, hogy készüléke billentyűinek segítségével adja meg a partnercég GRID-kódját.",
         "Please enter the broker firm's GRID with your phone's keys.",
     ),
     "ask_code": (
-        "Ezt követően kérjük, adja meg négyjegyű Direkt azonosítóját.",
+        "Ezt követően kérjük, adja meg négyjegyű Direkt kódját.",
         "Now please enter your four-digit Direkt code.",
     ),
     "ask_manager_code": (
-        "Ezt követően kérjük, adja meg a cégvezetői négyjegyű Direkt azonosítót.",
+        "Ezt követően kérjük, adja meg a négyjegyű vezetői Direkt kódot.",
         "Now please enter the firm manager's four-digit Direkt code.",
     ),
     "verified": (
@@ -55,13 +55,13 @@ DEFAULT_PROMPTS: dict[str, tuple[str, str]] = {
         "Identification succeeded, a colleague will answer shortly.",
     ),
     "retry": (
-        "A megadott azonosító nem szerepel a nyilvántartásunkban, kérjük adja meg újra az "
-        "azonosítókódját.",
+        "A megadott azonosító nem szerepel a nyilvántartásunkban, kérjük, adja meg újra az "
+        "azonosítóit.",
         "The identifier you entered is not in our records, please enter your identifier again.",
     ),
     "failed": (
-        "Nem létező azonosító. A sikeres azonosítás érdekében kérjük ellenőrizze a megadott "
-        "kódokat, ennek sikertelensége esetén kérjük forduljon segítségért a kapcsolattartó "
+        "Nem létező azonosító. A sikeres azonosítás érdekében kérjük, ellenőrizze a megadott "
+        "kódokat; ha ez nem segít, kérjük, forduljon segítségért a kapcsolattartó "
         "referens kollégánkhoz. Köszönjük hívását.",
         "Non-existent identifier. Please check the codes you entered; if that does not help, "
         "please ask your contact referent for help. Thank you for calling.",
@@ -109,7 +109,7 @@ DEFAULT_PROMPTS: dict[str, tuple[str, str]] = {
         "The staff code must differ from the manager code.",
     ),
     "new_code_give_up": (
-        "A Direkt kód nem változott. Kérjük, próbálja meg később, vagy módosítsa a kódot a "
+        "A Direkt kód nem változott. Kérjük, próbálja újra később, vagy módosítsa a kódot a "
         "partnerportálon. Köszönjük hívását.",
         "The Direkt code has not changed. Please try again later or change it in the partner "
         "portal. Thank you for calling.",

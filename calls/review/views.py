@@ -16,6 +16,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -347,7 +348,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     dates = [first + datetime.timedelta(days=i) for i in range(days)]
 
     def label(d):
-        return d.strftime("%m. %d.")
+        return date_format(d, "MONTH_DAY_FORMAT")
 
     agents = totals[M.AGENT_CALLS]
     names = selectors.agent_names(agents)

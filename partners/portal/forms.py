@@ -17,8 +17,9 @@ CODE_MODES = [
 
 class AcceptInvitationForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
-    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    # Family name first, as Hungarians write their names.
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     password1 = forms.CharField(
         label=_("Password"), strip=False, widget=forms.PasswordInput(render_value=False)
     )
@@ -142,7 +143,8 @@ class InviteForm(forms.Form):
 
 class ReferentInviteForm(InviteForm):
     is_leader = forms.BooleanField(
-        label=_("Firm leader (may authorise and revoke other managers)"), required=False
+        label=_("Firm leader (may authorise other managers and revoke their authorisation)"),
+        required=False,
     )
 
 

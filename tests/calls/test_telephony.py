@@ -216,7 +216,7 @@ def test_an_agent_without_an_extension_cannot_take_a_queued_call(
     response = take(client, ticket, django_capture_on_commit_callbacks)
     assert response.status_code == 302 and response["Location"] == reverse("desk:home")
     home = client.get(reverse("desk:home")).content.decode()
-    assert "Önnek nincs telefonos mellékállomása" in home
+    assert "Önnek nincs beállított telefonmelléke" in home
     ticket.refresh_from_db()
     assert ticket.state == CallTicket.State.WAITING
     assert not CallHandling.objects.exists() and twilio.requests == 0
@@ -294,7 +294,7 @@ def test_the_demo_phone_shows_the_agent_the_caller_was_put_through_to(
     assert record["call_sid"] == ticket.call_sid
     assert "<Sip>sip:201@desk.demo.invalid</Sip>" in record["twiml"]
     state = client.get(reverse("demo-phone-state")).json()
-    assert state["ticket"]["connected"] == "Anna Ügynök (sip:201@desk.demo.invalid)"
+    assert state["ticket"]["connected"] == "Ügynök Anna (sip:201@desk.demo.invalid)"
     assert CallHandling.objects.get().connect_state == Connection.CONNECTED
 
 
@@ -362,7 +362,7 @@ def test_the_admin_lists_the_calls_that_were_not_put_through(
 
 # --- the agent's phone does not answer: the caller waits again, the agent connects again -----
 
-NO_ANSWER = "Az Ön telefonja nem válaszolt; a hívó újra várakozik."
+NO_ANSWER = "Az Ön telefonján nem vették fel a hívást; a hívó újra várakozik."
 BASE = "https://gratisz.example.hu"
 
 

@@ -21,9 +21,9 @@ def test_the_demo_phone_hears_the_call_put_through_to_the_agent_who_took_it(
     _login(page, agent)
     page.locator("#dial").click()
     _key(page, "1")
-    page.get_by_text("GRID kódját").wait_for()
+    page.get_by_text("GRID-kódját").wait_for()
     _key(page, firm.grid)
-    page.get_by_text("Direkt azonosítóját").wait_for()
+    page.get_by_text("adja meg négyjegyű Direkt kódját").wait_for()
     _key(page, STAFF_CODE)
     page.get_by_text("munkatársunk rövidesen jelentkezik").first.wait_for()
 
@@ -33,6 +33,6 @@ def test_the_demo_phone_hears_the_call_put_through_to_the_agent_who_took_it(
     desk.locator("#connection").get_by_text("kapcsolva", exact=True).wait_for()
     assert "201 mellék" in desk.locator("#connection").inner_text()
 
-    page.get_by_text("Ügyintézőhöz kapcsolva: Anna Ügynök (sip:201@desk.demo.invalid)").wait_for()
-    assert "Anna Ügynök" in page.locator("#ticket").inner_text()
+    page.get_by_text("Ügyintézőhöz kapcsolva: Ügynök Anna (sip:201@desk.demo.invalid)").wait_for()
+    assert "Ügynök Anna" in page.locator("#ticket").inner_text()
     assert CallHandling.objects.get().connect_state == CallHandling.Connection.CONNECTED

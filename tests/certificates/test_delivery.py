@@ -53,6 +53,9 @@ def test_email_goes_once_with_the_pdf_attached(
     certificate = IssuedCertificate.objects.get(request=request)
     assert message.to == [to]
     assert certificate.number in message.subject
+    # The subject names the service and starts with a capital; no double parentheses.
+    assert message.subject.startswith("GrATISZ: ") and message.subject[9].isupper()
+    assert f"bizonylatszám: {certificate.number}." in message.body
     ((filename, content, mimetype),) = message.attachments
     assert filename == f"{certificate.number}.pdf" and mimetype == "application/pdf"
     assert services.hashlib.sha256(content).hexdigest() == certificate.sha256

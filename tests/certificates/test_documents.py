@@ -61,7 +61,7 @@ def test_damage_history_states_when_there_were_no_claims(db):
     from tests.factories import ContractFactory
 
     _, _, text = issue(ContractFactory(), DocumentType.DAMAGE_HISTORY)
-    assert "kifizetett kár nem volt" in text
+    assert "kárkifizetés nem történt" in text
 
 
 def test_fleet_history_lists_each_vehicle_claims_and_totals(fleet_contract):
@@ -120,7 +120,7 @@ def test_premium_status_shows_paid_until_arrears_and_payments(premium_contract):
     import datetime
 
     assert "Díjrendezettségi igazolás" in text
-    assert f"Díj rendezve eddig {hu(start + datetime.timedelta(days=89))}" in text
+    assert f"Díjrendezettség dátuma {hu(start + datetime.timedelta(days=89))}" in text
     assert f"12 500 Ft ({hu(start)} óta)" in text
     assert f"{hu(start)} 12 000 Ft" in text
 

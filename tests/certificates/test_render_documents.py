@@ -89,7 +89,7 @@ def test_fleet_of_thirty_vehicles_lists_every_vehicle_and_claim_over_pages(big_f
     for i in range(30):
         assert f"FLX-{i:03d}" in text, i
         assert f"KX-{i:03d}-0" in text and f"KX-{i:03d}-1" in text, i
-    assert "Járművek száma 30" in text
+    assert "Gépjárművek száma 30" in text
     assert "Károk száma (ebből nyitott) 60 (60)" in text
     assert "600 000 Ft" in text  # reserve total
     # The column heads repeat on every page that continues the table.

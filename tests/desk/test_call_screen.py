@@ -24,7 +24,7 @@ def test_call_screen_shows_the_verified_caller_history_and_reminder(
     page = client.get(reverse("desk:call", args=[handling.ticket_id])).content.decode()
     assert "Első Alkusz Kft." in page and firm.grid in page and "+36301234567" in page
     assert "2 – " in page  # the menu chosen
-    assert earlier.started_at.astimezone().strftime("%Y-%m-%d") in page  # last 30 days
+    assert earlier.started_at.astimezone().strftime("%Y. %m. %d.") in page  # last 30 days
     assert 'role="note"' in page  # the data-protection reminder
 
 

@@ -150,7 +150,7 @@ def test_claim_reported_is_refused_as_an_outcome_when_no_claim_was_reported(
         {"notes": "", "outcome": "claim_reported", "action": "close"},
     )
     assert response.status_code == 200
-    assert "nem jelentettek be kárt" in response.content.decode()
+    assert "nem történt kárbejelentés" in response.content.decode()
     handling.refresh_from_db()
     assert handling.closed_at is None
 

@@ -50,7 +50,7 @@ def test_certificate_refusal_reason_is_shown_and_the_choice_kept(
     page = client.post(
         url, {"action": "certificate", "document_type": "damage_history", "channel": ""}
     ).content.decode()
-    assert "GFB" in page.split('id="certificate"')[1].split("</form>")[0]
+    assert "kgfb" in page.split('id="certificate"')[1].split("</form>")[0]
     assert '<option value="damage_history" selected>' in page
     assert not CertificateRequest.objects.exists()
 
@@ -68,10 +68,10 @@ def test_the_agent_chooses_the_period_of_a_coverage_certificate_or_a_green_card(
     page = client.post(
         url, {**form, "document_type": "green_card", "period_end": "2020-01-01"}
     ).content.decode()
-    assert "legalább 15 napig" in page and f'value="{start.isoformat()}"' in page
+    assert "legalább 15 nap" in page and f'value="{start.isoformat()}"' in page
     # A damage history has no period.
     page = client.post(url, {**form, "document_type": "damage_history"}).content.decode()
-    assert "Csak a fedezetigazolásnak és a zöldkártyának van időszaka." in page
+    assert "Csak a fedezetigazolásnak és a zöldkártyának van érvényességi ideje." in page
     assert not CertificateRequest.objects.exists()
     # A coverage certificate for one day next week, a green card for a month from then.
     assert client.post(url, {**form, "document_type": "coverage"}).status_code == 302

@@ -105,7 +105,7 @@ def test_agent_takes_a_verified_call_and_answers_from_the_firms_portfolio(
 
     # Promise a callback (the due time is filled in) and close the call.
     page.goto(call_url)
-    page.locator("#id_subject").fill("Kárelőzmény-igazolás postázása")
+    page.locator("#id_subject").fill("Kártörténeti igazolás postázása")
     page.locator("form[action$='/promise/'] button[type=submit]").click()
     page.wait_for_url(call_url)
     if os.environ.get("DESK_SCREENSHOT"):  # the README's picture: DESK_SCREENSHOT=docs/desk.png
@@ -122,4 +122,4 @@ def test_agent_takes_a_verified_call_and_answers_from_the_firms_portfolio(
     assert Disclosure.objects.filter(ticket=ticket, record_ref="GFB-DEMO-0001").exists()
     assert not Disclosure.objects.filter(record_ref="GFB-DEMO-0002").exists()
     # The promise waits on the desk home.
-    page.locator("#queue", has_text="Kárelőzmény-igazolás postázása").wait_for()
+    page.locator("#queue", has_text="Kártörténeti igazolás postázása").wait_for()

@@ -229,7 +229,10 @@ def test_manager_sees_the_firms_calls_with_requests_and_documents_in_hungarian(w
     assert [c.calling_number for c in calls] == ["+36 30 ••• •• 67", "+36 20 ••• •• 44"]
     assert "+36 70 ••• •• 33" not in page  # firm B's call
     first = calls[0]
-    assert (first.outcome, calls[1].outcome) == ("visszahívás vállalva", "feladott")
+    assert (first.outcome, calls[1].outcome) == (
+        "visszahívás vállalva",
+        "elhagyott (a hívó bontott)",
+    )
     assert [r.document for r in first.requests] == ["", "fedezetigazolás", "fedezetigazolás"]
     assert [(d.is_sent, d.dictated_to) for d in first.documents] == [
         (True, ""),
@@ -237,7 +240,7 @@ def test_manager_sees_the_firms_calls_with_requests_and_documents_in_hungarian(w
     ]
     assert calls[1].requests == [] and calls[1].documents == []
     # Hungarian, whatever the browser asks for; the agent's notes stay inside.
-    assert "Híváselőzmények" in page
+    assert "Hívástörténet" in page
     assert "Visszahívás a díjrendezettségről" in page
     assert "Belső megjegyzés" not in page
     for full in ("+36301112267", "301112267", "+36209998844"):
