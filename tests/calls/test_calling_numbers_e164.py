@@ -80,7 +80,7 @@ def test_ivr_cti_and_desk_count_one_number_once_each(provider, firm, agent, logi
         reverse("desk:manual-verify"),
         {"phone_number": "06-30-123-4567", "grid": firm.grid, "code": "0000", "menu": "1"},
     )
-    desk_ticket = CallTicket.objects.get(call_sid__startswith="desk-")
+    desk_ticket = CallTicket.objects.get(source=CallTicket.Source.DESK)
     assert desk_ticket.from_number == "+36301234567"
     row = CallingNumberFailures.objects.get()
     assert (row.number, row.failure_count) == ("+36301234567", 3)
