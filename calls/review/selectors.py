@@ -28,6 +28,7 @@ from calls.desk.models import (
     IdentificationCheck,
     Remark,
 )
+from calls.desk.selectors import presence_board
 from calls.models import CallRecording, CallTicket, IvrStep, VerificationAttempt
 from certificates.models import Delivery, PrintBatch
 from outbox.models import Email
@@ -611,6 +612,64 @@ def live_queue(*, now: datetime.datetime | None = None) -> dict:
         "with_agent": counts[CallTicket.State.WITH_AGENT],
         "longest_wait": int((now - oldest).total_seconds()) if oldest else 0,
     }
+
+
+@dataclass
+class LiveAgent:
+    name: str
+    state: str  # AgentPresence.State
+    state_label: str
+    since: datetime.datetime | None  # on a call (taken at) or on a break (since)
+    until: datetime.datetime | None  # wrap-up ends
+    firm: str  # the firm of the call the agent is on
+
+
+@dataclass
+class WaitingCall:
+    ticket_id: int
+    firm: str
+    menu: str
+    waiting_since: datetime.datetime
+
+
+def live_agents(*, now: datetime.datetime | None = None) -> list[LiveAgent]:
+    """Return every desk user's presence now, with the firm of the call they are on."""
+    now = now or timezone.now()
+    board = presence_board(now=now)
+    firms = dict(
+        CallHandling.objects.filter(closed_at__isnull=True).values_list(
+            "agent_id", "ticket__firm__name"
+        )
+    )
+    return [
+        LiveAgent(
+            name=row.agent.get_full_name() or row.agent.get_username(),
+            state=row.presence.state,
+            state_label=str(row.presence.get_state_display()),
+            since=row.presence.since,
+            until=row.presence.until,
+            firm=firms.get(row.agent.pk) or "",
+        )
+        for row in board
+    ]
+
+
+def waiting_calls(*, limit: int = 30) -> list[WaitingCall]:
+    """Return the calls waiting in the queue now, longest waiting first."""
+    waiting = (
+        CallTicket.objects.filter(state=CallTicket.State.WAITING, enqueued_at__isnull=False)
+        .select_related("firm")
+        .order_by("enqueued_at")[:limit]
+    )
+    return [
+        WaitingCall(
+            ticket_id=t.pk,
+            firm=t.firm.name if t.firm else t.grid_entered,
+            menu=t.get_menu_display(),
+            waiting_since=t.enqueued_at,
+        )
+        for t in waiting
+    ]
 
 
 def promise_counts(*, now: datetime.datetime | None = None) -> dict:

@@ -301,6 +301,9 @@ def board(request: HttpRequest) -> HttpResponse:
     hours = range(7, 21)
     context = {
         "live": selectors.live_queue(now=now),
+        "agents": selectors.live_agents(now=now),
+        "waiting": selectors.waiting_calls(),
+        "now": now,
         "promises": selectors.promise_counts(now=now),
         "alerts": selectors.alerts(now=now, level=level),
         "calls": calls,

@@ -196,3 +196,24 @@ def test_a_missing_page_is_the_houses_page_with_a_way_back(make_user, line, desk
     assert "Ez az oldal vagy adat nem található" in page.content()
     page.locator("#way-back").click()
     page.wait_for_url(re.compile(r"/(desk/)?$"))
+
+
+def test_the_supervisors_board_shows_agents_and_waiting_callers_live(make_user, line, desk):
+    anna, boss = make_user(Role.AGENT), make_user(Role.SUPERVISOR)
+    anna_desk = desk(anna)
+    board = desk(boss)
+    board.goto("/review/")
+    board.locator("body[data-socket=up]").wait_for()
+    agents = board.locator("#live-agents")
+    assert agents.locator("tr", has_text=anna.username).is_visible()
+
+    place_call(line, "+36301110004")  # the board's own poll is 30 s away: only the push can
+    waiting = board.locator("#live-queue tr", has_text="Demo Alkusz")
+    waiting.wait_for(timeout=5_000)
+
+    anna_desk.locator("table.queue tr", has_text="+36301110004").locator("button.take").click()
+    anna_desk.wait_for_url(re.compile(r"/desk/call/\d+/$"))
+    waiting.wait_for(state="detached", timeout=5_000)
+    on_call = agents.locator("tr.presence-on_call", has_text=anna.username)
+    on_call.wait_for(timeout=5_000)
+    assert "Demo Alkusz" in on_call.inner_text()

@@ -185,3 +185,33 @@ def test_board_alerts_a_print_batch_not_posted_by_the_next_working_day(superviso
     )
     page = login(supervisor).get(reverse("review:board")).content.decode()
     assert 'id="alert-unposted"' in page
+
+
+def test_board_lists_each_agents_presence_and_the_waiting_callers(
+    make_call, firm, make_user, supervisor, login
+):
+    from calls.desk import services as desk_services
+
+    on_call, resting = (
+        make_user(Role.AGENT, username="anna"),
+        make_user(Role.AGENT, username="bela"),
+    )
+    ticket = make_call(firm, agent=on_call, state=CallTicket.State.WITH_AGENT)
+    CallHandling.objects.filter(ticket=ticket).update(closed_at=None)
+    desk_services.presence_set(agent=resting, action="break")
+    waiting = CallTicket.objects.create(
+        call_sid="CA-waiting",
+        state=CallTicket.State.WAITING,
+        menu="2",
+        grid_entered=firm.grid,
+        firm=firm,
+        verified_at=timezone.now(),
+        enqueued_at=timezone.now() - datetime.timedelta(seconds=95),
+    )
+    response = login(supervisor).get(reverse("review:board"))
+    agents = {a.name: a for a in response.context["agents"]}
+    assert (agents["anna"].state, agents["anna"].firm) == ("on_call", firm.name)
+    assert agents["bela"].state == "break" and agents["bela"].firm == ""
+    assert [w.ticket_id for w in response.context["waiting"]] == [waiting.pk]
+    page = response.content.decode()
+    assert 'id="live-agents"' in page and 'id="live-queue"' in page
