@@ -580,8 +580,10 @@ def claim_report(request: HttpRequest, ticket_id: int, policy_number: str) -> Ht
         raw = {name: request.POST.get(name, "") for name in form_class.base_fields}
         form = form_class(request.POST, contract=contract)
         refused = [e for v in raw.values() for e in text_errors(v, max_length=DRAFT_FIELD_MAX)]
-        if refused:
-            messages.error(request, refused[0])  # a NUL or an oversized field: not storable
+        if refused:  # a NUL or an oversized field: not storable, said at once
+            if autosave:
+                return JsonResponse({"error": str(refused[0])}, status=400)
+            messages.error(request, refused[0])
         elif request.POST.get("action") == "draft":
             services.claim_report_save_draft(report=report, data=raw)
             if autosave:
@@ -602,7 +604,8 @@ def claim_report(request: HttpRequest, ticket_id: int, policy_number: str) -> Ht
                 % {"number": claim.claim_number},
             )
             return redirect("desk:claim", ticket_id=ticket_id, claim_number=claim.claim_number)
-        services.claim_report_save_draft(report=report, data=raw)  # an error loses nothing
+        if not refused:
+            services.claim_report_save_draft(report=report, data=raw)  # an error loses nothing
     else:
         form = form_class(
             initial=(report and report.data) or _report_initial(kind, handling, contract),

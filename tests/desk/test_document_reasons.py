@@ -46,7 +46,7 @@ def test_contract_page_shows_the_lapse_date_ahead_for_a_gfb_in_arrears(
     ).content.decode()
     lapse = due + datetime.timedelta(days=60)
     assert "Díjnemfizetéssel megszűnik" in page
-    assert f"{lapse:%Y-%m-%d} · ha a hátralékot addig nem rendezik" in page
+    assert f"{lapse:%Y. %m. %d.} · ha a hátralékot addig nem rendezik" in page
     # Each refused document says why in its own choice, before the agent sends.
     choice = page.split('<option value="green_card"')[1].split("</option>")[0]
     assert "Díjhátralék fennállása alatt zöldkártya nem adható ki" in choice
@@ -67,7 +67,7 @@ def test_contract_page_says_a_gfb_unpaid_for_sixty_days_has_ended(
         reverse("desk:contract", args=[handling.ticket_id, gfb.policy_number])
     ).content.decode()
     assert "Díjnemfizetéssel megszűnt" in page
-    assert f"{due + datetime.timedelta(days=60):%Y-%m-%d}" in page
+    assert f"{due + datetime.timedelta(days=60):%Y. %m. %d.}" in page
 
 
 def test_a_casco_fleet_offers_no_green_card_and_says_so(agent, login, client, firm, on_call):
@@ -80,7 +80,7 @@ def test_a_casco_fleet_offers_no_green_card_and_says_so(agent, login, client, fi
         reverse("desk:contract", args=[handling.ticket_id, fleet.policy_number])
     ).content.decode()
     choice = page.split('<option value="green_card"')[1].split("</option>")[0]
-    assert "GFB" in choice
+    assert "kgfb" in choice
 
 
 # --- written-request guidance (issue 15, item 8) ----------------------------------------------

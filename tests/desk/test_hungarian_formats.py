@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from partners.models import Contract
 from tests.desk.conftest import identify
 from tests.factories import InvoiceFactory
 
@@ -16,8 +17,12 @@ NBSP = "\u00a0"
 
 @pytest.fixture
 def in_arrears(contract):
+    # A casco contract: a GFB one would have ended 60 days after the due date, and its arrears
+    # stop there (tests/desk/test_document_reasons.py).
     contract.annual_premium = 125_000
-    contract.save(update_fields=["annual_premium"])
+    contract.product = Contract.Product.CASCO
+    contract.bonus_malus_class = ""
+    contract.save(update_fields=["annual_premium", "product", "bonus_malus_class"])
     InvoiceFactory(contract=contract, due_on=datetime.date(2024, 1, 15), amount=31_250)
     return contract
 
