@@ -6,6 +6,7 @@ from django.utils.translation import ngettext
 
 from partners import services as partner_services
 from partners.admin import ReasonActionForm, ReferentScopedAdmin, client_ip
+from partners.audit import ViewOnlyAdmin
 from partners.models import DirektLockEvent, DirektThrottle, PartnerFirm
 from partners.verification import direkt_unlock_allowed
 
@@ -22,41 +23,28 @@ from .models import (
 )
 
 
-class _ReadOnly:
-    """Call records are evidence: the admin shows them and never edits them."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class IvrStepInline(_ReadOnly, admin.TabularInline):
+class IvrStepInline(ViewOnlyAdmin, admin.TabularInline):
     model = IvrStep
     extra = 0
     fields = ["number", "at", "stage", "input_summary", "event"]
     readonly_fields = fields
 
 
-class VerificationAttemptInline(_ReadOnly, admin.TabularInline):
+class VerificationAttemptInline(ViewOnlyAdmin, admin.TabularInline):
     model = VerificationAttempt
     extra = 0
     fields = ["number", "at", "menu", "grid_entered", "firm", "role", "outcome"]
     readonly_fields = fields
 
 
-class CallRecordingInline(_ReadOnly, admin.TabularInline):
+class CallRecordingInline(ViewOnlyAdmin, admin.TabularInline):
     model = CallRecording
     extra = 0
     fields = ["recording_sid", "url", "duration_seconds", "status", "updated_at"]
     readonly_fields = fields
 
 
-class CtiEventInline(_ReadOnly, admin.TabularInline):
+class CtiEventInline(ViewOnlyAdmin, admin.TabularInline):
     model = CtiEvent
     extra = 0
     fields = ["kind", "attempt", "occurred_at", "received_at", "extension", "result"]
@@ -64,7 +52,7 @@ class CtiEventInline(_ReadOnly, admin.TabularInline):
 
 
 @admin.register(CallTicket)
-class CallTicketAdmin(_ReadOnly, admin.ModelAdmin):
+class CallTicketAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = [
         "started_at",
         "from_number",
@@ -187,7 +175,7 @@ class DirektThrottleAdmin(admin.ModelAdmin):
 
 
 @admin.register(DirektLockEvent)
-class DirektLockEventAdmin(ReferentScopedAdmin, _ReadOnly, admin.ModelAdmin):
+class DirektLockEventAdmin(ReferentScopedAdmin, ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["at", "grid", "firm", "kind", "by", "failure_count"]
     list_filter = ["kind"]
     search_fields = ["=grid", "firm__name"]

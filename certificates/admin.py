@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from partners.audit import ViewOnlyAdmin
+
 from . import services
 from .models import (
     CertificateRequest,
@@ -51,25 +53,14 @@ class LibraryDocumentAdmin(admin.ModelAdmin):
         formset.new_objects = published
 
 
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class DeliveryAttemptInline(ReadOnly, admin.TabularInline):
+class DeliveryAttemptInline(ViewOnlyAdmin, admin.TabularInline):
     model = DeliveryAttempt
     extra = 0
     fields = ["started_at", "finished_at", "outcome", "detail"]
     readonly_fields = fields
 
 
-class DeliveryInline(ReadOnly, admin.TabularInline):
+class DeliveryInline(ViewOnlyAdmin, admin.TabularInline):
     model = Delivery
     extra = 0
     show_change_link = True
@@ -78,7 +69,7 @@ class DeliveryInline(ReadOnly, admin.TabularInline):
 
 
 @admin.register(CertificateRequest)
-class CertificateRequestAdmin(ReadOnly, admin.ModelAdmin):
+class CertificateRequestAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["created_at", "document_type", "contract", "requested_by", "source"]
     list_filter = ["document_type"]
     search_fields = ["contract__policy_number", "source", "certificate__number"]
@@ -86,7 +77,7 @@ class CertificateRequestAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(IssuedCertificate)
-class IssuedCertificateAdmin(ReadOnly, admin.ModelAdmin):
+class IssuedCertificateAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["number", "document_type", "issued_at", "issued_by", "valid_until"]
     list_filter = ["document_type"]
     search_fields = ["number", "request__contract__policy_number"]
@@ -106,7 +97,7 @@ def resend(modeladmin, request, queryset):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnly, admin.ModelAdmin):
+class DeliveryAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["created_at", "request", "channel", "destination", "on_file", "state"]
     list_filter = ["state", "channel", "on_file"]
     search_fields = ["destination", "request__contract__policy_number"]
@@ -121,5 +112,5 @@ class DeliveryAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(PrintBatch)
-class PrintBatchAdmin(ReadOnly, admin.ModelAdmin):
+class PrintBatchAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["created_at", "letters", "pdf", "posted_at", "posted_by"]

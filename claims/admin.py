@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from partners.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from partners.admin import ReadOnlyInline
+from partners.audit import ViewOnlyAdmin
 
 from .models import Adjuster, Claim, ClaimPayment, ClaimStatusChange, MissingDocument
 
@@ -18,7 +19,7 @@ class PaymentInline(ReadOnlyInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ClaimAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["claim_number", "contract", "cover", "status", "event_date", "adjuster"]
     list_filter = ["status", "cover", "origin"]
     search_fields = ["=claim_number", "=contract__policy_number", "=vehicle__plate"]
@@ -28,6 +29,6 @@ class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Adjuster)
-class AdjusterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AdjusterAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["name", "phone", "email"]
     search_fields = ["name", "email"]

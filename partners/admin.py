@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from . import services
 from .access import CARE_FOR_PARTNERS, is_administrator
+from .audit import ViewOnlyAdmin
 from .models import (
     BonusMalusEntry,
     Contract,
@@ -32,20 +33,7 @@ from .models import (
 )
 
 
-class ReadOnlyAdminMixin:
-    """The portfolio and claims come from the core systems: the admin shows them, never edits."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ReadOnlyInline(ViewOnlyAdmin, admin.TabularInline):
     extra = 0
     show_change_link = True
 
@@ -245,7 +233,7 @@ class PartnerManagerAdmin(ReferentScopedAdmin, AdministratorWrites, admin.ModelA
 
 
 @admin.register(DirektCode)
-class DirektCodeAdmin(ReferentScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class DirektCodeAdmin(ReferentScopedAdmin, ViewOnlyAdmin, admin.ModelAdmin):
     """Only the metadata: a code's digits are never stored, and its hash is not worth showing."""
 
     list_display = ["firm", "role", "created_at", "created_by", "retired_at"]
@@ -256,14 +244,14 @@ class DirektCodeAdmin(ReferentScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin)
 
 
 @admin.register(Policyholder)
-class PolicyholderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PolicyholderAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["name", "kind", "birth_date", "postal_code", "city"]
     list_filter = ["kind"]
     search_fields = ["name", "=external_id", "=tax_number", "=postal_code"]
 
 
 @admin.register(Vehicle)
-class VehicleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class VehicleAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["plate", "make", "model", "category", "chassis_number"]
     list_filter = ["category"]
     search_fields = ["=plate", "=chassis_number", "make"]
@@ -291,7 +279,7 @@ class MandateInline(ReadOnlyInline):
 
 
 @admin.register(Contract)
-class ContractAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ContractAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["policy_number", "product", "status", "firm", "policyholder", "start_date"]
     list_filter = ["product", "status", "payment_method", "payment_frequency"]
     search_fields = ["=policy_number", "policyholder__name", "=firm__grid", "=vehicles__plate"]
@@ -300,7 +288,7 @@ class ContractAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OfferAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["offer_number", "product", "status", "firm", "policyholder", "submitted_on"]
     list_filter = ["product", "status"]
     search_fields = ["=offer_number", "policyholder__name", "=firm__grid"]
@@ -308,14 +296,14 @@ class OfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InvoiceAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["number", "contract", "issued_on", "due_on", "amount"]
     search_fields = ["=number", "=contract__policy_number"]
     date_hierarchy = "due_on"
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["contract", "paid_on", "amount", "method"]
     list_filter = ["method"]
     search_fields = ["=contract__policy_number"]
@@ -323,7 +311,7 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(DirectDebitMandate)
-class DirectDebitMandateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DirectDebitMandateAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["contract", "identifier", "status", "problem", "start_date"]
     list_filter = ["status", "problem"]
     search_fields = ["=contract__policy_number", "=identifier"]
@@ -338,7 +326,7 @@ class DirectDebitMandateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(FirmAuditEntry)
-class FirmAuditEntryAdmin(ReferentScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class FirmAuditEntryAdmin(ReferentScopedAdmin, ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["at", "firm", "action", "by", "ip_address", "roles"]
     list_filter = ["action"]
     search_fields = ["=firm__grid", "firm__name", "by__username"]
@@ -347,7 +335,7 @@ class FirmAuditEntryAdmin(ReferentScopedAdmin, ReadOnlyAdminMixin, admin.ModelAd
 
 
 @admin.register(ManagerInvitation)
-class ManagerInvitationAdmin(ReferentScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ManagerInvitationAdmin(ReferentScopedAdmin, ViewOnlyAdmin, admin.ModelAdmin):
     """Invitations are sent from the referent's pages; here they are only looked at."""
 
     list_display = ["email", "firm", "is_leader", "created_at", "expires_at", "accepted_at"]
