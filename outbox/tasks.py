@@ -30,9 +30,13 @@ class RetryPolicyTask(DjangoTask):
         policy = retry_policy()
         if countdown is None and eta is None:
             countdown = policy.delay(self.request.retries + 1)
-        if max_retries is None:
-            max_retries = policy.max_attempts - 1
-        return super().retry(args, kwargs, exc, throw, eta, countdown, max_retries, **options)
+        # The policy decides, as the settings say now. Celery keeps an explicit ``max_retries``
+        # on the (process-wide) task object as ``override_max_retries`` and forgets to remove it
+        # once the retries are used up, so a stale limit would hold for every later e-mail: set
+        # the task's own limit instead, and drop any such leftover.
+        self.__dict__.pop("override_max_retries", None)
+        self.max_retries = policy.max_attempts - 1 if max_retries is None else max_retries
+        return super().retry(args, kwargs, exc, throw, eta, countdown, None, **options)
 
 
 def _email_send_failure(self, exc, task_id, args, kwargs, einfo) -> None:

@@ -151,3 +151,20 @@ def test_a_5xx_refusal_is_permanent_and_a_4xx_or_no_answer_is_not():
     assert smtp_failure(smtplib.SMTPResponseException(554, b"rejected")).permanent
     assert not smtp_failure(smtplib.SMTPResponseException(421, b"busy")).permanent
     assert not smtp_failure(ConnectionRefusedError(111, "refused")).permanent
+
+
+def test_a_used_up_retry_limit_does_not_stick_to_the_next_email(
+    firm, mail_server_down, celery_eager, settings, django_capture_on_commit_callbacks
+):
+    """Celery keeps an explicit retry limit on the shared task object once the retries of one
+    e-mail are used up; the policy must still decide for the next one."""
+    settings.RETRY_MAX_ATTEMPTS = 1
+    _lock(firm)
+    with django_capture_on_commit_callbacks(execute=True):
+        direkt_lock_notice_task.delay(firm.pk)
+    assert {e.attempts for e in Email.objects.all()} == {1}
+    Email.objects.all().delete()
+    settings.RETRY_MAX_ATTEMPTS = 3
+    with django_capture_on_commit_callbacks(execute=True):
+        direkt_lock_notice_task.delay(firm.pk)
+    assert {(e.state, e.attempts) for e in Email.objects.all()} == {(Email.State.FAILED, 3)}
