@@ -30,7 +30,7 @@ def test_a_gfb_claim_is_a_liability_claim_against_the_insured(
     login(agent)
     url, page = report_page(client, handling, contract)
     assert covers_offered(page) == ["liability"]
-    assert "a biztosítottal szembeni felelősségi kár (GFB)" in page
+    assert "a biztosítottal szembeni felelősségi kár (kgfb)" in page
     # Own damage on a GFB contract is refused, and no claim is made.
     response = client.post(url, motor_answers(contract, cover="own_damage"))
     assert response.status_code == 200 and not Claim.objects.exists()
