@@ -159,7 +159,10 @@ _DATA_MIGRATIONS = [
     ("calls.migrations.0002_default_prompts_and_hours", "load"),
     ("calls.desk.migrations.0002_default_written_request_types", "add"),
     ("calls.review.migrations.0002_default_criteria", "add"),
+    ("calls.migrations.0007_hungarian_prompt_wording", "reword"),
+    ("calls.desk.migrations.0012_rules_written_request_channels", "change"),
     ("calls.review.migrations.0005_review_criteria_in_english", "add"),
+    ("calls.review.migrations.0006_hungarian_criteria_wording", "reword"),
 ]
 
 
