@@ -11,6 +11,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from calls.desk.models import CallHandling, DeskRequest, Disclosure
 from calls.models import CallTicket, SpecialDay
@@ -75,7 +76,7 @@ def test_agent_takes_a_verified_call_and_answers_from_the_firms_portfolio(
     page.keyboard.type("GFB-DEMO-0002")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.locator("a[href*='/contract/GFB-DEMO-0002/']").count() == 0
+    expect(page.locator("a[href*='/contract/GFB-DEMO-0002/']")).to_have_count(0)
     response = page.goto(f"{call_url}contract/GFB-DEMO-0002/")
     assert response.status == 404
     page.goto(call_url)

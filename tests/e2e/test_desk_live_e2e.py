@@ -13,6 +13,7 @@ import pytest
 from channels.routing import ProtocolTypeRouter
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from calls.models import CallTicket, SpecialDay
 from gratisz.demo import DEMO_GRID, DEMO_STAFF_CODE, seed_demo
@@ -139,7 +140,7 @@ def test_a_call_pops_up_on_every_desk_and_a_click_during_an_update_is_kept(make_
 
     # On Béla's desk the taken call leaves without a reload; the other stays, focus kept.
     bela_desk.locator("table.queue tr", has_text="+36301110001").wait_for(state="detached")
-    assert bela_desk.locator("table.queue tr", has_text="+36301110002").is_visible()
+    expect(bela_desk.locator("table.queue tr", has_text="+36301110002")).to_be_visible()
     assert bela_desk.evaluate("document.activeElement.getAttribute('data-pref')") == "ring"
     assert bela_desk.title().startswith("(1)")
 
@@ -151,13 +152,13 @@ def test_a_caller_who_hangs_up_is_shown_gone_at_once(make_user, line, desk):
     page.locator("table.queue tr", has_text="+36301110003").locator("button.take").click()
     page.wait_for_url(re.compile(r"/desk/call/\d+/$"))
     page.locator("body[data-socket=up]").wait_for()
-    assert page.locator("#caller-gone").count() == 0
+    expect(page.locator("#caller-gone")).to_have_count(0)
 
     call.hang_up()  # the provider's status callback reaches the IVR webhook
 
     gone = page.locator("#caller-gone")
     gone.wait_for(timeout=3_000)
-    assert gone.locator("button[name=action][value=close]").is_visible()  # close as dropped
+    expect(gone.locator("button[name=action][value=close]")).to_be_visible()  # close as dropped
     gone.locator("button[name=action][value=close]").click()
     page.wait_for_url(re.compile(r"/desk/$"))
     assert CallTicket.objects.get(call_sid=call.sid).handling.outcome == "dropped"
@@ -184,7 +185,7 @@ def test_a_reload_in_the_middle_of_a_claim_report_keeps_what_was_typed(make_user
     page.locator("#id_discard_drafts").check()
     page.locator("#close button[name=action][value=close]").click()
     page.wait_for_url(re.compile(r"/desk/$"))
-    assert page.locator("#presence-state").get_attribute("data-state") == "wrap_up"
+    expect(page.locator("#presence-state")).to_have_attribute("data-state", "wrap_up")
     page.locator("#presence button[value=back]").click()
     page.locator("#presence-state[data-state=available]").wait_for()
 
@@ -205,7 +206,7 @@ def test_the_supervisors_board_shows_agents_and_waiting_callers_live(make_user, 
     board.goto("/review/")
     board.locator("body[data-socket=up]").wait_for()
     agents = board.locator("#live-agents")
-    assert agents.locator("tr", has_text=anna.username).is_visible()
+    expect(agents.locator("tr", has_text=anna.username)).to_be_visible()
 
     place_call(line, "+36301110004")  # the board's own poll is 30 s away: only the push can
     waiting = board.locator("#live-queue tr", has_text="Demo Alkusz")

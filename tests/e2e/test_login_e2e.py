@@ -1,5 +1,6 @@
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, current_token
 
@@ -9,7 +10,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_agent_logs_in_with_password_and_totp(page, browser_login, agent):
     browser_login(agent)
     page.get_by_role("heading", name="Üdvözöljük").wait_for()
-    assert page.get_by_text("Ügyintézői felület").is_visible()
+    expect(page.get_by_text("Ügyintézői felület")).to_be_visible()
 
 
 def test_first_login_enrols_by_qr_code_then_switches_to_english(page, make_user):
@@ -19,18 +20,18 @@ def test_first_login_enrols_by_qr_code_then_switches_to_english(page, make_user)
     page.get_by_label("Jelszó").fill(PASSWORD)
     page.get_by_role("button", name="Tovább").click()
     page.get_by_role("heading", name="Hitelesítő alkalmazás beállítása").wait_for()
-    assert page.locator(".qr svg").is_visible()
+    expect(page.locator(".qr svg")).to_be_visible()
     # A wrong code keeps the user on the page with a Hungarian message.
     page.get_by_label("Kód a hitelesítő alkalmazásból").fill("12345")
     page.get_by_role("button", name="Megerősítés és belépés").click()
-    assert page.get_by_text("Adja meg a 6 jegyű kódot.").is_visible()
+    expect(page.get_by_text("Adja meg a 6 jegyű kódot.")).to_be_visible()
     device = TOTPDevice.objects.get(user=user)
     page.get_by_label("Kód a hitelesítő alkalmazásból").fill(current_token(device))
     page.get_by_role("button", name="Megerősítés és belépés").click()
     page.get_by_role("heading", name="Üdvözöljük").wait_for()
     page.get_by_role("button", name="EN", exact=True).click()
     page.get_by_role("heading", name="Welcome").wait_for()
-    assert page.get_by_text("Call review").is_visible()
+    expect(page.get_by_text("Call review")).to_be_visible()
 
 
 def test_a_desk_left_open_goes_to_the_login_page_after_the_idle_time(

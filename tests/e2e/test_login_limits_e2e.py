@@ -2,6 +2,7 @@
 the right one is then refused on the same page without reaching the second factor."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 
@@ -19,10 +20,10 @@ def test_five_wrong_passwords_lock_the_login_and_the_right_one_is_refused(page, 
     page.goto("/accounts/login/")
     for _attempt in range(4):
         _try(page, agent.username, "wrong-password")
-        assert page.get_by_text("Túl sok sikertelen").count() == 0
+        expect(page.get_by_text("Túl sok sikertelen")).to_have_count(0)
     _try(page, agent.username, "wrong-password")
     page.get_by_text("Túl sok sikertelen bejelentkezés").wait_for()
     _try(page, agent.username, PASSWORD)
     page.get_by_text("Túl sok sikertelen bejelentkezés").wait_for()
     assert "/accounts/login/" in page.url
-    assert page.get_by_label("Kód a hitelesítő alkalmazásból").count() == 0
+    expect(page.get_by_label("Kód a hitelesítő alkalmazásból")).to_have_count(0)

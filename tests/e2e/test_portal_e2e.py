@@ -12,6 +12,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from calls.models import CallTicket, SpecialDay
 from partners.models import PartnerManager
@@ -93,7 +94,7 @@ def test_invitation_enrolment_registration_rotation_then_the_ivr_takes_only_the_
     page.get_by_label("Jelszó").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Tovább").click()
     page.wait_for_url(re.compile(r"/accounts/otp/enrol/"))
-    assert page.locator(".qr svg").is_visible()
+    expect(page.locator(".qr svg")).to_be_visible()
     device = TOTPDevice.objects.get(user__username="kek-vezeto")
     page.get_by_label("Kód a hitelesítő alkalmazásból").fill(current_token(device))
     page.get_by_role("button", name="Megerősítés és belépés").click()
@@ -103,9 +104,9 @@ def test_invitation_enrolment_registration_rotation_then_the_ivr_takes_only_the_
     # Registration: the terms must be accepted; random codes are the default, shown once.
     page.locator(f"a[href='/partner/{GRID}/register/']").click()
     page.locator("form.card button[type=submit]").click()
-    assert page.locator("input[name=terms] ~ .errorlist, .errorlist").first.is_visible()
+    expect(page.locator("input[name=terms] ~ .errorlist, .errorlist").first).to_be_visible()
     page.locator("input[name=terms]").check()
-    assert page.locator("input[name=mode][value=random]").is_checked()
+    expect(page.locator("input[name=mode][value=random]")).to_be_checked()
     page.locator("form.card button[type=submit]").click()
     old_code = page.locator("dd.code[data-role=staff]").inner_text().strip()
     manager_code = page.locator("dd.code[data-role=manager]").inner_text().strip()
