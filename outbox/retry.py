@@ -1,6 +1,9 @@
 """The one retry policy of everything the product sends: e-mails, certificate deliveries and
 webhooks wait ``RETRY_BASE_SECONDS`` after the first failed try, then twice as long after each
 further one, at most ``RETRY_MAX_SECONDS``, and fail for good after ``RETRY_MAX_ATTEMPTS`` tries.
+
+What is asked of the telephony provider (putting a caller through, fetching a recording) backs
+off by the same ``RetryPolicy`` with its own numbers (``calls.telephony.retry``).
 """
 
 from dataclasses import dataclass

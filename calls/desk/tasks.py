@@ -2,13 +2,11 @@
 (The desk's e-mails go through the outbox.)"""
 
 from celery import shared_task
-from django.conf import settings
 
 from calls import push
+from calls.telephony.retry import connect_retry_policy
 
 from . import connection
-
-RETRY_MAX_SECONDS = 15 * 60
 
 
 @shared_task(
@@ -24,7 +22,7 @@ def connect_call_task(self, handling_id: int) -> str:
     Idempotent (``connection.call_connect`` redirects a call once per connection), so a
     redelivered message is harmless: it sends nothing once the outcome is recorded, and while
     another worker is asking the provider it looks again later. Temporary failures are tried
-    again 1, 2, 4, 8… seconds later, as the caller is waiting; after
+    again 1, 2, 4, 8… seconds later (``calls.telephony.retry``), as the caller is waiting; after
     ``TELEPHONY_CONNECT_ATTEMPTS`` tries the desk shows the failure (the agent may connect
     again from the call screen, which queues this task anew).
     """
@@ -32,11 +30,12 @@ def connect_call_task(self, handling_id: int) -> str:
     if state != connection.ConnectResult.RETRY:
         push.handling_changed(handling_id)
         return state
-    if self.request.retries + 1 >= settings.TELEPHONY_CONNECT_ATTEMPTS:
+    policy, attempts = connect_retry_policy(), self.request.retries + 1
+    if policy.exhausted(attempts):
         connection.call_connect_give_up(handling_id=handling_id)
         push.handling_changed(handling_id)
         return connection.Connection.FAILED
-    raise self.retry(countdown=min(2**self.request.retries, 30))
+    raise self.retry(countdown=policy.delay(attempts))
 
 
 @shared_task(name="calls.sweep_connections")

@@ -6,6 +6,8 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from calls.telephony.retry import recording_retry_policy
+
 from . import recordings, services
 from .recordings import FetchResult
 
@@ -30,11 +32,6 @@ def purge_recordings() -> int:
     return len(services.recordings_purge())
 
 
-def _backoff(retries: int) -> int:
-    """Seconds before try ``retries + 2``: 15, 30, 60… up to the setting's maximum."""
-    return min(15 * 2**retries, settings.TELEPHONY_RECORDING_RETRY_MAX_SECONDS)
-
-
 @shared_task(
     bind=True,
     name="calls.fetch_recording",
@@ -48,7 +45,7 @@ def fetch_recording_task(self, recording_id: int) -> str:
 
     Idempotent (``recordings.recording_fetch`` downloads nothing once the audio is stored, and
     only one task fetches a recording at a time), so a redelivered message is harmless.
-    Temporary failures are tried again with back-off; after
+    Temporary failures are tried again with back-off (``calls.telephony.retry``); after
     ``TELEPHONY_RECORDING_FETCH_ATTEMPTS`` tries the failure is logged and the provider keeps
     its copy.
     """
@@ -63,12 +60,13 @@ def fetch_recording_task(self, recording_id: int) -> str:
             logger.exception("could not queue the provider deletion of recording %s", recording_id)
     if state != FetchResult.RETRY:
         return state
-    if self.request.retries + 1 >= settings.TELEPHONY_RECORDING_FETCH_ATTEMPTS:
+    policy, attempts = recording_retry_policy(), self.request.retries + 1
+    if policy.exhausted(attempts):
         recordings.recording_fetch_give_up(
             recording_id=recording_id, reason="the provider failed every try"
         )
         return FetchResult.FAILED
-    raise self.retry(countdown=_backoff(self.request.retries))
+    raise self.retry(countdown=policy.delay(attempts))
 
 
 @shared_task(
@@ -84,10 +82,11 @@ def delete_provider_recording_task(self, recording_id: int) -> str:
     state = recordings.recording_provider_delete(recording_id=recording_id)
     if state != FetchResult.RETRY:
         return state
-    if self.request.retries + 1 >= settings.TELEPHONY_RECORDING_FETCH_ATTEMPTS:
+    policy, attempts = recording_retry_policy(), self.request.retries + 1
+    if policy.exhausted(attempts):
         logger.error("recording %s stays at the provider: deleting it kept failing", recording_id)
         return FetchResult.FAILED
-    raise self.retry(countdown=_backoff(self.request.retries))
+    raise self.retry(countdown=policy.delay(attempts))
 
 
 @shared_task(name="calls.sweep_recordings")
