@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from . import services
 from .access import CARE_FOR_PARTNERS, is_administrator
 from .audit import ViewOnlyAdmin
+from .client_ip import client_ip
 from .models import (
     BonusMalusEntry,
     Contract,
@@ -36,12 +37,6 @@ from .models import (
 class ReadOnlyInline(ViewOnlyAdmin, admin.TabularInline):
     extra = 0
     show_change_link = True
-
-
-def client_ip(request):
-    from .portal.views import client_ip as portal_client_ip
-
-    return portal_client_ip(request)
 
 
 def sees_only_own_firms(user) -> bool:

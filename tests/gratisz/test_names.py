@@ -5,8 +5,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
+from gratisz.portal.forms import AcceptInvitationForm
 from gratisz.roles import Role
-from partners.portal.forms import AcceptInvitationForm
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from partners.models import Contract, ContractVehicle, DirectDebitMandate, Offer
 from partners.selectors import contract_for_firm, mandate_diagnosis, portfolio_search
@@ -93,5 +94,6 @@ def mandate(**kw):
     ],
 )
 def test_direct_debit_diagnosis_explains_each_reason_in_hungarian(kw, words):
-    text = " ".join(mandate_diagnosis(mandate=mandate(**kw), premium=12_000))
+    with translation.override("hu"):
+        text = " ".join(mandate_diagnosis(mandate=mandate(**kw), premium=12_000))
     assert words in text

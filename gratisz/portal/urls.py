@@ -33,4 +33,8 @@ urlpatterns = [
         views.firm_manager_revoke,
         name="manager-revoke",
     ),
+    re_path(rf"^{GRID}/calls/$", views.firm_calls, name="calls"),
+    re_path(rf"^{GRID}/security/$", views.firm_failures, name="failures"),
+    re_path(rf"^referent/{GRID}/calls/$", views.referent_calls, name="referent-calls"),
+    re_path(rf"^referent/{GRID}/security/$", views.referent_failures, name="referent-failures"),
 ]

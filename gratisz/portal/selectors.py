@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from ..access import is_administrator
-from ..models import (
+from partners.access import is_administrator
+from partners.models import (
     DirektCode,
     DirektLockEvent,
     DirektThrottle,

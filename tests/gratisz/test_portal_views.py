@@ -403,7 +403,7 @@ def test_referent_sees_only_their_partners_with_state(
     assert row["firm"].registered_at is not None
     assert {m.user.username for m in row["firm"].active_managers} == {"vezeto-a", "kollega-a"}
     # The failure count leads to the list of the firm's failed verifications.
-    failures = reverse("partner-calls:referent-failures", args=[a["firm"].grid])
+    failures = reverse("partner-portal:referent-failures", args=[a["firm"].grid])
     assert f'href="{failures}"' in response.content.decode()
 
 

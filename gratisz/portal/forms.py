@@ -4,9 +4,10 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
-from .. import direkt
-from ..models import DirektCode, PartnerFirm
-from ..services import REFERENT_FIRM_FIELDS
+from boundary import fields as boundary
+from partners import direkt
+from partners.models import DirektCode, PartnerFirm
+from partners.services import REFERENT_FIRM_FIELDS
 
 RANDOM, OWN = "random", "own"
 CODE_MODES = [
@@ -164,3 +165,20 @@ class FirmDataForm(forms.ModelForm):
     class Meta:
         model = PartnerFirm
         fields = list(REFERENT_FIRM_FIELDS)
+
+
+class CallHistoryFilterForm(forms.Form):
+    """The call history's date range (optional; an invalid date is ignored, not an error)."""
+
+    date_from = boundary.DateField(
+        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+    date_to = boundary.DateField(
+        label=_("To"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+
+    def range(self) -> dict:
+        """Return the valid bounds as ``since``/``until`` (a field with an error is dropped)."""
+        self.is_valid()
+        data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        return {"since": data.get("date_from"), "until": data.get("date_to")}

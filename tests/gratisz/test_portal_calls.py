@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from django.utils import timezone
 
-from calls import portal_views
 from calls.desk.models import CallHandling, DeskRequest
 from calls.models import CallTicket, VerificationAttempt
 from certificates.models import CertificateRequest, Delivery
+from gratisz.portal import views as portal_views
 from partners.models import PartnerManager
 from partners.verification import Outcome, direkt_verify
 from tests.factories import ContractFactory, PartnerFirmFactory
@@ -135,15 +135,15 @@ def failed_call(number: str, *, grid: str, **kwargs) -> VerificationAttempt:
 
 def manager_urls(firm):
     return [
-        reverse("partner-calls:calls", args=[firm.grid]),
-        reverse("partner-calls:failures", args=[firm.grid]),
+        reverse("partner-portal:calls", args=[firm.grid]),
+        reverse("partner-portal:failures", args=[firm.grid]),
     ]
 
 
 def referent_urls(firm):
     return [
-        reverse("partner-calls:referent-calls", args=[firm.grid]),
-        reverse("partner-calls:referent-failures", args=[firm.grid]),
+        reverse("partner-portal:referent-calls", args=[firm.grid]),
+        reverse("partner-portal:referent-failures", args=[firm.grid]),
     ]
 
 
@@ -223,7 +223,7 @@ def test_manager_sees_the_firms_calls_with_requests_and_documents_in_hungarian(w
     make_call(a["firm"], agent=world["agent"], number="+36301112267", documents=2)
     make_call(a["firm"], minutes_ago=90, number="+36209998844", menu="2")
     make_call(b["firm"], agent=world["agent"], number="+36705554433", documents=1)
-    response = as_user(a["manager"]).get(reverse("partner-calls:calls", args=[a["firm"].grid]))
+    response = as_user(a["manager"]).get(reverse("partner-portal:calls", args=[a["firm"].grid]))
     page = response.content.decode()
     calls = response.context["history"].calls
     assert [c.calling_number for c in calls] == ["+36 30 ••• •• 67", "+36 20 ••• •• 44"]
@@ -252,7 +252,7 @@ def test_history_filters_by_date_and_pages(world, as_user):
     # One call a day, the newest first; the history's days are Budapest days.
     tickets = [make_call(a["firm"], minutes_ago=n * 60 * 24 + 5) for n in range(30)]
     c = as_user(a["manager"])
-    url = reverse("partner-calls:calls", args=[a["firm"].grid])
+    url = reverse("partner-portal:calls", args=[a["firm"].grid])
     first = c.get(url)
     assert len(first.context["history"].calls) == 25
     assert first.context["history"].page.paginator.count == 30
@@ -281,7 +281,7 @@ def test_history_page_runs_the_same_queries_for_3_or_30_calls(
 ):
     a = world["a"]
     c = as_user(a["manager"])
-    url = reverse("partner-calls:calls", args=[a["firm"].grid])
+    url = reverse("partner-portal:calls", args=[a["firm"].grid])
     for _ in range(3):
         make_call(a["firm"], agent=world["agent"], documents=2)
     with CaptureQueriesContext(connection) as few:
@@ -300,7 +300,7 @@ def test_referent_sees_the_history_of_their_firm(world, as_user):
     make_call(a["firm"], agent=world["agent"], number="+36301112267", documents=1)
     make_call(world["b"]["firm"], number="+36705554433")
     response = as_user(a["referent"]).get(
-        reverse("partner-calls:referent-calls", args=[a["firm"].grid])
+        reverse("partner-portal:referent-calls", args=[a["firm"].grid])
     )
     assert [c.calling_number for c in response.context["history"].calls] == ["+36 30 ••• •• 67"]
     assert reverse("partner-portal:referent-firm", args=[a["firm"].grid]) in (
@@ -321,7 +321,7 @@ def test_manager_sees_the_failures_on_the_firms_grid_with_masked_numbers(world, 
     failed_call("+36705550033", grid=a["firm"].grid, days_ago=40)  # too old
     verified = make_call(a["firm"], number="+36705550044")
     fail(verified, grid=a["firm"].grid, outcome=Outcome.VERIFIED)
-    response = as_user(a["manager"]).get(reverse("partner-calls:failures", args=[a["firm"].grid]))
+    response = as_user(a["manager"]).get(reverse("partner-portal:failures", args=[a["firm"].grid]))
     page = response.content.decode()
     rows = response.context["failures"].rows
     assert sorted(r.calling_number for r in rows) == [
@@ -340,7 +340,7 @@ def test_failure_list_stops_at_its_limit_and_says_so(world, as_user, monkeypatch
     monkeypatch.setattr(portal_views, "FAILURE_LIMIT", 3)
     for n in range(4):
         failed_call(f"+3630123450{n}", grid=a["firm"].grid)
-    response = as_user(a["manager"]).get(reverse("partner-calls:failures", args=[a["firm"].grid]))
+    response = as_user(a["manager"]).get(reverse("partner-portal:failures", args=[a["firm"].grid]))
     failures = response.context["failures"]
     assert len(failures.rows) == 3 and failures.more
     assert failures.rows[0].calling_number == "+36 30 ••• •• 03"  # the newest first
@@ -351,7 +351,7 @@ def test_referent_sees_the_same_failures_and_can_unlock_from_there(world, as_use
     failed_call("+36301234567", grid=a["firm"].grid)
     failed_call("+36705550011", grid=world["b"]["firm"].grid)
     response = as_user(a["referent"]).get(
-        reverse("partner-calls:referent-failures", args=[a["firm"].grid])
+        reverse("partner-portal:referent-failures", args=[a["firm"].grid])
     )
     assert [r.calling_number for r in response.context["failures"].rows] == ["+36 30 ••• •• 67"]
     assert response.context["unlock_url"] == reverse(
@@ -366,7 +366,7 @@ def test_locked_grid_shows_the_unlock_form_on_the_failures_page(world, as_user, 
         direkt_verify(grid=a["firm"].grid, code="9999", calling_number="+36301112233")
     page = (
         as_user(a["manager"])
-        .get(reverse("partner-calls:failures", args=[a["firm"].grid]))
+        .get(reverse("partner-portal:failures", args=[a["firm"].grid]))
         .content.decode()
     )
     assert f'action="{reverse("partner-portal:unlock", args=[a["firm"].grid])}"' in page

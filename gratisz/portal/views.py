@@ -8,6 +8,7 @@ the URL says. A user without the role's permission gets a 403.
 from copy import copy
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -18,13 +19,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import services
-from ..client_ip import client_ip
+from calls import selectors as calls_selectors
+from partners import services
+from partners.client_ip import client_ip
+
 from . import selectors
 from .forms import (
     AcceptInvitationForm,
+    CallHistoryFilterForm,
     FirmDataForm,
     InviteForm,
     OptionalReasonForm,
@@ -367,3 +371,77 @@ def referent_firm_edit(request: HttpRequest, grid: str) -> HttpResponse:
             return redirect("partner-portal:referent-firm", grid=firm.grid)
     context = _referent_context(request, firm, firm_form=form)
     return render(request, "partners/referent_firm.html", context, status=400)
+
+
+# --- A firm's calls and the failed verifications on its GRID -----------------------------------
+
+FAILURE_DAYS = 30
+FAILURE_LIMIT = 100
+
+
+def _calls_page(request: HttpRequest, firm, *, as_referent: bool) -> HttpResponse:
+    form = CallHistoryFilterForm(request.GET)
+    history = calls_selectors.firm_call_history(
+        firm=firm, page=request.GET.get("page"), **form.range()
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "firm": firm,
+        "form": form,
+        "history": history,
+        "filter_query": query.urlencode(),
+        "as_referent": as_referent,
+    }
+    return render(request, "partners/portal_calls.html", context)
+
+
+def _failures_page(request: HttpRequest, firm, *, as_referent: bool) -> HttpResponse:
+    unlock_form: forms.Form
+    if as_referent:
+        unlock_url = reverse("partner-portal:referent-unlock", args=[firm.grid])
+        unlock_form = ReasonForm(prefix="unlock")
+    else:
+        unlock_url = reverse("partner-portal:unlock", args=[firm.grid])
+        unlock_form = OptionalReasonForm()
+    context = {
+        "firm": firm,
+        "security": selectors.firm_security(firm=firm),
+        "failures": calls_selectors.firm_failed_verifications(
+            firm=firm, days=FAILURE_DAYS, limit=FAILURE_LIMIT
+        ),
+        "unlock_url": unlock_url,
+        "unlock_form": unlock_form,
+        "as_referent": as_referent,
+    }
+    return render(request, "partners/portal_failures.html", context)
+
+
+@manager_view
+@require_GET
+def firm_calls(request: HttpRequest, grid: str) -> HttpResponse:
+    """The firm's own calls, newest first: date, menu, outcome, requests, documents sent."""
+    firm = selectors.managed_firm(user=request.user, grid=grid)
+    return _calls_page(request, firm, as_referent=False)
+
+
+@manager_view
+@require_GET
+def firm_failures(request: HttpRequest, grid: str) -> HttpResponse:
+    """The lock state and the recent failed verifications on the firm's GRID."""
+    firm = selectors.managed_firm(user=request.user, grid=grid)
+    return _failures_page(request, firm, as_referent=False)
+
+
+@referent_view
+@require_GET
+def referent_calls(request: HttpRequest, grid: str) -> HttpResponse:
+    firm = selectors.cared_firm(user=request.user, grid=grid)
+    return _calls_page(request, firm, as_referent=True)
+
+
+@referent_view
+@require_GET
+def referent_failures(request: HttpRequest, grid: str) -> HttpResponse:
+    firm = selectors.cared_firm(user=request.user, grid=grid)
+    return _failures_page(request, firm, as_referent=True)
