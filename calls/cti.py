@@ -49,6 +49,13 @@ class CtiResult:
     event: CtiEvent
     repeated: bool  # the same event was already recorded: nothing changed now
 
+    @property
+    def attempts_left(self) -> int:
+        """Return the identification attempts the caller still has (0 once out of the menu)."""
+        if self.ticket.state != CallTicket.State.IN_IVR:
+            return 0
+        return MAX_IDENTIFICATION_ATTEMPTS - self.ticket.failed_verifications
+
 
 def _ticket_locked(call_id: str, from_number: str, to_number: str) -> CallTicket:
     key = {"source": CallTicket.Source.PBX, "call_sid": call_id}

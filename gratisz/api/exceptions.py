@@ -17,6 +17,8 @@ from rest_framework import exceptions as drf
 from rest_framework import status
 from rest_framework.response import Response
 
+from .serializers import ErrorSerializer
+
 logger = logging.getLogger(__name__)
 
 
@@ -109,7 +111,7 @@ _BUILTIN = [
 
 
 def _body(code: str, message, details) -> dict:
-    return {"code": code, "message": str(message), "details": details}
+    return ErrorSerializer({"code": code, "message": str(message), "details": details}).data
 
 
 def api_exception_handler(exc, context):

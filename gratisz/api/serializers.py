@@ -1,4 +1,7 @@
-"""Request and response shapes of the API (parsing and documentation only: no writes here)."""
+"""Request and response shapes of the API (docstrings of these classes are published in the
+schema; notes for the code are comments): requests are parsed by these serializers, every
+response body is rendered by one, and the same classes feed the OpenAPI schema, so the schema
+and the output cannot drift apart. No writes here."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -42,12 +45,18 @@ class SyncCountsSerializer(serializers.Serializer):
     failed = serializers.IntegerField()
 
 
+# Renders one record's result, from the importer's `(number, outcome, reason)`.
 class SyncResultSerializer(serializers.Serializer):
     index = serializers.IntegerField(help_text="Position of the record in `records`, from 0.")
     outcome = serializers.ChoiceField(choices=["created", "updated", "unchanged", "failed"])
     error = serializers.CharField(allow_blank=True, help_text="Why it failed; empty otherwise.")
 
+    def to_representation(self, instance):
+        index, outcome, error = instance
+        return super().to_representation({"index": index, "outcome": outcome, "error": error})
 
+
+# Renders the importer's report (`gratisz.importer.ImportReport`).
 class SyncResponseSerializer(serializers.Serializer):
     counts = SyncCountsSerializer()
     results = SyncResultSerializer(many=True)
@@ -124,12 +133,13 @@ class DeliveryStatusSerializer(serializers.Serializer):
     last_error = serializers.CharField(allow_blank=True)
 
 
+# Renders a `certificates.CertificateRequest` with its deliveries.
 class CertificateRequestStatusSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     document_type = serializers.CharField()
-    policy_number = serializers.CharField(allow_null=True)
+    policy_number = serializers.CharField(source="contract.policy_number", allow_null=True)
     created_at = serializers.DateTimeField()
-    certificate_number = serializers.CharField(allow_null=True)
+    certificate_number = serializers.CharField(source="certificate.number", allow_null=True)
     deliveries = DeliveryStatusSerializer(many=True)
 
 
@@ -152,13 +162,16 @@ class CallLogQuerySerializer(serializers.Serializer):
     size = serializers.IntegerField(min_value=1, max_value=1000, required=False, default=100)
 
 
+# Renders a row of the supervisors' call log (`calls.review.CallLogEntry`).
 class CallLogRowSerializer(serializers.Serializer):
     ticket_id = serializers.IntegerField()
     started_at = serializers.DateTimeField()
     state = serializers.CharField()
     menu = serializers.CharField(allow_blank=True)
     grid = serializers.CharField(allow_blank=True, help_text="As entered in the IVR.")
-    firm_grid = serializers.CharField(allow_null=True, help_text="The verified firm's GRID.")
+    firm_grid = serializers.CharField(
+        source="firm.grid", allow_null=True, help_text="The verified firm's GRID."
+    )
     agent_id = serializers.IntegerField(allow_null=True)
     verification = serializers.CharField()
     failed_verifications = serializers.IntegerField()
@@ -171,8 +184,9 @@ class CallLogRowSerializer(serializers.Serializer):
     has_recording = serializers.BooleanField()
 
 
+# Renders a keyset page of the call log (`calls.review.selectors.Page`).
 class CallLogPageSerializer(serializers.Serializer):
-    results = CallLogRowSerializer(many=True)
+    results = CallLogRowSerializer(source="rows", many=True)
     next_cursor = serializers.CharField(allow_blank=True, help_text="Empty on the last page.")
 
 
@@ -221,16 +235,18 @@ class CtiEventSerializer(serializers.Serializer):
         return data
 
 
+# Renders what `calls.cti.cti_event_record` recorded (a `CtiResult`).
 class CtiEventResultSerializer(serializers.Serializer):
-    call_id = serializers.CharField()
-    ticket_id = serializers.IntegerField()
-    event = serializers.ChoiceField(choices=CtiEvent.Kind.choices)
+    call_id = serializers.CharField(source="ticket.call_sid")
+    ticket_id = serializers.IntegerField(source="ticket.pk")
+    event = serializers.ChoiceField(source="event.kind", choices=CtiEvent.Kind.choices)
     repeated = serializers.BooleanField(
         help_text="The same event was recorded before: nothing changed, this is its answer."
     )
-    state = serializers.ChoiceField(choices=CallTicket.State.choices)
+    state = serializers.ChoiceField(source="ticket.state", choices=CallTicket.State.choices)
     result = serializers.CharField(
-        help_text="identified: verified or failed; answered: the agent or why none; else state."
+        source="event.result",
+        help_text="identified: verified or failed; answered: the agent or why none; else state.",
     )
     attempts_left = serializers.IntegerField(
         help_text="Identification attempts the caller still has (0: say goodbye)."

@@ -10,7 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from calls.cti import MAX_IDENTIFICATION_ATTEMPTS, CtiConflict, cti_event_record
+from calls.cti import CtiConflict, cti_event_record
 from calls.review.selectors import call_log, call_log_page
 from certificates.selectors import NotEligible
 from certificates.services import (
@@ -76,7 +76,7 @@ class ClientView(ApiView):
         responses={200: ClientSerializer, **_REFUSALS},
     )
     def get(self, request):
-        return Response({"name": request.user.name, "scopes": request.user.scopes})
+        return Response(ClientSerializer(request.user).data)
 
 
 class SyncView(ApiView):
@@ -111,34 +111,7 @@ class SyncView(ApiView):
         if len(records) > limit:
             raise exceptions.BatchTooLarge(details={"max_records": limit, "sent": len(records)})
         report = portfolio_import(enumerate(records))
-        counts = {k: report.counts[k] for k in ("created", "updated", "unchanged", "failed")}
-        results = [
-            {"index": number, "outcome": outcome, "error": reason}
-            for number, outcome, reason in report.results
-        ]
-        return Response({"counts": counts, "results": results})
-
-
-def _request_status(request_obj) -> dict:
-    certificate = getattr(request_obj, "certificate", None)
-    return {
-        "id": request_obj.pk,
-        "document_type": request_obj.document_type,
-        "policy_number": request_obj.contract.policy_number if request_obj.contract else None,
-        "created_at": request_obj.created_at,
-        "certificate_number": certificate.number if certificate else None,
-        "deliveries": [
-            {
-                "channel": d.channel,
-                "destination": d.destination,
-                "state": d.state,
-                "attempts": d.attempts,
-                "sent_at": d.sent_at,
-                "last_error": d.last_error,
-            }
-            for d in request_obj.deliveries.all()
-        ],
-    }
+        return Response(SyncResponseSerializer(report).data)
 
 
 def _refuse_dictated(contract, deliveries: list[DeliverySpec]) -> None:
@@ -208,7 +181,9 @@ class CertificateRequestListView(ApiView):
         except DjangoValidationError as error:
             raise serializers.ValidationError({"deliveries": error.messages}) from None
         created = selectors.certificate_requests_of(client=request.user).get(pk=created.pk)
-        return Response(_request_status(created), status=status.HTTP_201_CREATED)
+        return Response(
+            CertificateRequestStatusSerializer(created).data, status=status.HTTP_201_CREATED
+        )
 
 
 class CertificateRequestDetailView(ApiView):
@@ -224,23 +199,7 @@ class CertificateRequestDetailView(ApiView):
         found = selectors.certificate_requests_of(client=request.user).filter(pk=pk).first()
         if found is None:
             raise exceptions.drf.NotFound()
-        return Response(_request_status(found))
-
-
-_LOG_FIELDS = [
-    "state",
-    "menu",
-    "grid",
-    "verification",
-    "failed_verifications",
-    "outcome",
-    "wait_seconds",
-    "handle_seconds",
-    "requests",
-    "documents_sent",
-    "failed_delivery",
-    "has_recording",
-]
+        return Response(CertificateRequestStatusSerializer(found).data)
 
 
 class CallLogView(ApiView):
@@ -266,17 +225,7 @@ class CallLogView(ApiView):
         page = call_log_page(
             qs=qs, sort=params["sort"], cursor=params["cursor"], size=params["size"]
         )
-        rows = [
-            {
-                "ticket_id": row.ticket_id,
-                "started_at": row.started_at,
-                "firm_grid": row.firm.grid if row.firm else None,
-                "agent_id": row.agent_id,
-                **{name: getattr(row, name) for name in _LOG_FIELDS},
-            }
-            for row in page.rows
-        ]
-        return Response({"results": rows, "next_cursor": page.next_cursor})
+        return Response(CallLogPageSerializer(page).data)
 
 
 class CtiEventView(ApiView):
@@ -325,18 +274,4 @@ class CtiEventView(ApiView):
             )
         except CtiConflict as conflict:
             raise exceptions.Conflict(conflict.code, conflict.message, conflict.details) from None
-        ticket = recorded.ticket
-        left = 0
-        if ticket.state == ticket.State.IN_IVR:
-            left = MAX_IDENTIFICATION_ATTEMPTS - ticket.failed_verifications
-        return Response(
-            {
-                "call_id": ticket.call_sid,
-                "ticket_id": ticket.pk,
-                "event": recorded.event.kind,
-                "repeated": recorded.repeated,
-                "state": ticket.state,
-                "result": recorded.event.result,
-                "attempts_left": left,
-            }
-        )
+        return Response(CtiEventResultSerializer(recorded).data)
