@@ -43,7 +43,7 @@ class TicketContextMiddleware:
 class JsonFormatter(jsonlogger.JsonFormatter):
     """python-json-logger's formatter: ``time``, ``level``, ``logger``, ``message``, the call
     ticket when one is bound, and every ``extra`` field the call passed (certificate number,
-    batch id …), which a hand-written formatter used to drop."""
+    batch id …)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("json_ensure_ascii", False)

@@ -44,7 +44,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "certificates.view_all_deliveries",
         "certificates.handle_mail",
     ],
-    # Issue 14: referents only read in the back office (their own firms); they write in the
+    # Referents only read in the back office (their own firms); they write in the
     # partner portal's referent pages, through the audited services.
     Role.REFERENT: [
         "gratisz.care_for_partners",
@@ -56,7 +56,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMINISTRATOR: [],
 }
 
-# Issue 3 (IVR): supervisors read call tickets (IVR path, verification attempts, recordings)
+# Supervisors read call tickets (IVR path, verification attempts, recordings)
 # and the GRID locks; referents unlock the GRIDs of their firms.
 ROLE_PERMISSIONS[Role.SUPERVISOR] += [
     "calls.view_callticket",

@@ -615,7 +615,7 @@ class CallingNumberFailures(models.Model):
         return f"{self.number} {self.day}: {self.failure_count}"
 
 
-# --- Issue 6: the partner portal ----------------------------------------------------------------
+# --- The partner portal -------------------------------------------------------------------------
 
 
 class ManagerInvitation(models.Model):

@@ -7,7 +7,7 @@ from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from . import direkt
-from .models import Contract, DirectDebitMandate, DirektCode, Invoice, Offer, PartnerFirm
+from .models import Contract, DirectDebitMandate, DirektCode, Invoice, PartnerFirm
 
 
 def direkt_code_is_valid(*, firm: PartnerFirm, role: str, code: str) -> bool:
@@ -162,10 +162,6 @@ def contract_for_firm(*, firm: PartnerFirm, policy_number: str) -> Contract:
         .select_related("policyholder", "firm")
         .get(policy_number=policy_number.strip().upper())
     )
-
-
-def firm_offers(*, firm: PartnerFirm) -> QuerySet[Offer]:
-    return Offer.objects.filter(firm=firm)
 
 
 def portfolio_search(*, firm: PartnerFirm, query: str, limit: int = 50) -> list[Contract]:

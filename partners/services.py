@@ -68,7 +68,7 @@ def direkt_code_set(*, firm: PartnerFirm, role: str, code: str, by=None) -> Dire
     )
 
 
-# --- Issue 6: the partner portal (registration, rotation, managers, recovery) -------------------
+# --- The partner portal (registration, rotation, managers, recovery) ----------------------------
 
 
 class PortalError(ValidationError):

@@ -56,16 +56,6 @@ def api_client_create(
 
 
 @transaction.atomic
-def api_client_rotate(*, client: ApiClient) -> str:
-    """Give ``client`` a new token (the old one stops working at once); return the new one."""
-    token = token_make()
-    client.token_prefix = token[: len(TOKEN_PREFIX) + 4]
-    client.token_hash = token_digest(token)
-    client.save(update_fields=["token_prefix", "token_hash"])
-    return token
-
-
-@transaction.atomic
 def api_client_revoke(*, client: ApiClient, by=None) -> None:
     """Revoke ``client``: its token is refused from the next request on. Idempotent."""
     if client.revoked_at is None:

@@ -1,4 +1,4 @@
-"""API certificate requests (issue 14.8): only destinations on file unless the client holds
+"""API certificate requests: only destinations on file unless the client holds
 certificates_dictated; params validated; a client bound to firms reaches only their contracts."""
 
 import pytest

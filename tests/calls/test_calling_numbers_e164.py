@@ -1,4 +1,4 @@
-"""One phone number however it is written (issue 14.7): the per-number failure cap, the IVR,
+"""One phone number however it is written: the per-number failure cap, the IVR,
 CTI events and the desk's manual verification all count and keep it as E.164."""
 
 import pytest

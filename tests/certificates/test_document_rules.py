@@ -1,4 +1,4 @@
-"""What each document may certify (issue 15): the rules, on the demo's named contracts too."""
+"""What each document may certify: the rules, on the demo's named contracts too."""
 
 import datetime
 

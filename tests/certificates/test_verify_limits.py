@@ -1,4 +1,4 @@
-"""The public verification page cannot be walked (issue 14.6): numbers carry a random part,
+"""The public verification page cannot be walked: numbers carry a random part,
 and each client address may verify VERIFY_RATE numbers."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""The covers a phone claim report offers follow the product (issue 15, item 7)."""
+"""The covers a phone claim report offers follow the product."""
 
 import pytest
 from django.core.exceptions import ValidationError

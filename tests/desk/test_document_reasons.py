@@ -1,5 +1,5 @@
 """The contract page says why a document is refused before sending, and when a GFB contract in
-arrears ends (issue 15)."""
+arrears ends."""
 
 import datetime
 
@@ -83,7 +83,7 @@ def test_a_casco_fleet_offers_no_green_card_and_says_so(agent, login, client, fi
     assert "kgfb" in choice
 
 
-# --- written-request guidance (issue 15, item 8) ----------------------------------------------
+# --- written-request guidance -----------------------------------------------------------------
 
 
 def guidance_mail(client, handling, code, django_capture_on_commit_callbacks):

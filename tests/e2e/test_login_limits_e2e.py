@@ -1,4 +1,4 @@
-"""Password guessing in the browser (issue 14.2): the fifth wrong password locks the login, and
+"""Password guessing in the browser: the fifth wrong password locks the login, and
 the right one is then refused on the same page without reaching the second factor."""
 
 import pytest

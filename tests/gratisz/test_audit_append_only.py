@@ -1,4 +1,4 @@
-"""Issue 14.4: audit records are append-only for everyone, superusers included.
+"""Audit records are append-only for everyone, superusers included.
 
 The admin shows them and offers no add, change or delete; the models refuse to save a stored
 row again or to delete one, whatever code path tries.

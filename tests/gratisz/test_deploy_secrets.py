@@ -1,4 +1,4 @@
-"""check --deploy refuses every secret that is published with the demo (issue 14, item 10)."""
+"""check --deploy refuses every secret that is published with the demo."""
 
 from tests.gratisz.test_settings import PRODUCTION, manage
 

@@ -1,4 +1,4 @@
-"""Password guessing is limited on the real login page (issue 14.2): per account and per
+"""Password guessing is limited on the real login page: per account and per
 address, with a cool-off, logged, liftable by an administrator, and no oracle."""
 
 import datetime

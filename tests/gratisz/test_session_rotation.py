@@ -1,4 +1,4 @@
-"""The session key changes when the second factor is passed, and at enrolment (issue 14.3)."""
+"""The session key changes when the second factor is passed, and at enrolment."""
 
 import pytest
 from django.conf import settings

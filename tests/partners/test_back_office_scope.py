@@ -1,4 +1,4 @@
-"""Issue 14.1: the back office respects a referent's firms.
+"""The back office respects a referent's firms.
 
 A referent reads their own firms in the admin and writes nothing there; they write in the
 portal's referent pages, scoped to their firms. An administrator writes in the admin, through
