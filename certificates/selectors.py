@@ -1,6 +1,7 @@
 """Reads for certificates: eligibility, the data snapshot each document shows, deliveries."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -72,8 +73,9 @@ def _ft(amount: int) -> str:
 def cover_ended_on(*, contract: Contract, premium: PremiumStatus) -> datetime.date | None:
     """Return the last day of cover of a contract that has ended (or ended for non-payment
     by the status's day), else None."""
-    if premium.has_lapsed:
-        return min(premium.lapse_on, contract.end_date or premium.lapse_on)
+    lapse_on = premium.lapse_on
+    if premium.has_lapsed and lapse_on is not None:
+        return min(lapse_on, contract.end_date or lapse_on)
     return contract.end_date
 
 
@@ -460,6 +462,8 @@ def _green_card(contract: Contract, today: datetime.date, params: dict) -> dict:
         datetime.date.fromisoformat(params["valid_from"]),
         datetime.date.fromisoformat(params["valid_until"]),
     )
+    if link is None:  # check_eligibility refuses such a period before a document is built
+        raise ValueError("no vehicle is insured for the whole green card period")
     return {
         "valid_from": params["valid_from"],
         "valid_until": params["valid_until"],
@@ -514,7 +518,7 @@ def _policy_copy(contract: Contract, today: datetime.date, params: dict) -> dict
     return {"vehicles": [_vehicle(link) for link in links]}
 
 
-_BUILDERS = {
+_BUILDERS: dict[str, Callable[[Contract, datetime.date, dict], dict]] = {
     DocumentType.DAMAGE_HISTORY: _damage_history,
     DocumentType.DAMAGE_HISTORY_BILINGUAL: _damage_history,
     DocumentType.FLEET_DAMAGE_HISTORY: _fleet_damage_history,

@@ -22,7 +22,7 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import DatabaseError, models, transaction
@@ -65,9 +65,10 @@ class ImportReport:
         return not self.errors
 
 
-def _upsert(
-    model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]
-) -> tuple[models.Model, str]:
+_M = TypeVar("_M", bound=models.Model)
+
+
+def _upsert(model: type[_M], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[_M, str]:
     """Create or update the row found by ``lookup``; write only when a value differs."""
     existing = model._default_manager.filter(**lookup).first()
     candidate = model(**lookup, **values)
@@ -104,7 +105,7 @@ def _sync_children(
     return changed or bool(deleted)
 
 
-def _get(model: type[models.Model], label: str, **lookup: Any) -> models.Model:
+def _get(model: type[_M], label: str, **lookup: Any) -> _M:
     try:
         return model._default_manager.get(**lookup)
     except ObjectDoesNotExist:
@@ -495,7 +496,15 @@ def _key(model: type[models.Model], name: str, value: Any) -> Any:
     """Return a natural key as the database holds it (``123`` and ``"123"`` are one key)."""
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise RecordError(f"{name}: expected text, got {type(value).__name__}")
-    return model._meta.get_field(_NATURAL_KEY[model]).to_python(value)
+    return _concrete_field(model, _NATURAL_KEY[model]).to_python(value)
+
+
+def _concrete_field(model: type[models.Model], name: str) -> models.Field:
+    """Return the model's field ``name``: a column, not a reverse relation."""
+    found = model._meta.get_field(name)
+    if not isinstance(found, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a concrete field")
+    return found
 
 
 class _Batch:
@@ -700,7 +709,7 @@ class _Batch:
                 # A vehicle created in this batch has no links yet: any unique key will do.
                 key = vehicle.pk if vehicle.pk is not None else ("new", id(vehicle))
             else:
-                key = spec.model._meta.get_field(spec.key).to_python(values[spec.key])
+                key = _concrete_field(spec.model, spec.key).to_python(values[spec.key])
                 values[spec.key] = key
             existing = current.get(key)
             try:
@@ -764,8 +773,8 @@ class _Batch:
                     obj.updated_at = now
                     fields = fields | {"updated_at"}
                 by_fields.setdefault(tuple(sorted(fields)), []).append(obj)
-            for fields, objs in by_fields.items():
-                model._default_manager.bulk_update(objs, fields, batch_size=500)
+            for names, objs in by_fields.items():
+                model._default_manager.bulk_update(objs, names, batch_size=500)
 
 
 def _import_batch(batch: list[tuple[int, Any]]) -> list[tuple[int, str, str]]:

@@ -16,8 +16,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Case, F, Q, TextField, Value, When
-from django.template import Context
-from django.template.loader import get_template
+from django.template import Context, Engine
 from django.utils import timezone, translation
 
 from .models import Email
@@ -66,7 +65,7 @@ def email_render(*, template: str, context: dict, language: str | None = None) -
 
 def _render_text(name: str, context: dict) -> str:
     # Plain text: a firm called "Kovács & Társa" must not arrive as "Kovács &amp; Társa".
-    return get_template(name).template.render(Context(context, autoescape=False))
+    return Engine.get_default().get_template(name).render(Context(context, autoescape=False))
 
 
 def person_name(user, *, language: str | None = None) -> str:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from boundary.fields import DRAFT_FIELD_MAX, text_errors
+from boundary.sessions import mark_passive
 from certificates.selectors import NotEligible
 from partners.verification import Outcome
 
@@ -79,7 +80,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def queue_partial(request: HttpRequest) -> HttpResponse:
     """The live part of the home page, fetched again every few seconds."""
-    request.passive = True  # the page's own poll: not the agent's activity (idle sessions end)
+    mark_passive(request)  # the page's own poll: not the agent's activity (idle sessions end)
     return render(request, "desk/_queue.html", _queue_context(request))
 
 
@@ -101,7 +102,7 @@ def presence(request: HttpRequest) -> HttpResponse:
         ):
             back = reverse("desk:home")
         return redirect(back)
-    request.passive = True
+    mark_passive(request)
     return render(request, "desk/_presence.html", _presence_context(request))
 
 
@@ -215,7 +216,7 @@ def call(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_GET
 def connection(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """Whether the caller is put through to the agent's phone, fetched again while connecting."""
-    request.passive = True
+    mark_passive(request)
     handling = selectors.handling_for_agent(agent=request.user, ticket_id=ticket_id)
     return render(
         request,
