@@ -135,7 +135,7 @@ def destinations_on_file(
     found = {}
     if holder is not None and channel != Channel.FAX:
         found[holder.email if channel == Channel.EMAIL else holder.postal_address] = holder.name
-    by_channel = {Channel.EMAIL: firm.email, Channel.FAX: firm.fax}
+    by_channel: dict[str, str] = {Channel.EMAIL: firm.email, Channel.FAX: firm.fax}
     found[by_channel.get(channel, firm.postal_address)] = firm.name
     return {value: name for value, name in found.items() if value}
 
@@ -215,8 +215,9 @@ def certificate_request_create(
     today = today or timezone.localdate()
     library_version = None
     if document_type == DocumentType.LIBRARY:
-        library_version = library_document.current_version if library_document else None
-        if library_version is None or not library_document.is_active:
+        if library_document is not None and library_document.is_active:
+            library_version = library_document.current_version
+        if library_version is None:
             raise NotEligible(_("This library document has no published version."))
     merged = check_eligibility(
         document_type=document_type,
@@ -245,9 +246,9 @@ def certificate_request_create(
     from . import tasks
 
     for delivery in created:
-        transaction.on_commit(lambda pk=delivery.pk: tasks.enqueue_delivery(pk))
+        tasks.enqueue_delivery(delivery.pk, on_commit=True)
         if not delivery.on_file:
-            transaction.on_commit(lambda pk=delivery.pk: tasks.enqueue_dictated_report(pk))
+            tasks.enqueue_dictated_report(delivery.pk)
     return request
 
 
@@ -295,6 +296,8 @@ def certificate_issue(*, request: CertificateRequest, by=None) -> IssuedCertific
         if existing is not None:
             return existing
         today = timezone.localdate()
+        if request.contract_id is None:  # a library document: sent as uploaded, never issued
+            raise Contract.DoesNotExist
         contract = Contract.objects.select_related("policyholder", "firm").get(
             pk=request.contract_id
         )
@@ -347,6 +350,8 @@ def request_attachment(*, request: CertificateRequest) -> Attachment:
     """Return the PDF a request sends: the issued certificate, or the library version's file."""
     if request.document_type == DocumentType.LIBRARY:
         version = request.library_version
+        if version is None:
+            raise ValueError(f"library request {request.pk} names no document version")
         with version.file.open("rb") as f:
             content = f.read()
         return Attachment(
@@ -586,7 +591,7 @@ def delivery_resend(*, delivery: Delivery, by) -> Delivery:
     )
     from . import tasks
 
-    transaction.on_commit(lambda: tasks.enqueue_delivery(delivery.pk))
+    tasks.enqueue_delivery(delivery.pk, on_commit=True)
     return delivery
 
 

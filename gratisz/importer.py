@@ -507,6 +507,10 @@ def _concrete_field(model: type[models.Model], name: str) -> models.Field:
     return found
 
 
+# The field that records when a row last changed, on the models that have one.
+_STAMP = "updated_at"
+
+
 class _Batch:
     """One batch of records: the rows they name, and what writing the batch will do."""
 
@@ -759,19 +763,21 @@ class _Batch:
                 self._write_model(spec.model, now)
 
     def _write_model(self, model, now) -> None:
+        # bulk_update does not stamp auto_now fields, so the time is set here for both.
+        stamped = any(f.name == _STAMP for f in model._meta.concrete_fields)
         new = self.new.get(model)
         if new:
-            if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+            if stamped:
                 for obj in new:
-                    obj.updated_at = now
+                    setattr(obj, _STAMP, now)
             model._default_manager.bulk_create(new, batch_size=500)
         dirty = self.dirty.get(model)
         if dirty:
             by_fields: dict[tuple[str, ...], list[models.Model]] = {}
             for obj, fields in dirty.values():
-                if any(f.name == "updated_at" for f in model._meta.concrete_fields):
-                    obj.updated_at = now
-                    fields = fields | {"updated_at"}
+                if stamped:
+                    setattr(obj, _STAMP, now)
+                    fields = fields | {_STAMP}
                 by_fields.setdefault(tuple(sorted(fields)), []).append(obj)
             for names, objs in by_fields.items():
                 model._default_manager.bulk_update(objs, names, batch_size=500)

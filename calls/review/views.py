@@ -222,7 +222,9 @@ def _file_chunks(f, start: int, length: int, block: int = 64 * 1024):
 
 @supervisor_view
 @require_GET
-def recording_audio(request: HttpRequest, recording_id: int) -> HttpResponse:
+def recording_audio(
+    request: HttpRequest, recording_id: int
+) -> HttpResponse | StreamingHttpResponse:
     """Stream a recording from storage, honouring one HTTP byte range (so the player seeks);
     audit every request."""
     stored = selectors.recording_for_playback(recording_id=recording_id)
