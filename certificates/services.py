@@ -448,35 +448,10 @@ def delivery_process(*, delivery_id: int) -> str:
     posted. Raises ``TransientDeliveryError`` (with ``retry_in``) when the caller should try
     again later.
     """
-    now = timezone.now()
-    with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
-        if delivery.state == State.SENT:
-            DeliveryAttempt.objects.create(
-                delivery=delivery, started_at=now, finished_at=now, outcome=Outcome.SKIPPED
-            )
-            return Outcome.SKIPPED
-        if delivery.state == State.FAILED:
-            return Outcome.PERMANENT
-        if delivery.channel == Channel.POST and delivery.state in (State.SENDING, State.BATCHED):
-            return Outcome.QUEUED_FOR_PRINT
-        if delivery.state in (State.RENDERING, State.SENDING) and (
-            delivery.lease_until and delivery.lease_until > now
-        ):
-            return Outcome.STARTED  # another worker holds it
-        delivery.attempt_log.filter(outcome=Outcome.STARTED).update(
-            outcome=Outcome.INTERRUPTED,
-            finished_at=now,
-            detail=f"worker stopped while {delivery.state}; retrying with the same Message-ID",
-        )
-        delivery.state = State.RENDERING
-        delivery.attempts += 1
-        delivery.lease_until = now + datetime.timedelta(seconds=settings.CERTIFICATES_LEASE_SECONDS)
-        delivery.next_attempt_at = None
-        delivery.save(update_fields=["state", "attempts", "lease_until", "next_attempt_at"])
-        attempt = DeliveryAttempt.objects.create(
-            delivery=delivery, started_at=now, outcome=Outcome.STARTED
-        )
+    claimed = _delivery_claim(delivery_id=delivery_id, now=timezone.now())
+    if isinstance(claimed, str):
+        return claimed
+    delivery, attempt = claimed
     try:
         attachment = request_attachment(request=delivery.request)
         if delivery.channel == Channel.POST:
@@ -525,35 +500,7 @@ def delivery_process(*, delivery_id: int) -> str:
         logger.warning("delivery %s failed for good: %s", delivery.pk, reason)
         return Outcome.PERMANENT
     except Exception as exc:
-        # Transport hiccups and anything unexpected (a database blip, a full disk): try again
-        # later, a bounded number of times, then give up and show it to the people.
-        detail = f"{type(exc).__name__}: {exc}"
-        policy = retry_policy()
-        if policy.exhausted(delivery.attempts):
-            _finish(
-                delivery.pk,
-                attempt.pk,
-                Outcome.PERMANENT,
-                f"gave up after {delivery.attempts} attempts: {detail}",
-                state=State.FAILED,
-                lease_until=None,
-                last_error=detail[:500],
-            )
-            return Outcome.PERMANENT
-        delay = policy.delay(delivery.attempts)
-        _finish(
-            delivery.pk,
-            attempt.pk,
-            Outcome.TRANSIENT,
-            detail,
-            state=State.QUEUED,
-            lease_until=None,
-            last_error=detail[:500],
-            next_attempt_at=timezone.now() + datetime.timedelta(seconds=delay),
-        )
-        error = exc if isinstance(exc, TransientDeliveryError) else TransientDeliveryError(detail)
-        error.retry_in = delay
-        raise error from exc
+        return _delivery_try_later(delivery, attempt, exc)
     _finish(
         delivery.pk,
         attempt.pk,
@@ -566,6 +513,76 @@ def delivery_process(*, delivery_id: int) -> str:
         last_error="",
     )
     return Outcome.SENT
+
+
+@transaction.atomic
+def _delivery_claim(
+    *, delivery_id: int, now: datetime.datetime
+) -> tuple[Delivery, DeliveryAttempt] | str:
+    """Claim the delivery for this worker (a lease, a started attempt) and return it with the
+    attempt; or return the outcome when it is to be left alone (sent, failed for good, waiting
+    for the print batch, or held by another worker's live lease)."""
+    delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+    if delivery.state == State.SENT:
+        DeliveryAttempt.objects.create(
+            delivery=delivery, started_at=now, finished_at=now, outcome=Outcome.SKIPPED
+        )
+        return Outcome.SKIPPED
+    if delivery.state == State.FAILED:
+        return Outcome.PERMANENT
+    if delivery.channel == Channel.POST and delivery.state in (State.SENDING, State.BATCHED):
+        return Outcome.QUEUED_FOR_PRINT
+    if delivery.state in (State.RENDERING, State.SENDING) and (
+        delivery.lease_until and delivery.lease_until > now
+    ):
+        return Outcome.STARTED  # another worker holds it
+    delivery.attempt_log.filter(outcome=Outcome.STARTED).update(
+        outcome=Outcome.INTERRUPTED,
+        finished_at=now,
+        detail=f"worker stopped while {delivery.state}; retrying with the same Message-ID",
+    )
+    delivery.state = State.RENDERING
+    delivery.attempts += 1
+    delivery.lease_until = now + datetime.timedelta(seconds=settings.CERTIFICATES_LEASE_SECONDS)
+    delivery.next_attempt_at = None
+    delivery.save(update_fields=["state", "attempts", "lease_until", "next_attempt_at"])
+    attempt = DeliveryAttempt.objects.create(
+        delivery=delivery, started_at=now, outcome=Outcome.STARTED
+    )
+    return delivery, attempt
+
+
+def _delivery_try_later(delivery: Delivery, attempt: DeliveryAttempt, exc: Exception) -> str:
+    """After a transport hiccup or anything unexpected (a database blip, a full disk): raise
+    ``TransientDeliveryError`` to try again later, a bounded number of times; then give up
+    (return the permanent outcome) and show it to the people."""
+    detail = f"{type(exc).__name__}: {exc}"
+    policy = retry_policy()
+    if policy.exhausted(delivery.attempts):
+        _finish(
+            delivery.pk,
+            attempt.pk,
+            Outcome.PERMANENT,
+            f"gave up after {delivery.attempts} attempts: {detail}",
+            state=State.FAILED,
+            lease_until=None,
+            last_error=detail[:500],
+        )
+        return Outcome.PERMANENT
+    delay = policy.delay(delivery.attempts)
+    _finish(
+        delivery.pk,
+        attempt.pk,
+        Outcome.TRANSIENT,
+        detail,
+        state=State.QUEUED,
+        lease_until=None,
+        last_error=detail[:500],
+        next_attempt_at=timezone.now() + datetime.timedelta(seconds=delay),
+    )
+    error = exc if isinstance(exc, TransientDeliveryError) else TransientDeliveryError(detail)
+    error.retry_in = delay
+    raise error from exc
 
 
 @transaction.atomic

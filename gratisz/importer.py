@@ -511,6 +511,69 @@ def _concrete_field(model: type[models.Model], name: str) -> models.Field:
 _STAMP = "updated_at"
 
 
+def _differences(
+    candidate: models.Model, existing: models.Model, values: dict, relations: dict
+) -> set[str]:
+    """Return the names of the values and relations in which ``candidate`` differs from the
+    stored ``existing`` (a relation to a row not yet written always differs)."""
+    changed = {k for k in values if getattr(candidate, k) != getattr(existing, k)}
+    changed |= {
+        name
+        for name, obj in relations.items()
+        if getattr(existing, f"{name}_id") != obj.pk or obj.pk is None
+    }
+    return changed
+
+
+def _child_key(spec: _Children, values: dict[str, Any], relations: dict[str, Any]) -> Any:
+    """Return the key that matches a child entry to its stored row (the entry's key value, as
+    the database holds it, is put back into ``values``)."""
+    if "vehicle" in relations:
+        vehicle = relations["vehicle"]
+        # A vehicle created in this batch has no links yet: any unique key will do.
+        return vehicle.pk if vehicle.pk is not None else ("new", id(vehicle))
+    key = _concrete_field(spec.model, spec.key).to_python(values[spec.key])
+    values[spec.key] = key
+    return key
+
+
+def _wanted_keys(records: list[Any]) -> dict[type[models.Model], set]:
+    """Return the natural keys, per model, of the rows the records name (themselves, the rows
+    they point at, their vehicles); what is no valid key is left for the record's own check."""
+    wanted: dict[type[models.Model], set] = {m: set() for m in WRITE_ORDER}
+
+    def want(model, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, str) and "\x00" not in value:
+            wanted[model].add(_key(model, "key", value))
+
+    for record in records:
+        kind = record.get("type") if isinstance(record, dict) else None
+        if not isinstance(kind, str) or kind not in SPECS:
+            continue
+        model, _k, record_key, _f = SPECS[kind]
+        want(model, record.get(record_key))
+        for ref, (ref_model, _label) in _REFS.items():
+            if ref in record:
+                want(ref_model, record[ref])
+        for v in record.get("vehicles") or []:
+            if isinstance(v, dict):
+                want(Vehicle, v.get("id"))
+    return wanted
+
+
+def _record_type(record: Any) -> str:
+    """Return the record's type, or raise ``RecordError`` for what is no record of ours."""
+    if not isinstance(record, dict):
+        raise RecordError("a record is a JSON object")
+    _refuse_nul(record)
+    kind = record.get("type")
+    if not isinstance(kind, str) or kind not in SPECS:
+        raise RecordError(f"unknown type: {kind!r} (one of {', '.join(HANDLERS)})")
+    return kind
+
+
 class _Batch:
     """One batch of records: the rows they name, and what writing the batch will do."""
 
@@ -525,27 +588,7 @@ class _Batch:
 
     # Reading -----------------------------------------------------------------------------
     def _prefetch(self, records: list[Any]) -> None:
-        wanted: dict[type[models.Model], set] = {m: set() for m in WRITE_ORDER}
-
-        def want(model, value):
-            if isinstance(value, int) and not isinstance(value, bool):
-                value = str(value)
-            if isinstance(value, str) and "\x00" not in value:
-                wanted[model].add(_key(model, "key", value))
-
-        for record in records:
-            if not isinstance(record, dict) or not isinstance(record.get("type"), str):
-                continue
-            if record["type"] not in SPECS:
-                continue
-            model, _k, record_key, _f = SPECS[record["type"]]
-            want(model, record.get(record_key))
-            for ref, (ref_model, _label) in _REFS.items():
-                if ref in record:
-                    want(ref_model, record[ref])
-            for v in record.get("vehicles") or []:
-                if isinstance(v, dict):
-                    want(Vehicle, v.get("id"))
+        wanted = _wanted_keys(records)
         for model, keys in wanted.items():
             if keys:
                 self.rows[model] = model._default_manager.in_bulk(
@@ -554,16 +597,18 @@ class _Batch:
         for parent_model, specs in CHILDREN.items():
             parents = {obj.pk: obj for obj in self.rows[parent_model].values()}
             for spec in specs:
-                for obj in parents.values():
-                    self.children[(spec, id(obj))] = {}
-                if not parents:
-                    continue
-                rows = spec.model._default_manager.filter(
-                    **{f"{spec.parent_field}_id__in": list(parents)}
-                )
-                for child in rows:
-                    parent = parents[getattr(child, f"{spec.parent_field}_id")]
-                    self.children[(spec, id(parent))][getattr(child, spec.key)] = child
+                self._prefetch_children(spec, parents)
+
+    def _prefetch_children(self, spec: _Children, parents: dict[Any, models.Model]) -> None:
+        """Read the stored children under ``spec`` of the batch's ``parents`` (by pk)."""
+        for obj in parents.values():
+            self.children[(spec, id(obj))] = {}
+        if not parents:
+            return
+        rows = spec.model._default_manager.filter(**{f"{spec.parent_field}_id__in": list(parents)})
+        for child in rows:
+            parent = parents[getattr(child, f"{spec.parent_field}_id")]
+            self.children[(spec, id(parent))][getattr(child, spec.key)] = child
 
     def ref(self, model: type[models.Model], label: str, value: Any) -> models.Model:
         """Return the row a record points at, whether stored or created earlier in the batch."""
@@ -578,36 +623,12 @@ class _Batch:
 
         Nothing in the batch changes until that function runs, so a refused record leaves no
         trace."""
-        if not isinstance(record, dict):
-            raise RecordError("a record is a JSON object")
-        _refuse_nul(record)
-        if not isinstance(record.get("type"), str) or record["type"] not in SPECS:
-            raise RecordError(
-                f"unknown type: {record.get('type')!r} (one of {', '.join(HANDLERS)})"
-            )
-        model, key_field, record_key, fields = SPECS[record["type"]]
+        kind = _record_type(record)
+        model, key_field, record_key, fields = SPECS[kind]
         try:
             key = _key(model, record_key, record[record_key])
             values = _pick(record, *fields)
-            relations = {}
-            if record["type"] in ("contract", "offer"):
-                relations["firm"] = self.ref(PartnerFirm, "GRID", record["grid"])
-                relations["policyholder"] = self.ref(
-                    Policyholder, "policyholder", record["policyholder_id"]
-                )
-                if record["type"] == "contract" and record.get("keeper_id"):
-                    relations["keeper"] = self.ref(Policyholder, "keeper", record["keeper_id"])
-                elif record["type"] == "contract" and "keeper_id" in record:
-                    values["keeper_id"] = None  # the keeper is the policyholder again
-                if record["type"] == "offer" and record.get("policy_number"):
-                    relations["contract"] = self.ref(Contract, "policy", record["policy_number"])
-            elif record["type"] in ("invoice", "payment", "mandate", "claim"):
-                relations["contract"] = self.ref(Contract, "policy", record["policy_number"])
-            if record["type"] == "claim":
-                if record.get("vehicle_id"):
-                    relations["vehicle"] = self.ref(Vehicle, "vehicle", record["vehicle_id"])
-                if record.get("adjuster_id"):
-                    relations["adjuster"] = self.ref(Adjuster, "adjuster", record["adjuster_id"])
+            relations = self._relations(kind, record, values)
             existing = self.rows[model].get(key)
             candidate, changed = self._candidate(
                 model, existing, {key_field: key}, values, relations
@@ -638,6 +659,29 @@ class _Batch:
 
         return outcome, book
 
+    def _relations(self, kind: str, record: dict, values: dict[str, Any]) -> dict[str, Any]:
+        """Return the rows the record of type ``kind`` points at, by relation name. A contract
+        whose keeper is emptied gets ``keeper_id`` None in ``values``."""
+        relations: dict[str, Any] = {}
+        if kind in ("contract", "offer"):
+            relations["firm"] = self.ref(PartnerFirm, "GRID", record["grid"])
+            relations["policyholder"] = self.ref(
+                Policyholder, "policyholder", record["policyholder_id"]
+            )
+        if kind == "contract" and record.get("keeper_id"):
+            relations["keeper"] = self.ref(Policyholder, "keeper", record["keeper_id"])
+        elif kind == "contract" and "keeper_id" in record:
+            values["keeper_id"] = None  # the keeper is the policyholder again
+        if kind == "offer" and record.get("policy_number"):
+            relations["contract"] = self.ref(Contract, "policy", record["policy_number"])
+        if kind in ("invoice", "payment", "mandate", "claim"):
+            relations["contract"] = self.ref(Contract, "policy", record["policy_number"])
+        if kind == "claim" and record.get("vehicle_id"):
+            relations["vehicle"] = self.ref(Vehicle, "vehicle", record["vehicle_id"])
+        if kind == "claim" and record.get("adjuster_id"):
+            relations["adjuster"] = self.ref(Adjuster, "adjuster", record["adjuster_id"])
+        return relations
+
     def _candidate(self, model, existing, lookup, values, relations):
         """Return the row as the record wants it (validated) and the attnames that differ."""
         if existing is not None and self._same(model, existing, values, relations):
@@ -656,13 +700,7 @@ class _Batch:
         candidate.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
         if existing is None:
             return candidate, set(values) | set(relations)
-        changed = {k for k in values if getattr(candidate, k) != getattr(existing, k)}
-        changed |= {
-            name
-            for name, obj in relations.items()
-            if getattr(existing, f"{name}_id") != obj.pk or obj.pk is None
-        }
-        return candidate, changed
+        return candidate, _differences(candidate, existing, values, relations)
 
     @staticmethod
     def _same(model, existing, values, relations) -> bool:
@@ -708,13 +746,7 @@ class _Batch:
                 raise RecordError(f"{spec.record_field}: each entry is a JSON object")
             values = spec.to_values(self, row)
             relations = {k: values.pop(k) for k in list(values) if k == "vehicle"}
-            if "vehicle" in relations:
-                vehicle = relations["vehicle"]
-                # A vehicle created in this batch has no links yet: any unique key will do.
-                key = vehicle.pk if vehicle.pk is not None else ("new", id(vehicle))
-            else:
-                key = _concrete_field(spec.model, spec.key).to_python(values[spec.key])
-                values[spec.key] = key
+            key = _child_key(spec, values, relations)
             existing = current.get(key)
             try:
                 candidate, changed = self._candidate(spec.model, existing, {}, values, relations)

@@ -255,7 +255,7 @@ def seed_calls(
         if state == CallTicket.State.COMPLETED:
             agent_id = rnd.choice(agent_ids)
             outcome = rnd.choice(outcomes)
-            taken = (enqueued or at) + datetime.timedelta(seconds=wait)  # always queued here
+            taken = at + datetime.timedelta(seconds=37 + wait)  # queued 37 s after the start
             handling_id = w.add(
                 CallHandling,
                 ticket_id=ticket_id,
