@@ -289,22 +289,17 @@ def _contract_id(r: dict) -> int:
     return _get(Contract, "policy", policy_number=r["policy_number"]).pk
 
 
-def _invoice(r: dict) -> str:
-    values = _plain("invoice", r)
-    values["contract_id"] = _contract_id(r)
-    return _upsert(Invoice, {"number": r["number"]}, values)[1]
+def _contract_part_handler(kind: str) -> Callable[[dict], str]:
+    """Return the handler of a record type that belongs to a contract (named by its policy
+    number) and has no children: invoices, payments, mandates."""
+    model, key, field_name, _fields = SPECS[kind]
 
+    def handler(r: dict) -> str:
+        values = _plain(kind, r)
+        values["contract_id"] = _contract_id(r)
+        return _upsert(model, {key: r[field_name]}, values)[1]
 
-def _payment(r: dict) -> str:
-    values = _plain("payment", r)
-    values["contract_id"] = _contract_id(r)
-    return _upsert(Payment, {"external_id": r["id"]}, values)[1]
-
-
-def _mandate(r: dict) -> str:
-    values = _plain("mandate", r)
-    values["contract_id"] = _contract_id(r)
-    return _upsert(DirectDebitMandate, {"external_id": r["id"]}, values)[1]
+    return handler
 
 
 def _claim(r: dict) -> str:
@@ -347,9 +342,9 @@ HANDLERS: dict[str, Callable[[dict], str]] = {
     "adjuster": _simple_handler("adjuster"),
     "contract": _contract,
     "offer": _offer,
-    "invoice": _invoice,
-    "payment": _payment,
-    "mandate": _mandate,
+    "invoice": _contract_part_handler("invoice"),
+    "payment": _contract_part_handler("payment"),
+    "mandate": _contract_part_handler("mandate"),
     "claim": _claim,
 }
 
