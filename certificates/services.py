@@ -488,17 +488,8 @@ def delivery_process(*, delivery_id: int) -> str:
             reference = _send_fax(delivery, attachment)
     except (PermanentDeliveryError, NotEligible) as exc:
         reason = getattr(exc, "reason", None) or str(exc)
-        _finish(
-            delivery.pk,
-            attempt.pk,
-            Outcome.PERMANENT,
-            reason,
-            state=State.FAILED,
-            lease_until=None,
-            last_error=reason[:500],
-        )
         logger.warning("delivery %s failed for good: %s", delivery.pk, reason)
-        return Outcome.PERMANENT
+        return _delivery_fail(delivery, attempt, reason, error=reason)
     except Exception as exc:
         return _delivery_try_later(delivery, attempt, exc)
     _finish(
@@ -552,6 +543,20 @@ def _delivery_claim(
     return delivery, attempt
 
 
+def _delivery_fail(delivery: Delivery, attempt: DeliveryAttempt, detail: str, *, error: str) -> str:
+    """Record that the delivery failed for good; return the permanent outcome."""
+    _finish(
+        delivery.pk,
+        attempt.pk,
+        Outcome.PERMANENT,
+        detail,
+        state=State.FAILED,
+        lease_until=None,
+        last_error=error[:500],
+    )
+    return Outcome.PERMANENT
+
+
 def _delivery_try_later(delivery: Delivery, attempt: DeliveryAttempt, exc: Exception) -> str:
     """After a transport hiccup or anything unexpected (a database blip, a full disk): raise
     ``TransientDeliveryError`` to try again later, a bounded number of times; then give up
@@ -559,16 +564,8 @@ def _delivery_try_later(delivery: Delivery, attempt: DeliveryAttempt, exc: Excep
     detail = f"{type(exc).__name__}: {exc}"
     policy = retry_policy()
     if policy.exhausted(delivery.attempts):
-        _finish(
-            delivery.pk,
-            attempt.pk,
-            Outcome.PERMANENT,
-            f"gave up after {delivery.attempts} attempts: {detail}",
-            state=State.FAILED,
-            lease_until=None,
-            last_error=detail[:500],
-        )
-        return Outcome.PERMANENT
+        gave_up = f"gave up after {delivery.attempts} attempts: {detail}"
+        return _delivery_fail(delivery, attempt, gave_up, error=detail)
     delay = policy.delay(delivery.attempts)
     _finish(
         delivery.pk,

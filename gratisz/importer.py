@@ -105,6 +105,20 @@ def _sync_children(
     return changed or bool(deleted)
 
 
+# (record field, the parent's related manager, the children's key, the entry's values)
+_ChildSync = tuple[str, str, str, Callable[[dict], dict]]
+
+
+def _sync_record_children(parent: models.Model, r: dict, children: list[_ChildSync]) -> bool:
+    """Sync each kind of child the record carries (a kind it leaves out stays as it is);
+    return whether anything changed."""
+    changed = False
+    for record_field, manager, key, to_values in children:
+        if record_field in r:
+            changed |= _sync_children(getattr(parent, manager), key, r[record_field], to_values)
+    return changed
+
+
 def _get(model: type[_M], label: str, **lookup: Any) -> _M:
     try:
         return model._default_manager.get(**lookup)
@@ -250,27 +264,30 @@ def _contract(r: dict) -> str:
             _get(Policyholder, "keeper", external_id=r["keeper_id"]).pk if r["keeper_id"] else None
         )
     contract, outcome = _upsert(Contract, {"policy_number": r["policy_number"]}, values)
-    changed = False
-    if "vehicles" in r:
-        changed |= _sync_children(
-            contract.vehicle_links,
-            "vehicle_id",
-            r["vehicles"],
-            lambda v: {
-                "vehicle_id": _get(Vehicle, "vehicle", external_id=v["id"]).pk,
-                **_pick(v, "insured_from", "insured_to"),
-            },
-        )
-    if "bonus_malus_history" in r:
-        changed |= _sync_children(
-            contract.bonus_malus_history,
-            "period_start",
-            r["bonus_malus_history"],
-            lambda h: {
-                "bonus_malus_class": h["class"],
-                **_pick(h, "period_start", "period_end", "claims_paid"),
-            },
-        )
+    changed = _sync_record_children(
+        contract,
+        r,
+        [
+            (
+                "vehicles",
+                "vehicle_links",
+                "vehicle_id",
+                lambda v: {
+                    "vehicle_id": _get(Vehicle, "vehicle", external_id=v["id"]).pk,
+                    **_pick(v, "insured_from", "insured_to"),
+                },
+            ),
+            (
+                "bonus_malus_history",
+                "bonus_malus_history",
+                "period_start",
+                lambda h: {
+                    "bonus_malus_class": h["class"],
+                    **_pick(h, "period_start", "period_end", "claims_paid"),
+                },
+            ),
+        ],
+    )
     return UPDATED if outcome == UNCHANGED and changed else outcome
 
 
@@ -310,28 +327,30 @@ def _claim(r: dict) -> str:
     if r.get("adjuster_id"):
         values["adjuster_id"] = _get(Adjuster, "adjuster", external_id=r["adjuster_id"]).pk
     claim, outcome = _upsert(Claim, {"claim_number": r["claim_number"]}, values)
-    changed = False
-    if "status_history" in r:
-        changed |= _sync_children(
-            claim.status_history,
-            "changed_at",
-            r["status_history"],
-            lambda h: _pick(h, "changed_at", "status", "note"),
-        )
-    if "missing_documents" in r:
-        changed |= _sync_children(
-            claim.missing_documents,
-            "description",
-            r["missing_documents"],
-            lambda d: _pick(d, "description", "requested_on", "received_on"),
-        )
-    if "payments" in r:
-        changed |= _sync_children(
-            claim.payments,
-            "external_id",
-            r["payments"],
-            lambda p: {"external_id": p["id"], **_pick(p, "paid_on", "amount", "cover")},
-        )
+    changed = _sync_record_children(
+        claim,
+        r,
+        [
+            (
+                "status_history",
+                "status_history",
+                "changed_at",
+                lambda h: _pick(h, "changed_at", "status", "note"),
+            ),
+            (
+                "missing_documents",
+                "missing_documents",
+                "description",
+                lambda d: _pick(d, "description", "requested_on", "received_on"),
+            ),
+            (
+                "payments",
+                "payments",
+                "external_id",
+                lambda p: {"external_id": p["id"], **_pick(p, "paid_on", "amount", "cover")},
+            ),
+        ],
+    )
     return UPDATED if outcome == UNCHANGED and changed else outcome
 
 
