@@ -26,29 +26,29 @@ from .models import (
 class IvrStepInline(ViewOnlyAdmin, admin.TabularInline):
     model = IvrStep
     extra = 0
-    fields = ["number", "at", "stage", "input_summary", "event"]
-    readonly_fields = fields
+    readonly_fields = ("number", "at", "stage", "input_summary", "event")
+    fields = readonly_fields
 
 
 class VerificationAttemptInline(ViewOnlyAdmin, admin.TabularInline):
     model = VerificationAttempt
     extra = 0
-    fields = ["number", "at", "menu", "grid_entered", "firm", "role", "outcome"]
-    readonly_fields = fields
+    readonly_fields = ("number", "at", "menu", "grid_entered", "firm", "role", "outcome")
+    fields = readonly_fields
 
 
 class CallRecordingInline(ViewOnlyAdmin, admin.TabularInline):
     model = CallRecording
     extra = 0
-    fields = ["recording_sid", "url", "duration_seconds", "status", "updated_at"]
-    readonly_fields = fields
+    readonly_fields = ("recording_sid", "url", "duration_seconds", "status", "updated_at")
+    fields = readonly_fields
 
 
 class CtiEventInline(ViewOnlyAdmin, admin.TabularInline):
     model = CtiEvent
     extra = 0
-    fields = ["kind", "attempt", "occurred_at", "received_at", "extension", "result"]
-    readonly_fields = fields
+    readonly_fields = ("kind", "attempt", "occurred_at", "received_at", "extension", "result")
+    fields = readonly_fields
 
 
 @admin.register(CallTicket)

@@ -8,9 +8,11 @@ The desk's and the review's models hang on the ticket from their own apps (``cal
 from django.core.validators import MaxValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners.audit import AppendOnly
+from partners.models import PartnerFirm
 from partners.verification import Outcome
 
 
@@ -130,6 +132,27 @@ class CallTicket(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def identified_firm(self) -> PartnerFirm:
+        """The firm the caller identified: for what only an identified call reaches (an agent,
+        the code-change menu)."""
+        if self.firm is None:
+            raise ValueError(f"call {self.pk} has no identified firm")
+        return self.firm
+
+    @property
+    def waiting_since(self) -> int:
+        """When the caller began to wait, in milliseconds since the epoch (the queue's clock in
+        the browser counts from it)."""
+        return round((self.enqueued_at or self.started_at).timestamp() * 1000)
+
+    @property
+    def waiting(self) -> str:
+        """How long the caller has waited so far, as m:ss."""
+        since = self.enqueued_at or self.started_at
+        seconds = max(int((timezone.now() - since).total_seconds()), 0)
+        return f"{seconds // 60}:{seconds % 60:02d}"
 
     @property
     def needs_connection(self) -> bool:

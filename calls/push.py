@@ -75,7 +75,7 @@ def send(group: str, payload: dict) -> None:
 
 def queue_row_html(ticket) -> dict[str, str]:
     """Render the queue's row of a waiting ticket once in each language of the site."""
-    rows = {}
+    rows: dict[str, str] = {}
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             rows[code] = render_to_string("desk/_queue_row.html", {"t": ticket, "live": True})
@@ -87,8 +87,6 @@ def _ticket_push(ticket_id: int) -> None:
     if ticket is None:
         return
     if ticket.state == CallTicket.State.WAITING and ticket.firm_id and ticket.verified_at:
-        since = ticket.enqueued_at or ticket.started_at
-        ticket.waiting_since = round(since.timestamp() * 1000)
         send(QUEUE_GROUP, {"op": "queue-add", "id": ticket.pk, "html": queue_row_html(ticket)})
     else:
         send(QUEUE_GROUP, {"op": "queue-remove", "id": ticket.pk})

@@ -26,7 +26,7 @@ def code_changed_notice_task(ticket_id: int) -> None:
     (menu 3), through the outbox. The message never holds the code."""
     ticket = CallTicket.objects.select_related("firm").get(pk=ticket_id)
     firm_notice_queue(
-        firm=ticket.firm,
+        firm=ticket.identified_firm,
         template="calls/email/code_changed",
         context={"changed_at": ticket.code_changed_at, "number": ticket.from_number or "?"},
     )

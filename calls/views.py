@@ -75,44 +75,66 @@ def demo_phone_act(request: HttpRequest) -> JsonResponse:
     call = request.session.get(SESSION_KEY)
     host = request.get_host()
     if action == "dial":
-        call = {
-            "sid": flow.new_call_sid(),
-            "from": request.POST.get("from", "").strip()[:40] or "+36301234567",
-        }
-        url = settings.PUBLIC_BASE_URL + reverse("ivr-voice")
-        if request.POST.get("ignore_hours") == "1":
-            url += "?demo_open=1"
-        answer = _send(call, url, {"CallStatus": "ringing"}, host)
+        call, answer = _demo_dial(request, host)
     elif call is None or call.get("ended"):
         return JsonResponse({"error": "no call"}, status=409)
     elif action in ("keys", "silence"):
-        digits = "".join(c for c in request.POST.get("digits", "") if c in "0123456789*#")[:20]
-        if action == "keys" and digits and call.get("gather"):
-            answer = _send(
-                call, call["gather"], {"CallStatus": "in-progress", "Digits": digits}, host
-            )
-        elif call.get("fallback"):
-            answer = _send(call, call["fallback"], {"CallStatus": "in-progress"}, host)
-        else:
+        keyed = _demo_keys(request, call, action, host)
+        if keyed is None:
             return JsonResponse({"error": "the IVR is not waiting for keys"}, status=409)
+        answer = keyed
     elif action == "hangup":
-        if call.get("queue"):
-            _send(
-                call,
-                settings.PUBLIC_BASE_URL + reverse("ivr-queue-result"),
-                {"CallStatus": "in-progress", "QueueResult": "hangup"},
-                host,
-            )
-        _send(
-            call,
-            settings.PUBLIC_BASE_URL + reverse("ivr-status"),
-            {"CallStatus": "completed"},
-            host,
-        )
-        answer = provider.Answer(hangup=True)
+        answer = _demo_hang_up(call, host)
     else:
         return JsonResponse({"error": "unknown action"}, status=400)
+    return _demo_answered(request, call, answer, host)
 
+
+def _demo_dial(request: HttpRequest, host: str) -> tuple[dict, provider.Answer]:
+    """Start a new call: the provider's first request to the IVR."""
+    call = {
+        "sid": flow.new_call_sid(),
+        "from": request.POST.get("from", "").strip()[:40] or "+36301234567",
+    }
+    url = settings.PUBLIC_BASE_URL + reverse("ivr-voice")
+    if request.POST.get("ignore_hours") == "1":
+        url += "?demo_open=1"
+    return call, _send(call, url, {"CallStatus": "ringing"}, host)
+
+
+def _demo_keys(request: HttpRequest, call: dict, action: str, host: str) -> provider.Answer | None:
+    """Send the keyed digits (or the silence) to what the IVR waits on; None if it waits for
+    nothing."""
+    digits = "".join(c for c in request.POST.get("digits", "") if c in "0123456789*#")[:20]
+    if action == "keys" and digits and call.get("gather"):
+        return _send(call, call["gather"], {"CallStatus": "in-progress", "Digits": digits}, host)
+    if call.get("fallback"):
+        return _send(call, call["fallback"], {"CallStatus": "in-progress"}, host)
+    return None
+
+
+def _demo_hang_up(call: dict, host: str) -> provider.Answer:
+    """Hang up: the queue hears of it (if the caller waited in one), then the call's status."""
+    if call.get("queue"):
+        _send(
+            call,
+            settings.PUBLIC_BASE_URL + reverse("ivr-queue-result"),
+            {"CallStatus": "in-progress", "QueueResult": "hangup"},
+            host,
+        )
+    _send(
+        call,
+        settings.PUBLIC_BASE_URL + reverse("ivr-status"),
+        {"CallStatus": "completed"},
+        host,
+    )
+    return provider.Answer(hangup=True)
+
+
+def _demo_answered(
+    request: HttpRequest, call: dict, answer: provider.Answer, host: str
+) -> JsonResponse:
+    """Keep the call's state in the session and tell the phone what the IVR said."""
     said = list(answer.said)
     if answer.queue and answer.wait_url:
         said += _send(call, answer.wait_url, {"CallStatus": "in-progress"}, host).said

@@ -56,16 +56,24 @@ class LibraryDocumentAdmin(admin.ModelAdmin):
 class DeliveryAttemptInline(ViewOnlyAdmin, admin.TabularInline):
     model = DeliveryAttempt
     extra = 0
-    fields = ["started_at", "finished_at", "outcome", "detail"]
-    readonly_fields = fields
+    readonly_fields = ("started_at", "finished_at", "outcome", "detail")
+    fields = readonly_fields
 
 
 class DeliveryInline(ViewOnlyAdmin, admin.TabularInline):
     model = Delivery
     extra = 0
     show_change_link = True
-    fields = ["channel", "destination", "on_file", "state", "attempts", "sent_at", "last_error"]
-    readonly_fields = fields
+    readonly_fields = (
+        "channel",
+        "destination",
+        "on_file",
+        "state",
+        "attempts",
+        "sent_at",
+        "last_error",
+    )
+    fields = readonly_fields
 
 
 @admin.register(CertificateRequest)

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import qrcode
 from django.conf import settings
-from django.template.loader import get_template, render_to_string
+from django.template import Engine
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from PIL import Image
@@ -76,7 +77,7 @@ def _get_resources() -> _Resources:
         with _lock:
             if _resources is None:
                 font_config = FontConfiguration()
-                css_text = get_template("certificates/pdf/document.css").template.source
+                css_text = Engine.get_default().get_template("certificates/pdf/document.css").source
                 _resources = _Resources(
                     font_config=font_config,
                     house_css=CSS(string=css_text, font_config=font_config),

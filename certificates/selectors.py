@@ -1,6 +1,7 @@
 """Reads for certificates: eligibility, the data snapshot each document shows, deliveries."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -72,8 +73,9 @@ def _ft(amount: int) -> str:
 def cover_ended_on(*, contract: Contract, premium: PremiumStatus) -> datetime.date | None:
     """Return the last day of cover of a contract that has ended (or ended for non-payment
     by the status's day), else None."""
-    if premium.has_lapsed:
-        return min(premium.lapse_on, contract.end_date or premium.lapse_on)
+    lapse_on = premium.lapse_on
+    if premium.has_lapsed and lapse_on is not None:
+        return min(lapse_on, contract.end_date or lapse_on)
     return contract.end_date
 
 
@@ -201,6 +203,20 @@ def check_eligibility(
         raise NotEligible(_("Choose a contract first."))
     merged = default_params(document_type=document_type, contract=contract, today=today)
     merged.update({k: v for k, v in (params or {}).items() if v})
+    _check_rules(document_type, contract, today, merged, invoice=invoice, premium=premium)
+    return merged
+
+
+def _check_rules(
+    document_type: str,
+    contract: Contract,
+    today: datetime.date,
+    merged: dict,
+    *,
+    invoice: Invoice | None,
+    premium: PremiumStatus | None,
+) -> None:
+    """Raise ``NotEligible`` unless ``contract`` may have the document with ``merged``."""
     if document_type in (DocumentType.DAMAGE_HISTORY, DocumentType.DAMAGE_HISTORY_BILINGUAL):
         if contract.product != Contract.Product.GFB:
             raise NotEligible(
@@ -218,7 +234,6 @@ def check_eligibility(
     elif document_type == DocumentType.INVOICE_COPY:
         if invoice is None or invoice.contract_id != contract.pk:
             raise NotEligible(_("Choose an invoice of this contract."))
-    return merged
 
 
 def eligibility_overview(*, contract: Contract, today: datetime.date) -> list[Eligibility]:
@@ -314,10 +329,7 @@ def _main_vehicle_link(contract: Contract) -> ContractVehicle | None:
 def _damage_history(contract: Contract, today: datetime.date, params: dict) -> dict:
     """The *kártörténeti igazolás*: every claim paid in the last five years of the contract,
     counted back from its end when it has ended (not from today)."""
-    premium = contract_premium_status(contract=contract, today=today)
-    ended_on = cover_ended_on(contract=contract, premium=premium)
-    if ended_on is not None and ended_on > today:
-        ended_on = None  # a fixed term still running
+    ended_on, end_reason, at_end = _history_end(contract, today)
     until = ended_on or today
     since = _years_ago(until, HISTORY_YEARS)
     # A claim counts when it was first paid (payment date), not when it happened.
@@ -327,17 +339,6 @@ def _damage_history(contract: Contract, today: datetime.date, params: dict) -> d
         .filter(first_paid_on__gte=since, first_paid_on__lte=until)
         .order_by("first_paid_on", "claim_number")
     )
-    at_end = contract.bonus_malus_class
-    if ended_on is not None:
-        last_period = (
-            BonusMalusEntry.objects.filter(contract=contract, period_start__lte=ended_on)
-            .order_by("-period_start")
-            .first()
-        )
-        at_end = last_period.bonus_malus_class if last_period else contract.bonus_malus_class
-    end_reason = contract.get_end_reason_display() if contract.end_reason else ""
-    if ended_on is not None and not end_reason and premium.has_lapsed:
-        end_reason = str(Contract.EndReason.NON_PAYMENT.label)
     link = _main_vehicle_link(contract)
     keeper = contract.keeper
     return {
@@ -361,6 +362,25 @@ def _damage_history(contract: Contract, today: datetime.date, params: dict) -> d
     }
 
 
+def _history_end(contract: Contract, today: datetime.date) -> tuple[datetime.date | None, str, str]:
+    """Return when the contract's cover ended (None while it runs), why, and its bonus-malus
+    class at that end."""
+    premium = contract_premium_status(contract=contract, today=today)
+    ended_on = cover_ended_on(contract=contract, premium=premium)
+    end_reason = contract.get_end_reason_display() if contract.end_reason else ""
+    if ended_on is None or ended_on > today:
+        return None, end_reason, contract.bonus_malus_class  # running (a fixed term too)
+    last_period = (
+        BonusMalusEntry.objects.filter(contract=contract, period_start__lte=ended_on)
+        .order_by("-period_start")
+        .first()
+    )
+    at_end = last_period.bonus_malus_class if last_period else contract.bonus_malus_class
+    if not end_reason and premium.has_lapsed:
+        end_reason = str(Contract.EndReason.NON_PAYMENT.label)
+    return ended_on, end_reason, at_end
+
+
 def _fleet_damage_history(contract: Contract, today: datetime.date, params: dict) -> dict:
     """The casco fleet history brokers tender renewals with: per vehicle its vehicle-years and
     claims, and the loss ratio (*kárhányad*): paid plus outstanding reserves over the premium
@@ -377,16 +397,7 @@ def _fleet_damage_history(contract: Contract, today: datetime.date, params: dict
     )
     by_vehicle: dict[int | None, list[dict]] = {}
     for claim in claims:
-        by_vehicle.setdefault(claim.vehicle_id, []).append(
-            {
-                "claim_number": claim.claim_number,
-                "event_date": _iso(claim.event_date),
-                "cover": claim.get_cover_display(),
-                "paid": claim.paid or 0,
-                "reserve": claim.reserve_amount,
-                "open": claim.status in Claim.OPEN_STATUSES,
-            }
-        )
+        by_vehicle.setdefault(claim.vehicle_id, []).append(_fleet_claim(claim))
     vehicles = []
     total_days = 0
     for link in contract.vehicle_links.select_related("vehicle").order_by("insured_from", "pk"):
@@ -416,11 +427,29 @@ def _fleet_damage_history(contract: Contract, today: datetime.date, params: dict
         "totals": {
             "vehicles": len(vehicles),
             "vehicle_years": round(total_days / 365.25, 2),
-            "claims": len(every),
-            "open_claims": sum(1 for c in every if c["open"]),
-            "paid": sum(c["paid"] for c in every),
-            "reserve": sum(c["reserve"] for c in every),
+            **_fleet_claim_totals(every),
         },
+    }
+
+
+def _fleet_claim(claim: Claim) -> dict:
+    """A claim as the fleet history lists it (``paid``: the annotated sum of its payments)."""
+    return {
+        "claim_number": claim.claim_number,
+        "event_date": _iso(claim.event_date),
+        "cover": claim.get_cover_display(),
+        "paid": getattr(claim, "paid", None) or 0,
+        "reserve": claim.reserve_amount,
+        "open": claim.status in Claim.OPEN_STATUSES,
+    }
+
+
+def _fleet_claim_totals(claims: list[dict]) -> dict:
+    return {
+        "claims": len(claims),
+        "open_claims": sum(1 for c in claims if c["open"]),
+        "paid": sum(c["paid"] for c in claims),
+        "reserve": sum(c["reserve"] for c in claims),
     }
 
 
@@ -460,6 +489,8 @@ def _green_card(contract: Contract, today: datetime.date, params: dict) -> dict:
         datetime.date.fromisoformat(params["valid_from"]),
         datetime.date.fromisoformat(params["valid_until"]),
     )
+    if link is None:  # check_eligibility refuses such a period before a document is built
+        raise ValueError("no vehicle is insured for the whole green card period")
     return {
         "valid_from": params["valid_from"],
         "valid_until": params["valid_until"],
@@ -514,7 +545,7 @@ def _policy_copy(contract: Contract, today: datetime.date, params: dict) -> dict
     return {"vehicles": [_vehicle(link) for link in links]}
 
 
-_BUILDERS = {
+_BUILDERS: dict[str, Callable[[Contract, datetime.date, dict], dict]] = {
     DocumentType.DAMAGE_HISTORY: _damage_history,
     DocumentType.DAMAGE_HISTORY_BILINGUAL: _damage_history,
     DocumentType.FLEET_DAMAGE_HISTORY: _fleet_damage_history,

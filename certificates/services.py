@@ -135,7 +135,7 @@ def destinations_on_file(
     found = {}
     if holder is not None and channel != Channel.FAX:
         found[holder.email if channel == Channel.EMAIL else holder.postal_address] = holder.name
-    by_channel = {Channel.EMAIL: firm.email, Channel.FAX: firm.fax}
+    by_channel: dict[str, str] = {Channel.EMAIL: firm.email, Channel.FAX: firm.fax}
     found[by_channel.get(channel, firm.postal_address)] = firm.name
     return {value: name for value, name in found.items() if value}
 
@@ -215,8 +215,9 @@ def certificate_request_create(
     today = today or timezone.localdate()
     library_version = None
     if document_type == DocumentType.LIBRARY:
-        library_version = library_document.current_version if library_document else None
-        if library_version is None or not library_document.is_active:
+        if library_document is not None and library_document.is_active:
+            library_version = library_document.current_version
+        if library_version is None:
             raise NotEligible(_("This library document has no published version."))
     merged = check_eligibility(
         document_type=document_type,
@@ -245,9 +246,9 @@ def certificate_request_create(
     from . import tasks
 
     for delivery in created:
-        transaction.on_commit(lambda pk=delivery.pk: tasks.enqueue_delivery(pk))
+        tasks.enqueue_delivery(delivery.pk, on_commit=True)
         if not delivery.on_file:
-            transaction.on_commit(lambda pk=delivery.pk: tasks.enqueue_dictated_report(pk))
+            tasks.enqueue_dictated_report(delivery.pk)
     return request
 
 
@@ -295,6 +296,8 @@ def certificate_issue(*, request: CertificateRequest, by=None) -> IssuedCertific
         if existing is not None:
             return existing
         today = timezone.localdate()
+        if request.contract_id is None:  # a library document: sent as uploaded, never issued
+            raise Contract.DoesNotExist
         contract = Contract.objects.select_related("policyholder", "firm").get(
             pk=request.contract_id
         )
@@ -347,6 +350,8 @@ def request_attachment(*, request: CertificateRequest) -> Attachment:
     """Return the PDF a request sends: the issued certificate, or the library version's file."""
     if request.document_type == DocumentType.LIBRARY:
         version = request.library_version
+        if version is None:
+            raise ValueError(f"library request {request.pk} names no document version")
         with version.file.open("rb") as f:
             content = f.read()
         return Attachment(
@@ -443,35 +448,10 @@ def delivery_process(*, delivery_id: int) -> str:
     posted. Raises ``TransientDeliveryError`` (with ``retry_in``) when the caller should try
     again later.
     """
-    now = timezone.now()
-    with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
-        if delivery.state == State.SENT:
-            DeliveryAttempt.objects.create(
-                delivery=delivery, started_at=now, finished_at=now, outcome=Outcome.SKIPPED
-            )
-            return Outcome.SKIPPED
-        if delivery.state == State.FAILED:
-            return Outcome.PERMANENT
-        if delivery.channel == Channel.POST and delivery.state in (State.SENDING, State.BATCHED):
-            return Outcome.QUEUED_FOR_PRINT
-        if delivery.state in (State.RENDERING, State.SENDING) and (
-            delivery.lease_until and delivery.lease_until > now
-        ):
-            return Outcome.STARTED  # another worker holds it
-        delivery.attempt_log.filter(outcome=Outcome.STARTED).update(
-            outcome=Outcome.INTERRUPTED,
-            finished_at=now,
-            detail=f"worker stopped while {delivery.state}; retrying with the same Message-ID",
-        )
-        delivery.state = State.RENDERING
-        delivery.attempts += 1
-        delivery.lease_until = now + datetime.timedelta(seconds=settings.CERTIFICATES_LEASE_SECONDS)
-        delivery.next_attempt_at = None
-        delivery.save(update_fields=["state", "attempts", "lease_until", "next_attempt_at"])
-        attempt = DeliveryAttempt.objects.create(
-            delivery=delivery, started_at=now, outcome=Outcome.STARTED
-        )
+    claimed = _delivery_claim(delivery_id=delivery_id, now=timezone.now())
+    if isinstance(claimed, str):
+        return claimed
+    delivery, attempt = claimed
     try:
         attachment = request_attachment(request=delivery.request)
         if delivery.channel == Channel.POST:
@@ -508,47 +488,10 @@ def delivery_process(*, delivery_id: int) -> str:
             reference = _send_fax(delivery, attachment)
     except (PermanentDeliveryError, NotEligible) as exc:
         reason = getattr(exc, "reason", None) or str(exc)
-        _finish(
-            delivery.pk,
-            attempt.pk,
-            Outcome.PERMANENT,
-            reason,
-            state=State.FAILED,
-            lease_until=None,
-            last_error=reason[:500],
-        )
         logger.warning("delivery %s failed for good: %s", delivery.pk, reason)
-        return Outcome.PERMANENT
+        return _delivery_fail(delivery, attempt, reason, error=reason)
     except Exception as exc:
-        # Transport hiccups and anything unexpected (a database blip, a full disk): try again
-        # later, a bounded number of times, then give up and show it to the people.
-        detail = f"{type(exc).__name__}: {exc}"
-        policy = retry_policy()
-        if policy.exhausted(delivery.attempts):
-            _finish(
-                delivery.pk,
-                attempt.pk,
-                Outcome.PERMANENT,
-                f"gave up after {delivery.attempts} attempts: {detail}",
-                state=State.FAILED,
-                lease_until=None,
-                last_error=detail[:500],
-            )
-            return Outcome.PERMANENT
-        delay = policy.delay(delivery.attempts)
-        _finish(
-            delivery.pk,
-            attempt.pk,
-            Outcome.TRANSIENT,
-            detail,
-            state=State.QUEUED,
-            lease_until=None,
-            last_error=detail[:500],
-            next_attempt_at=timezone.now() + datetime.timedelta(seconds=delay),
-        )
-        error = exc if isinstance(exc, TransientDeliveryError) else TransientDeliveryError(detail)
-        error.retry_in = delay
-        raise error from exc
+        return _delivery_try_later(delivery, attempt, exc)
     _finish(
         delivery.pk,
         attempt.pk,
@@ -561,6 +504,82 @@ def delivery_process(*, delivery_id: int) -> str:
         last_error="",
     )
     return Outcome.SENT
+
+
+@transaction.atomic
+def _delivery_claim(
+    *, delivery_id: int, now: datetime.datetime
+) -> tuple[Delivery, DeliveryAttempt] | str:
+    """Claim the delivery for this worker (a lease, a started attempt) and return it with the
+    attempt; or return the outcome when it is to be left alone (sent, failed for good, waiting
+    for the print batch, or held by another worker's live lease)."""
+    delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+    if delivery.state == State.SENT:
+        DeliveryAttempt.objects.create(
+            delivery=delivery, started_at=now, finished_at=now, outcome=Outcome.SKIPPED
+        )
+        return Outcome.SKIPPED
+    if delivery.state == State.FAILED:
+        return Outcome.PERMANENT
+    if delivery.channel == Channel.POST and delivery.state in (State.SENDING, State.BATCHED):
+        return Outcome.QUEUED_FOR_PRINT
+    if delivery.state in (State.RENDERING, State.SENDING) and (
+        delivery.lease_until and delivery.lease_until > now
+    ):
+        return Outcome.STARTED  # another worker holds it
+    delivery.attempt_log.filter(outcome=Outcome.STARTED).update(
+        outcome=Outcome.INTERRUPTED,
+        finished_at=now,
+        detail=f"worker stopped while {delivery.state}; retrying with the same Message-ID",
+    )
+    delivery.state = State.RENDERING
+    delivery.attempts += 1
+    delivery.lease_until = now + datetime.timedelta(seconds=settings.CERTIFICATES_LEASE_SECONDS)
+    delivery.next_attempt_at = None
+    delivery.save(update_fields=["state", "attempts", "lease_until", "next_attempt_at"])
+    attempt = DeliveryAttempt.objects.create(
+        delivery=delivery, started_at=now, outcome=Outcome.STARTED
+    )
+    return delivery, attempt
+
+
+def _delivery_fail(delivery: Delivery, attempt: DeliveryAttempt, detail: str, *, error: str) -> str:
+    """Record that the delivery failed for good; return the permanent outcome."""
+    _finish(
+        delivery.pk,
+        attempt.pk,
+        Outcome.PERMANENT,
+        detail,
+        state=State.FAILED,
+        lease_until=None,
+        last_error=error[:500],
+    )
+    return Outcome.PERMANENT
+
+
+def _delivery_try_later(delivery: Delivery, attempt: DeliveryAttempt, exc: Exception) -> str:
+    """After a transport hiccup or anything unexpected (a database blip, a full disk): raise
+    ``TransientDeliveryError`` to try again later, a bounded number of times; then give up
+    (return the permanent outcome) and show it to the people."""
+    detail = f"{type(exc).__name__}: {exc}"
+    policy = retry_policy()
+    if policy.exhausted(delivery.attempts):
+        gave_up = f"gave up after {delivery.attempts} attempts: {detail}"
+        return _delivery_fail(delivery, attempt, gave_up, error=detail)
+    delay = policy.delay(delivery.attempts)
+    _finish(
+        delivery.pk,
+        attempt.pk,
+        Outcome.TRANSIENT,
+        detail,
+        state=State.QUEUED,
+        lease_until=None,
+        last_error=detail[:500],
+        next_attempt_at=timezone.now() + datetime.timedelta(seconds=delay),
+    )
+    error = exc if isinstance(exc, TransientDeliveryError) else TransientDeliveryError(detail)
+    error.retry_in = delay
+    raise error from exc
 
 
 @transaction.atomic
@@ -586,7 +605,7 @@ def delivery_resend(*, delivery: Delivery, by) -> Delivery:
     )
     from . import tasks
 
-    transaction.on_commit(lambda: tasks.enqueue_delivery(delivery.pk))
+    tasks.enqueue_delivery(delivery.pk, on_commit=True)
     return delivery
 
 

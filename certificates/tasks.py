@@ -1,13 +1,11 @@
 """Celery tasks: take ids, call a service. Deliveries are idempotent, hence ``acks_late``."""
 
-import logging
-
 from celery import shared_task
+
+from outbox.enqueue import enqueue, enqueue_on_commit
 
 from . import services
 from .fax import TransientDeliveryError
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
@@ -40,18 +38,15 @@ def build_print_batch() -> int | None:
     return batch.pk if batch else None
 
 
-def _enqueue(task, pk: int) -> None:
-    # Called after the commit: if the broker is down, the request is saved all the same and the
-    # periodic sweep queues it once the broker is back.
-    try:
-        task.delay(pk)
-    except Exception:
-        logger.exception("broker unavailable; %s(%s) left for the sweep", task.name, pk)
-
-
-def enqueue_delivery(delivery_id: int) -> None:
-    _enqueue(deliver, delivery_id)
+def enqueue_delivery(delivery_id: int, *, on_commit: bool = False) -> None:
+    """Queue the delivery (after the commit, with ``on_commit``); if the broker is down, the
+    request is saved all the same and the sweep queues it once the broker is back."""
+    queue = enqueue_on_commit if on_commit else enqueue
+    queue(deliver, delivery_id, what=f"delivery {delivery_id}")
 
 
 def enqueue_dictated_report(delivery_id: int) -> None:
-    _enqueue(report_dictated_destination, delivery_id)
+    """Queue, after the commit, the report of a destination the caller dictated."""
+    enqueue_on_commit(
+        report_dictated_destination, delivery_id, what=f"the report of delivery {delivery_id}"
+    )

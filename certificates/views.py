@@ -227,12 +227,13 @@ def print_batch_posted(request: HttpRequest, pk: int) -> HttpResponse:
             % {"n": sent},
         )
     elif batch.is_posted:
+        poster = batch.posted_by
         messages.info(
             request,
             _("This batch was already confirmed as posted on %(at)s by %(by)s.")
             % {
                 "at": date_format(timezone.localtime(batch.posted_at), "DATETIME_FORMAT"),
-                "by": batch.posted_by.get_full_name() or batch.posted_by.get_username(),
+                "by": (poster.get_full_name() or poster.get_username()) if poster else "",
             },
         )
     return redirect(reverse("certificates:print-batches"))

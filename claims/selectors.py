@@ -11,7 +11,7 @@ Cover = Claim.Cover
 # What a claim on each product can be: a GFB (motor third-party liability) claim is always a
 # liability claim against the insured, never the insured's own damage, glass or theft; casco
 # covers the insured vehicle; property covers its perils.
-PRODUCT_COVERS = {
+PRODUCT_COVERS: dict[str, list[Cover]] = {
     Contract.Product.GFB: [Cover.LIABILITY],
     Contract.Product.CASCO: [Cover.OWN_DAMAGE, Cover.THEFT, Cover.GLASS],
     Contract.Product.CASCO_FLEET: [Cover.OWN_DAMAGE, Cover.THEFT, Cover.GLASS],

@@ -12,9 +12,10 @@ from .models import User
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_filter = [*BaseUserAdmin.list_filter, "groups"]
-    list_display = [*BaseUserAdmin.list_display, "extension"]
-    fieldsets = [*BaseUserAdmin.fieldsets, (_("Telephony"), {"fields": ["extension"]})]
+    # Django's filters already include the groups.
+    list_filter = BaseUserAdmin.list_filter
+    list_display = ("username", "email", "first_name", "last_name", "is_staff", "extension")
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Telephony"), {"fields": ["extension"]}))
 
 
 class TOTPDeviceAdmin(otp_admin.TOTPDeviceAdmin):

@@ -11,7 +11,7 @@ import hashlib
 import random
 from base64 import b32encode
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
@@ -107,7 +107,7 @@ def _aware(day: datetime.date, hour: int = 10) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
 
-PERIOD_MONTHS = {
+PERIOD_MONTHS: dict[str, int] = {
     Contract.Frequency.ANNUAL: 12,
     Contract.Frequency.SEMIANNUAL: 6,
     Contract.Frequency.QUARTERLY: 3,
@@ -381,7 +381,7 @@ class DemoBuilder:
             .values_list("claim_id", "paid_on")
             .order_by("paid_on")
         )
-        first_paid = {}
+        first_paid: dict[int, datetime.date] = {}
         for claim_id, day in paid_on:
             first_paid.setdefault(claim_id, day)
         category = (
@@ -438,8 +438,8 @@ class DemoBuilder:
         cover: str,
         event: datetime.date,
         vehicle: Vehicle | None = None,
-        paid: list[tuple[int, datetime.date]] = (),
-        missing: list[str] = (),
+        paid: Sequence[tuple[int, datetime.date]] = (),
+        missing: Sequence[str] = (),
         number: str | None = None,
         reserve: int = 0,
         description: str = "",
@@ -982,9 +982,9 @@ class _RowWriter:
     million contracts that is the difference between hours and minutes.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.rows: dict[type[models.Model], list[tuple]] = defaultdict(list)
-        self.fields: dict[type[models.Model], list] = {}
+        self.fields: dict[type[models.Model], Sequence[models.Field]] = {}
         self.defaults: dict[type[models.Model], dict] = {}
         self.next_id: dict[type[models.Model], int] = {}
 

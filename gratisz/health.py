@@ -45,7 +45,8 @@ def ready(request: HttpRequest) -> JsonResponse:
 
     The body names each dependency with ``ok`` or the error class (never a connection string).
     """
-    report, healthy = {}, True
+    report: dict[str, dict[str, object]] = {}
+    healthy = True
     for name, check in CHECKS.items():
         started = time.perf_counter()
         try:
@@ -55,7 +56,7 @@ def ready(request: HttpRequest) -> JsonResponse:
             healthy = False
             report[name] = {"status": "error", "error": type(error).__name__}
         report[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
-    body = {"status": "ok" if healthy else "unavailable", "checks": report}
+    body: dict[str, object] = {"status": "ok" if healthy else "unavailable", "checks": report}
     if settings.DEBUG:
         body["debug"] = True
     return JsonResponse(body, status=200 if healthy else 503)

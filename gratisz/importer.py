@@ -22,7 +22,7 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import DatabaseError, models, transaction
@@ -65,9 +65,10 @@ class ImportReport:
         return not self.errors
 
 
-def _upsert(
-    model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]
-) -> tuple[models.Model, str]:
+_M = TypeVar("_M", bound=models.Model)
+
+
+def _upsert(model: type[_M], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[_M, str]:
     """Create or update the row found by ``lookup``; write only when a value differs."""
     existing = model._default_manager.filter(**lookup).first()
     candidate = model(**lookup, **values)
@@ -104,7 +105,21 @@ def _sync_children(
     return changed or bool(deleted)
 
 
-def _get(model: type[models.Model], label: str, **lookup: Any) -> models.Model:
+# (record field, the parent's related manager, the children's key, the entry's values)
+_ChildSync = tuple[str, str, str, Callable[[dict], dict]]
+
+
+def _sync_record_children(parent: models.Model, r: dict, children: list[_ChildSync]) -> bool:
+    """Sync each kind of child the record carries (a kind it leaves out stays as it is);
+    return whether anything changed."""
+    changed = False
+    for record_field, manager, key, to_values in children:
+        if record_field in r:
+            changed |= _sync_children(getattr(parent, manager), key, r[record_field], to_values)
+    return changed
+
+
+def _get(model: type[_M], label: str, **lookup: Any) -> _M:
     try:
         return model._default_manager.get(**lookup)
     except ObjectDoesNotExist:
@@ -249,27 +264,30 @@ def _contract(r: dict) -> str:
             _get(Policyholder, "keeper", external_id=r["keeper_id"]).pk if r["keeper_id"] else None
         )
     contract, outcome = _upsert(Contract, {"policy_number": r["policy_number"]}, values)
-    changed = False
-    if "vehicles" in r:
-        changed |= _sync_children(
-            contract.vehicle_links,
-            "vehicle_id",
-            r["vehicles"],
-            lambda v: {
-                "vehicle_id": _get(Vehicle, "vehicle", external_id=v["id"]).pk,
-                **_pick(v, "insured_from", "insured_to"),
-            },
-        )
-    if "bonus_malus_history" in r:
-        changed |= _sync_children(
-            contract.bonus_malus_history,
-            "period_start",
-            r["bonus_malus_history"],
-            lambda h: {
-                "bonus_malus_class": h["class"],
-                **_pick(h, "period_start", "period_end", "claims_paid"),
-            },
-        )
+    changed = _sync_record_children(
+        contract,
+        r,
+        [
+            (
+                "vehicles",
+                "vehicle_links",
+                "vehicle_id",
+                lambda v: {
+                    "vehicle_id": _get(Vehicle, "vehicle", external_id=v["id"]).pk,
+                    **_pick(v, "insured_from", "insured_to"),
+                },
+            ),
+            (
+                "bonus_malus_history",
+                "bonus_malus_history",
+                "period_start",
+                lambda h: {
+                    "bonus_malus_class": h["class"],
+                    **_pick(h, "period_start", "period_end", "claims_paid"),
+                },
+            ),
+        ],
+    )
     return UPDATED if outcome == UNCHANGED and changed else outcome
 
 
@@ -288,22 +306,17 @@ def _contract_id(r: dict) -> int:
     return _get(Contract, "policy", policy_number=r["policy_number"]).pk
 
 
-def _invoice(r: dict) -> str:
-    values = _plain("invoice", r)
-    values["contract_id"] = _contract_id(r)
-    return _upsert(Invoice, {"number": r["number"]}, values)[1]
+def _contract_part_handler(kind: str) -> Callable[[dict], str]:
+    """Return the handler of a record type that belongs to a contract (named by its policy
+    number) and has no children: invoices, payments, mandates."""
+    model, key, field_name, _fields = SPECS[kind]
 
+    def handler(r: dict) -> str:
+        values = _plain(kind, r)
+        values["contract_id"] = _contract_id(r)
+        return _upsert(model, {key: r[field_name]}, values)[1]
 
-def _payment(r: dict) -> str:
-    values = _plain("payment", r)
-    values["contract_id"] = _contract_id(r)
-    return _upsert(Payment, {"external_id": r["id"]}, values)[1]
-
-
-def _mandate(r: dict) -> str:
-    values = _plain("mandate", r)
-    values["contract_id"] = _contract_id(r)
-    return _upsert(DirectDebitMandate, {"external_id": r["id"]}, values)[1]
+    return handler
 
 
 def _claim(r: dict) -> str:
@@ -314,28 +327,30 @@ def _claim(r: dict) -> str:
     if r.get("adjuster_id"):
         values["adjuster_id"] = _get(Adjuster, "adjuster", external_id=r["adjuster_id"]).pk
     claim, outcome = _upsert(Claim, {"claim_number": r["claim_number"]}, values)
-    changed = False
-    if "status_history" in r:
-        changed |= _sync_children(
-            claim.status_history,
-            "changed_at",
-            r["status_history"],
-            lambda h: _pick(h, "changed_at", "status", "note"),
-        )
-    if "missing_documents" in r:
-        changed |= _sync_children(
-            claim.missing_documents,
-            "description",
-            r["missing_documents"],
-            lambda d: _pick(d, "description", "requested_on", "received_on"),
-        )
-    if "payments" in r:
-        changed |= _sync_children(
-            claim.payments,
-            "external_id",
-            r["payments"],
-            lambda p: {"external_id": p["id"], **_pick(p, "paid_on", "amount", "cover")},
-        )
+    changed = _sync_record_children(
+        claim,
+        r,
+        [
+            (
+                "status_history",
+                "status_history",
+                "changed_at",
+                lambda h: _pick(h, "changed_at", "status", "note"),
+            ),
+            (
+                "missing_documents",
+                "missing_documents",
+                "description",
+                lambda d: _pick(d, "description", "requested_on", "received_on"),
+            ),
+            (
+                "payments",
+                "payments",
+                "external_id",
+                lambda p: {"external_id": p["id"], **_pick(p, "paid_on", "amount", "cover")},
+            ),
+        ],
+    )
     return UPDATED if outcome == UNCHANGED and changed else outcome
 
 
@@ -346,9 +361,9 @@ HANDLERS: dict[str, Callable[[dict], str]] = {
     "adjuster": _simple_handler("adjuster"),
     "contract": _contract,
     "offer": _offer,
-    "invoice": _invoice,
-    "payment": _payment,
-    "mandate": _mandate,
+    "invoice": _contract_part_handler("invoice"),
+    "payment": _contract_part_handler("payment"),
+    "mandate": _contract_part_handler("mandate"),
     "claim": _claim,
 }
 
@@ -495,7 +510,82 @@ def _key(model: type[models.Model], name: str, value: Any) -> Any:
     """Return a natural key as the database holds it (``123`` and ``"123"`` are one key)."""
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise RecordError(f"{name}: expected text, got {type(value).__name__}")
-    return model._meta.get_field(_NATURAL_KEY[model]).to_python(value)
+    return _concrete_field(model, _NATURAL_KEY[model]).to_python(value)
+
+
+def _concrete_field(model: type[models.Model], name: str) -> models.Field:
+    """Return the model's field ``name``: a column, not a reverse relation."""
+    found = model._meta.get_field(name)
+    if not isinstance(found, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a concrete field")
+    return found
+
+
+# The field that records when a row last changed, on the models that have one.
+_STAMP = "updated_at"
+
+
+def _differences(
+    candidate: models.Model, existing: models.Model, values: dict, relations: dict
+) -> set[str]:
+    """Return the names of the values and relations in which ``candidate`` differs from the
+    stored ``existing`` (a relation to a row not yet written always differs)."""
+    changed = {k for k in values if getattr(candidate, k) != getattr(existing, k)}
+    changed |= {
+        name
+        for name, obj in relations.items()
+        if getattr(existing, f"{name}_id") != obj.pk or obj.pk is None
+    }
+    return changed
+
+
+def _child_key(spec: _Children, values: dict[str, Any], relations: dict[str, Any]) -> Any:
+    """Return the key that matches a child entry to its stored row (the entry's key value, as
+    the database holds it, is put back into ``values``)."""
+    if "vehicle" in relations:
+        vehicle = relations["vehicle"]
+        # A vehicle created in this batch has no links yet: any unique key will do.
+        return vehicle.pk if vehicle.pk is not None else ("new", id(vehicle))
+    key = _concrete_field(spec.model, spec.key).to_python(values[spec.key])
+    values[spec.key] = key
+    return key
+
+
+def _wanted_keys(records: list[Any]) -> dict[type[models.Model], set]:
+    """Return the natural keys, per model, of the rows the records name (themselves, the rows
+    they point at, their vehicles); what is no valid key is left for the record's own check."""
+    wanted: dict[type[models.Model], set] = {m: set() for m in WRITE_ORDER}
+
+    def want(model, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, str) and "\x00" not in value:
+            wanted[model].add(_key(model, "key", value))
+
+    for record in records:
+        kind = record.get("type") if isinstance(record, dict) else None
+        if not isinstance(kind, str) or kind not in SPECS:
+            continue
+        model, _k, record_key, _f = SPECS[kind]
+        want(model, record.get(record_key))
+        for ref, (ref_model, _label) in _REFS.items():
+            if ref in record:
+                want(ref_model, record[ref])
+        for v in record.get("vehicles") or []:
+            if isinstance(v, dict):
+                want(Vehicle, v.get("id"))
+    return wanted
+
+
+def _record_type(record: Any) -> str:
+    """Return the record's type, or raise ``RecordError`` for what is no record of ours."""
+    if not isinstance(record, dict):
+        raise RecordError("a record is a JSON object")
+    _refuse_nul(record)
+    kind = record.get("type")
+    if not isinstance(kind, str) or kind not in SPECS:
+        raise RecordError(f"unknown type: {kind!r} (one of {', '.join(HANDLERS)})")
+    return kind
 
 
 class _Batch:
@@ -512,27 +602,7 @@ class _Batch:
 
     # Reading -----------------------------------------------------------------------------
     def _prefetch(self, records: list[Any]) -> None:
-        wanted: dict[type[models.Model], set] = {m: set() for m in WRITE_ORDER}
-
-        def want(model, value):
-            if isinstance(value, int) and not isinstance(value, bool):
-                value = str(value)
-            if isinstance(value, str) and "\x00" not in value:
-                wanted[model].add(_key(model, "key", value))
-
-        for record in records:
-            if not isinstance(record, dict) or not isinstance(record.get("type"), str):
-                continue
-            if record["type"] not in SPECS:
-                continue
-            model, _k, record_key, _f = SPECS[record["type"]]
-            want(model, record.get(record_key))
-            for ref, (ref_model, _label) in _REFS.items():
-                if ref in record:
-                    want(ref_model, record[ref])
-            for v in record.get("vehicles") or []:
-                if isinstance(v, dict):
-                    want(Vehicle, v.get("id"))
+        wanted = _wanted_keys(records)
         for model, keys in wanted.items():
             if keys:
                 self.rows[model] = model._default_manager.in_bulk(
@@ -541,16 +611,18 @@ class _Batch:
         for parent_model, specs in CHILDREN.items():
             parents = {obj.pk: obj for obj in self.rows[parent_model].values()}
             for spec in specs:
-                for obj in parents.values():
-                    self.children[(spec, id(obj))] = {}
-                if not parents:
-                    continue
-                rows = spec.model._default_manager.filter(
-                    **{f"{spec.parent_field}_id__in": list(parents)}
-                )
-                for child in rows:
-                    parent = parents[getattr(child, f"{spec.parent_field}_id")]
-                    self.children[(spec, id(parent))][getattr(child, spec.key)] = child
+                self._prefetch_children(spec, parents)
+
+    def _prefetch_children(self, spec: _Children, parents: dict[Any, models.Model]) -> None:
+        """Read the stored children under ``spec`` of the batch's ``parents`` (by pk)."""
+        for obj in parents.values():
+            self.children[(spec, id(obj))] = {}
+        if not parents:
+            return
+        rows = spec.model._default_manager.filter(**{f"{spec.parent_field}_id__in": list(parents)})
+        for child in rows:
+            parent = parents[getattr(child, f"{spec.parent_field}_id")]
+            self.children[(spec, id(parent))][getattr(child, spec.key)] = child
 
     def ref(self, model: type[models.Model], label: str, value: Any) -> models.Model:
         """Return the row a record points at, whether stored or created earlier in the batch."""
@@ -565,36 +637,12 @@ class _Batch:
 
         Nothing in the batch changes until that function runs, so a refused record leaves no
         trace."""
-        if not isinstance(record, dict):
-            raise RecordError("a record is a JSON object")
-        _refuse_nul(record)
-        if not isinstance(record.get("type"), str) or record["type"] not in SPECS:
-            raise RecordError(
-                f"unknown type: {record.get('type')!r} (one of {', '.join(HANDLERS)})"
-            )
-        model, key_field, record_key, fields = SPECS[record["type"]]
+        kind = _record_type(record)
+        model, key_field, record_key, fields = SPECS[kind]
         try:
             key = _key(model, record_key, record[record_key])
             values = _pick(record, *fields)
-            relations = {}
-            if record["type"] in ("contract", "offer"):
-                relations["firm"] = self.ref(PartnerFirm, "GRID", record["grid"])
-                relations["policyholder"] = self.ref(
-                    Policyholder, "policyholder", record["policyholder_id"]
-                )
-                if record["type"] == "contract" and record.get("keeper_id"):
-                    relations["keeper"] = self.ref(Policyholder, "keeper", record["keeper_id"])
-                elif record["type"] == "contract" and "keeper_id" in record:
-                    values["keeper_id"] = None  # the keeper is the policyholder again
-                if record["type"] == "offer" and record.get("policy_number"):
-                    relations["contract"] = self.ref(Contract, "policy", record["policy_number"])
-            elif record["type"] in ("invoice", "payment", "mandate", "claim"):
-                relations["contract"] = self.ref(Contract, "policy", record["policy_number"])
-            if record["type"] == "claim":
-                if record.get("vehicle_id"):
-                    relations["vehicle"] = self.ref(Vehicle, "vehicle", record["vehicle_id"])
-                if record.get("adjuster_id"):
-                    relations["adjuster"] = self.ref(Adjuster, "adjuster", record["adjuster_id"])
+            relations = self._relations(kind, record, values)
             existing = self.rows[model].get(key)
             candidate, changed = self._candidate(
                 model, existing, {key_field: key}, values, relations
@@ -625,6 +673,29 @@ class _Batch:
 
         return outcome, book
 
+    def _relations(self, kind: str, record: dict, values: dict[str, Any]) -> dict[str, Any]:
+        """Return the rows the record of type ``kind`` points at, by relation name. A contract
+        whose keeper is emptied gets ``keeper_id`` None in ``values``."""
+        relations: dict[str, Any] = {}
+        if kind in ("contract", "offer"):
+            relations["firm"] = self.ref(PartnerFirm, "GRID", record["grid"])
+            relations["policyholder"] = self.ref(
+                Policyholder, "policyholder", record["policyholder_id"]
+            )
+        if kind == "contract" and record.get("keeper_id"):
+            relations["keeper"] = self.ref(Policyholder, "keeper", record["keeper_id"])
+        elif kind == "contract" and "keeper_id" in record:
+            values["keeper_id"] = None  # the keeper is the policyholder again
+        if kind == "offer" and record.get("policy_number"):
+            relations["contract"] = self.ref(Contract, "policy", record["policy_number"])
+        if kind in ("invoice", "payment", "mandate", "claim"):
+            relations["contract"] = self.ref(Contract, "policy", record["policy_number"])
+        if kind == "claim" and record.get("vehicle_id"):
+            relations["vehicle"] = self.ref(Vehicle, "vehicle", record["vehicle_id"])
+        if kind == "claim" and record.get("adjuster_id"):
+            relations["adjuster"] = self.ref(Adjuster, "adjuster", record["adjuster_id"])
+        return relations
+
     def _candidate(self, model, existing, lookup, values, relations):
         """Return the row as the record wants it (validated) and the attnames that differ."""
         if existing is not None and self._same(model, existing, values, relations):
@@ -643,13 +714,7 @@ class _Batch:
         candidate.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
         if existing is None:
             return candidate, set(values) | set(relations)
-        changed = {k for k in values if getattr(candidate, k) != getattr(existing, k)}
-        changed |= {
-            name
-            for name, obj in relations.items()
-            if getattr(existing, f"{name}_id") != obj.pk or obj.pk is None
-        }
-        return candidate, changed
+        return candidate, _differences(candidate, existing, values, relations)
 
     @staticmethod
     def _same(model, existing, values, relations) -> bool:
@@ -695,13 +760,7 @@ class _Batch:
                 raise RecordError(f"{spec.record_field}: each entry is a JSON object")
             values = spec.to_values(self, row)
             relations = {k: values.pop(k) for k in list(values) if k == "vehicle"}
-            if "vehicle" in relations:
-                vehicle = relations["vehicle"]
-                # A vehicle created in this batch has no links yet: any unique key will do.
-                key = vehicle.pk if vehicle.pk is not None else ("new", id(vehicle))
-            else:
-                key = spec.model._meta.get_field(spec.key).to_python(values[spec.key])
-                values[spec.key] = key
+            key = _child_key(spec, values, relations)
             existing = current.get(key)
             try:
                 candidate, changed = self._candidate(spec.model, existing, {}, values, relations)
@@ -750,22 +809,24 @@ class _Batch:
                 self._write_model(spec.model, now)
 
     def _write_model(self, model, now) -> None:
+        # bulk_update does not stamp auto_now fields, so the time is set here for both.
+        stamped = any(f.name == _STAMP for f in model._meta.concrete_fields)
         new = self.new.get(model)
         if new:
-            if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+            if stamped:
                 for obj in new:
-                    obj.updated_at = now
+                    setattr(obj, _STAMP, now)
             model._default_manager.bulk_create(new, batch_size=500)
         dirty = self.dirty.get(model)
         if dirty:
             by_fields: dict[tuple[str, ...], list[models.Model]] = {}
             for obj, fields in dirty.values():
-                if any(f.name == "updated_at" for f in model._meta.concrete_fields):
-                    obj.updated_at = now
-                    fields = fields | {"updated_at"}
+                if stamped:
+                    setattr(obj, _STAMP, now)
+                    fields = fields | {_STAMP}
                 by_fields.setdefault(tuple(sorted(fields)), []).append(obj)
-            for fields, objs in by_fields.items():
-                model._default_manager.bulk_update(objs, fields, batch_size=500)
+            for names, objs in by_fields.items():
+                model._default_manager.bulk_update(objs, names, batch_size=500)
 
 
 def _import_batch(batch: list[tuple[int, Any]]) -> list[tuple[int, str, str]]:

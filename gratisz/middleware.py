@@ -2,13 +2,15 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
+from boundary.sessions import is_passive
+
 
 class IdleSessionMiddleware:
     """End a session ``SESSION_COOKIE_AGE`` seconds after the user's last own request.
 
-    A view that answers a page's own poll sets ``request.passive = True``: it is not the user's
-    activity, so a desk left open with nobody at it is still logged out. Every other request
-    saves the session, moving its expiry; a poll only reads it. (Django's
+    A view that answers a page's own poll calls ``boundary.sessions.mark_passive``: it is not
+    the user's activity, so a desk left open with nobody at it is still logged out. Every other
+    request saves the session, moving its expiry; a poll only reads it. (Django's
     ``SESSION_SAVE_EVERY_REQUEST`` would count the polls too, and write the session row on each
     of them.) Goes after ``SessionMiddleware``.
     """
@@ -17,9 +19,8 @@ class IdleSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.passive = False
         response = self.get_response(request)
-        if not request.passive:
+        if not is_passive(request):
             request.session.modified = True  # saved only if it holds anything (a login)
         return response
 

@@ -14,7 +14,8 @@ class User(AbstractUser):
     # on this agent's desk.
     extension = models.CharField(_("telephone extension"), max_length=20, blank=True)
 
-    class Meta(AbstractUser.Meta):
+    # django-stubs do not declare AbstractUser.Meta, which Django documents for this use.
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         swappable = "AUTH_USER_MODEL"
         verbose_name = _("user")
         verbose_name_plural = _("users")

@@ -12,6 +12,7 @@ certificates, API, Celery (its one beat schedule lists every concern's periodic 
 
 import os
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
@@ -467,7 +468,7 @@ GREEN_CARD_BUREAU = env.str("GREEN_CARD_BUREAU", default=DEMO_GREEN_CARD_BUREAU)
 GREEN_CARD_INSURER_CODE = env.str("GREEN_CARD_INSURER_CODE", default=DEMO_GREEN_CARD_INSURER_CODE)
 
 # --- REST API and integrations ------------------------------------------------------------------
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, object] = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -562,7 +563,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Logging ------------------------------------------------------------------------------------
 # LOG_FORMAT=json (make serve) writes one JSON object a line, with the call ticket's id.
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {

@@ -10,16 +10,15 @@ import datetime
 import logging
 import smtplib
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Case, F, Q, TextField, Value, When
-from django.template import Context
-from django.template.loader import get_template
+from django.template import Context, Engine
 from django.utils import timezone, translation
 
+from .enqueue import enqueue, enqueue_on_commit
 from .models import Email
 from .retry import retry_policy
 
@@ -66,7 +65,7 @@ def email_render(*, template: str, context: dict, language: str | None = None) -
 
 def _render_text(name: str, context: dict) -> str:
     # Plain text: a firm called "Kovács & Társa" must not arrive as "Kovács &amp; Társa".
-    return get_template(name).template.render(Context(context, autoescape=False))
+    return Engine.get_default().get_template(name).render(Context(context, autoescape=False))
 
 
 def person_name(user, *, language: str | None = None) -> str:
@@ -103,18 +102,15 @@ def email_queue(
         scrub_body=scrub_body,
         created_at=timezone.now(),
     )
-    transaction.on_commit(partial(_enqueue, email.pk))
+    _enqueue(email.pk, on_commit=True)
     return email
 
 
-def _enqueue(email_id: int) -> None:
+def _enqueue(email_id: int, *, on_commit: bool = False) -> None:
     from .tasks import email_send_task
 
-    try:
-        email_send_task.delay(email_id)
-    except Exception:
-        # The broker is down: the e-mail is kept, and the sweep queues it once it is back.
-        logger.exception("could not queue e-mail %s", email_id)
+    queue = enqueue_on_commit if on_commit else enqueue
+    queue(email_send_task, email_id, what=f"e-mail {email_id}")
 
 
 def _body_when_done():

@@ -78,8 +78,8 @@ class ReasonActionForm(ActionForm):
 
 class DirektCodeInline(ReadOnlyInline):
     model = DirektCode
-    fields = ["role", "created_at", "created_by", "retired_at"]
-    readonly_fields = fields
+    readonly_fields = ("role", "created_at", "created_by", "retired_at")
+    fields = readonly_fields
     ordering = ["-created_at"]
 
 
@@ -88,8 +88,8 @@ class PartnerManagerInline(ReadOnlyInline):
 
     model = PartnerManager
     fk_name = "firm"
-    fields = ["user", "is_leader", "authorised_by", "created_at", "revoked_at"]
-    readonly_fields = fields
+    readonly_fields = ("user", "is_leader", "authorised_by", "created_at", "revoked_at")
+    fields = readonly_fields
 
 
 class FirmForm(forms.ModelForm):

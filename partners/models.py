@@ -276,7 +276,8 @@ class Contract(models.Model):
         DIRECT_DEBIT = "direct_debit", _("group direct debit")
         CARD = "card", _("bank card")
 
-    BonusMalus = models.TextChoices("BonusMalus", [(c, c) for c in BONUS_MALUS_CLASSES])
+    # django-stubs type only the functional API's one-argument form, not a list of members.
+    BonusMalus = models.TextChoices("BonusMalus", [(c, c) for c in BONUS_MALUS_CLASSES])  # type: ignore[call-overload]
 
     policy_number = models.CharField(_("policy number"), max_length=30, unique=True)
     firm = models.ForeignKey(
@@ -319,7 +320,7 @@ class Contract(models.Model):
         _("bonus-malus class"), max_length=3, choices=BonusMalus.choices, blank=True
     )
     risk_address = models.CharField(_("risk address"), max_length=250, blank=True)
-    vehicles = models.ManyToManyField(
+    vehicles: "models.ManyToManyField[Vehicle, ContractVehicle]" = models.ManyToManyField(
         Vehicle, verbose_name=_("vehicles"), through="ContractVehicle", related_name="contracts"
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -209,7 +209,7 @@ def mandate_diagnosis(*, mandate: DirectDebitMandate, premium: int) -> list[str]
     ``premium`` is one instalment, to compare with the mandate's upper limit.
     """
     Status, Problem = DirectDebitMandate.Status, DirectDebitMandate.Problem
-    reasons = {
+    reasons: dict[str, str] = {
         Problem.IDENTIFIER_MISMATCH: _(
             "The payer identifier on the mandate (%(identifier)s) does not match the policy "
             "number, so the bank cannot pair it with the contract. The client should file a "

@@ -15,6 +15,7 @@ hash comparisons), so neither the answer, the lock nor the time tells whether a 
 Nothing here stores, logs or returns the typed code.
 """
 
+import datetime
 import logging
 import re
 from dataclasses import dataclass
@@ -168,48 +169,73 @@ def direkt_verify(
     own_match = _compare(rows.get(role), grid=grid, code=code)
     other_match = _compare(rows.get(other_role), grid=grid, code=code)
 
-    refused = None
-    if counter.failure_count >= _failure_cap():
-        refused = Outcome.NUMBER_CAPPED
-    elif throttle is not None and throttle.locked_at is not None:
-        refused = Outcome.LOCKED
-    elif (
-        throttle is not None
-        and throttle.last_failure_at is not None
-        and backoff_seconds(throttle.failure_count) > 0
-        and (now - throttle.last_failure_at).total_seconds()
-        < backoff_seconds(throttle.failure_count)
-    ):
-        refused = Outcome.THROTTLED
+    refused = _refusal(counter=counter, throttle=throttle, now=now)
     if refused:
         logger.warning("direkt verification refused: %s grid=%s number=%s", refused, grid, number)
         return Verification(outcome=refused, firm=firm)
 
     if own_match:
-        if throttle.failure_count:
+        # A code matches only under a well-formed GRID, which always has its throttle row.
+        if throttle is not None and throttle.failure_count:
             DirektThrottle.objects.filter(pk=throttle.pk).update(failure_count=0)
         return Verification(outcome=Outcome.VERIFIED, firm=firm)
 
-    if not grid_ok:
-        outcome = Outcome.MALFORMED_GRID
-    elif other_match:
-        outcome = Outcome.OTHER_ROLE_CODE
-    elif rows:
-        outcome = Outcome.WRONG_CODE
-    else:
-        outcome = Outcome.UNKNOWN_GRID
-    CallingNumberFailures.objects.filter(pk=counter.pk).update(failure_count=F("failure_count") + 1)
-    locked_now = False
-    if throttle is not None:
-        DirektThrottle.objects.filter(pk=throttle.pk).update(
-            failure_count=F("failure_count") + 1, last_failure_at=now
-        )
-        throttle.refresh_from_db(fields=["failure_count"])
-        if throttle.failure_count >= settings.DIREKT_LOCK_AFTER_FAILURES:
-            locked_now = True
-            _lock(throttle=throttle, firm=firm, now=now)
+    outcome = _failure_outcome(grid_ok=grid_ok, other_match=other_match, known_grid=bool(rows))
+    locked_now = _count_failure(counter=counter, throttle=throttle, firm=firm, now=now)
     logger.info("direkt verification failed: %s grid=%s number=%s", outcome, grid, number)
     return Verification(outcome=outcome, firm=firm, counted=True, locked_now=locked_now)
+
+
+def _refusal(
+    *, counter: CallingNumberFailures, throttle: DirektThrottle | None, now: datetime.datetime
+) -> Outcome | None:
+    """Return why the attempt is refused unchecked (number over its cap, GRID locked, GRID in
+    back-off), or None when it may be checked."""
+    if counter.failure_count >= _failure_cap():
+        return Outcome.NUMBER_CAPPED
+    if throttle is None:
+        return None
+    if throttle.locked_at is not None:
+        return Outcome.LOCKED
+    backoff = backoff_seconds(throttle.failure_count)
+    if (
+        throttle.last_failure_at is not None
+        and backoff > 0
+        and (now - throttle.last_failure_at).total_seconds() < backoff
+    ):
+        return Outcome.THROTTLED
+    return None
+
+
+def _failure_outcome(*, grid_ok: bool, other_match: bool, known_grid: bool) -> Outcome:
+    """Return why a checked code failed."""
+    if not grid_ok:
+        return Outcome.MALFORMED_GRID
+    if other_match:
+        return Outcome.OTHER_ROLE_CODE
+    return Outcome.WRONG_CODE if known_grid else Outcome.UNKNOWN_GRID
+
+
+def _count_failure(
+    *,
+    counter: CallingNumberFailures,
+    throttle: DirektThrottle | None,
+    firm: PartnerFirm | None,
+    now: datetime.datetime,
+) -> bool:
+    """Add the failure to the number's and the GRID's counters; lock the GRID when this failure
+    reaches the threshold. Return whether it locked the GRID now."""
+    CallingNumberFailures.objects.filter(pk=counter.pk).update(failure_count=F("failure_count") + 1)
+    if throttle is None:
+        return False
+    DirektThrottle.objects.filter(pk=throttle.pk).update(
+        failure_count=F("failure_count") + 1, last_failure_at=now
+    )
+    throttle.refresh_from_db(fields=["failure_count"])
+    if throttle.failure_count < settings.DIREKT_LOCK_AFTER_FAILURES:
+        return False
+    _lock(throttle=throttle, firm=firm, now=now)
+    return True
 
 
 def _lock(*, throttle: DirektThrottle, firm: PartnerFirm | None, now) -> None:
@@ -282,8 +308,9 @@ def firm_notice_recipients(*, firm: PartnerFirm, with_referent: bool) -> list:
         .exclude(user__email="")
         .select_related("user")
     ]
-    if with_referent and firm.referent_id and firm.referent.email:
-        users.insert(0, firm.referent)
+    referent = firm.referent if with_referent and firm.referent_id else None
+    if referent is not None and referent.email:
+        users.insert(0, referent)
     unique: dict = {}
     for user in users:
         unique.setdefault(user.email, user)

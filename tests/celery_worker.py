@@ -7,11 +7,15 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from tests.certificates.fakes import SMTPServer, free_port
 
 
 def wait_for(condition, timeout=60.0, what="condition"):
@@ -109,3 +113,36 @@ class Worker:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+@contextmanager
+def worker_running(
+    log: Path, *options: str, drop: tuple[str, ...] = ("celery",), **env: str
+) -> Iterator[Worker]:
+    """Run a real worker with ``env`` on top of the test's (PostgreSQL and Redis only: the test
+    is skipped otherwise), on emptied queues ``drop``; stop it and empty them again after."""
+    skip_unless_real_services()
+    drop_queued_messages(*drop)
+    worker = Worker(worker_env(**env), log, *options)
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        drop_queued_messages(*drop)
+
+
+@contextmanager
+def mail_worker_running(
+    log: Path, *options: str, drop: tuple[str, ...] = ("celery",), **env: str
+) -> Iterator[tuple[Worker, SMTPServer]]:
+    """``worker_running`` sending its e-mail to a real SMTP server (aiosmtpd) that starts
+    down (``SMTPServer.start`` brings it up)."""
+    skip_unless_real_services()
+    smtp = SMTPServer(free_port())
+    try:
+        url = f"smtp://127.0.0.1:{smtp.port}"
+        with worker_running(log, *options, drop=drop, EMAIL_URL=url, **env) as worker:
+            yield worker, smtp
+    finally:
+        smtp.stop()

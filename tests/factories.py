@@ -59,7 +59,7 @@ class VehicleFactory(factory.django.DjangoModelFactory):
     category = Vehicle.Category.A
 
 
-class ContractFactory(factory.django.DjangoModelFactory):
+class ContractFactory(factory.django.DjangoModelFactory[Contract]):
     class Meta:
         model = Contract
         skip_postgeneration_save = True

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -11,6 +13,9 @@ from claims.selectors import covers_for_product
 from partners.models import Contract
 
 from .models import CallHandling, DeskRequest, WrittenRequestType
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class SearchForm(forms.Form):
@@ -185,10 +190,13 @@ class RemarkForm(forms.Form):
     text = forms.CharField(label=_("Remark"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-_DATETIME = {
-    "widget": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    "input_formats": ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-}
+def _datetime_field(label: "StrPromise") -> boundary.DateTimeField:
+    """A date and time as the browser's datetime-local input sends it."""
+    return boundary.DateTimeField(
+        label=label,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
 
 
 class _ReportForm(forms.Form):
@@ -204,8 +212,8 @@ class _ReportForm(forms.Form):
                 labels["liability"] = _("liability claim against the insured (GFB)")
             self.fields["cover"].choices = [(c, labels.get(c, c)) for c in allowed]
 
-    event_at = boundary.DateTimeField(label=_("Time of the event"), **_DATETIME)
-    noticed_at = boundary.DateTimeField(label=_("Time noticed"), **_DATETIME)
+    event_at = _datetime_field(_("Time of the event"))
+    noticed_at = _datetime_field(_("Time noticed"))
     description = forms.CharField(
         label=_("What happened"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
     )

@@ -9,9 +9,11 @@ in ``services``.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners.audit import AppendOnly
+from partners.models import PartnerFirm
 
 
 class CallHandling(models.Model):
@@ -94,6 +96,12 @@ class CallHandling(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket} – {self.agent}"
+
+    @property
+    def firm(self) -> PartnerFirm:
+        """The firm the call is about: a call reaches an agent only once its firm is identified
+        (taking it from the queue and manual verification both require one)."""
+        return self.ticket.identified_firm
 
     @property
     def is_closed(self) -> bool:
@@ -212,6 +220,11 @@ class DeskRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.subject}".strip()
+
+    @property
+    def overdue(self) -> bool:
+        """Tell whether the promise's due time has passed."""
+        return self.due_at is not None and self.due_at < timezone.now()
 
 
 class Remark(models.Model):

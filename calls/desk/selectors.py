@@ -5,6 +5,7 @@ portfolio raises the same ``DoesNotExist`` as a wrong number (a 404 on the desk)
 import datetime
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AbstractUser
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -146,7 +147,7 @@ class SearchResult:
 def call_search(*, handling: CallHandling, query: str) -> SearchResult:
     """Search the verified firm's portfolio (contracts by every number and name, claims by
     claim number)."""
-    firm = handling.ticket.firm
+    firm = handling.firm
     return SearchResult(
         contracts=portfolio_search(firm=firm, query=query),
         claims=claim_search(firm=firm, query=query),
@@ -156,7 +157,7 @@ def call_search(*, handling: CallHandling, query: str) -> SearchResult:
 def contract_for_call(*, handling: CallHandling, policy_number: str) -> Contract:
     """Return the contract if the call's firm holds it, else raise ``Http404``."""
     try:
-        return contract_for_firm(firm=handling.ticket.firm, policy_number=policy_number)
+        return contract_for_firm(firm=handling.firm, policy_number=policy_number)
     except Contract.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -164,7 +165,7 @@ def contract_for_call(*, handling: CallHandling, policy_number: str) -> Contract
 def claim_for_call(*, handling: CallHandling, claim_number: str) -> Claim:
     """Return the claim if it is on the call's firm's contracts, else raise ``Http404``."""
     try:
-        return claim_for_firm(firm=handling.ticket.firm, claim_number=claim_number)
+        return claim_for_firm(firm=handling.firm, claim_number=claim_number)
     except Claim.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -197,9 +198,7 @@ def contract_details(
         "invoices": list(Invoice.objects.filter(contract=contract).order_by("-due_on")[:12]),
         "mandates": mandates,
         "claims": list(
-            firm_claims(firm=handling.ticket.firm)
-            .filter(contract=contract)
-            .order_by("-event_date")[:50]
+            firm_claims(firm=handling.firm).filter(contract=contract).order_by("-event_date")[:50]
         ),
         "checks": checks,
         "identified": any(c.passed for c in checks),
@@ -242,7 +241,7 @@ class Presence:
         return self.state == AgentPresence.State.AVAILABLE
 
     def get_state_display(self) -> str:
-        return AgentPresence.State(self.state).label
+        return str(AgentPresence.State(self.state).label)
 
 
 def agent_presence(*, agent, now: datetime.datetime | None = None) -> Presence:
@@ -262,7 +261,7 @@ def agent_presence(*, agent, now: datetime.datetime | None = None) -> Presence:
 
 @dataclass(frozen=True)
 class PresenceRow:
-    agent: object
+    agent: AbstractUser
     presence: Presence
 
 

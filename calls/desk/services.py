@@ -24,6 +24,7 @@ from certificates.models import DocumentType, LibraryDocument
 from certificates.selectors import NotEligible
 from certificates.services import DeliverySpec, certificate_request_create
 from claims.services import PhoneReport, claim_report_by_phone
+from outbox.enqueue import enqueue_on_commit
 from outbox.services import email_queue
 from partners.models import Contract, ContractVehicle, DirektCode, Invoice
 from partners.verification import direkt_verify, stored_calling_number
@@ -116,7 +117,7 @@ def call_take(*, ticket_id: int, agent) -> CallHandling:
     except IntegrityError as exc:  # a parallel take by the same agent
         raise AgentBusy from exc
     if connect:
-        transaction.on_commit(partial(_connect_enqueue, handling.pk))
+        _connect_enqueue(handling.pk)
     push.ticket_changed(ticket_id)  # after the commit: it leaves every other desk
     # Taking a call ends a wrap-up or a break: the agent chose to work.
     AgentPresence.objects.filter(agent=agent).update(wrap_up_until=None, break_since=None)
@@ -154,17 +155,19 @@ def call_connect_retry(*, handling: CallHandling) -> None:
     logger.info("handling %s: putting the caller through again", handling.pk)
     handling.connect_state, handling.connect_error = Connection.PENDING, ""
     handling.connect_attempts, handling.connected_at = 0, None
-    transaction.on_commit(partial(_connect_enqueue, handling.pk))
+    _connect_enqueue(handling.pk)
 
 
 def _connect_enqueue(handling_id: int) -> None:
-    try:
-        connect_call_task.delay(handling_id)
-    except Exception:
-        # The broker is down: ask the provider now, in this request (the agent waits for just
-        # this); after a temporary failure the connection stays pending for the sweep.
-        logger.exception("could not queue the connection of handling %s", handling_id)
-        connection.call_connect(handling_id=handling_id)
+    # After the commit. With the broker down, the provider is asked now, in this request (the
+    # agent waits for just this); after a temporary failure the connection stays pending for
+    # the sweep.
+    enqueue_on_commit(
+        connect_call_task,
+        handling_id,
+        what=f"the connection of handling {handling_id}",
+        fallback=partial(connection.call_connect, handling_id=handling_id),
+    )
 
 
 def _desk_email(*, handling: CallHandling, to: str, template: str, context: dict) -> DeskEmail:
@@ -229,7 +232,7 @@ def disclosure_log(*, handling: CallHandling, record_type: str, record_ref: str)
     Disclosure.objects.create(
         agent_id=handling.agent_id,
         ticket_id=handling.ticket_id,
-        firm_id=handling.ticket.firm_id,
+        firm_id=handling.firm.pk,
         record_type=record_type,
         record_ref=record_ref[:40],
         at=timezone.now(),
@@ -360,7 +363,7 @@ def desk_library_send(
 
 
 # The period parameters (from, until) of the documents that have one.
-_PERIOD_PARAMS = {
+_PERIOD_PARAMS: dict[str, tuple[str, str]] = {
     DocumentType.COVERAGE: ("period_from", "period_to"),
     DocumentType.GREEN_CARD: ("valid_from", "valid_until"),
 }
@@ -774,7 +777,7 @@ def claim_report_submit(*, report_id: int, handling: CallHandling, cleaned: dict
     ClaimReport.objects.filter(pk=report.pk).update(
         state=ClaimReport.State.SUBMITTED, claim=claim, data=raw, submitted_at=timezone.now()
     )
-    firm = report.handling.ticket.firm
+    firm = report.handling.firm
     if firm.email:
         _desk_email(
             handling=handling,

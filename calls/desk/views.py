@@ -2,7 +2,9 @@
 
 import secrets
 from functools import wraps
+from typing import TYPE_CHECKING
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -17,7 +19,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from boundary.fields import DRAFT_FIELD_MAX, text_errors
+from boundary.sessions import mark_passive
 from certificates.selectors import NotEligible
+from partners.models import Contract
 from partners.verification import Outcome
 
 from . import selectors, services
@@ -35,6 +39,9 @@ from .forms import (
 )
 from .masking import masked_holder
 from .models import CallHandling, ClaimReport, DeskRequest, Disclosure
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 def desk_view(view):
@@ -79,7 +86,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def queue_partial(request: HttpRequest) -> HttpResponse:
     """The live part of the home page, fetched again every few seconds."""
-    request.passive = True  # the page's own poll: not the agent's activity (idle sessions end)
+    mark_passive(request)  # the page's own poll: not the agent's activity (idle sessions end)
     return render(request, "desk/_queue.html", _queue_context(request))
 
 
@@ -101,7 +108,7 @@ def presence(request: HttpRequest) -> HttpResponse:
         ):
             back = reverse("desk:home")
         return redirect(back)
-    request.passive = True
+    mark_passive(request)
     return render(request, "desk/_presence.html", _presence_context(request))
 
 
@@ -116,20 +123,15 @@ def _presence_context(request: HttpRequest) -> dict:
 
 
 def _queue_context(request: HttpRequest) -> dict:
-    now = timezone.now()
+    # A ticket tells how long its caller has waited, a promise whether it is overdue.
     waiting = list(selectors.waiting_calls()[:100])
-    for ticket in waiting:
-        seconds = max(int((now - (ticket.enqueued_at or ticket.started_at)).total_seconds()), 0)
-        ticket.waiting = f"{seconds // 60}:{seconds % 60:02d}"
-        ticket.waiting_since = round((ticket.enqueued_at or ticket.started_at).timestamp() * 1000)
-    promises = selectors.promises_due(agent=request.user)
-    for promise in promises:
-        promise.overdue = promise.due_at < now
     return {
         "waiting": waiting,
         "mine": selectors.open_handling_of(agent=request.user),
-        "promises": promises,
-        "colleagues_overdue": selectors.colleagues_overdue_promises(agent=request.user, now=now),
+        "promises": selectors.promises_due(agent=request.user),
+        "colleagues_overdue": selectors.colleagues_overdue_promises(
+            agent=request.user, now=timezone.now()
+        ),
         "poll_seconds": settings.DESK_POLL_SECONDS,
         **_presence_context(request),
     }
@@ -158,7 +160,8 @@ def take(request: HttpRequest, ticket_id: int) -> HttpResponse:
     return redirect("desk:call", ticket_id=ticket_id)
 
 
-_VERIFY_REFUSALS = {
+# Keyed by Outcome, a str: the refusal carries the outcome as stored.
+_VERIFY_REFUSALS: "dict[str, StrPromise]" = {
     Outcome.THROTTLED: gettext_lazy(
         "Too many recent failures for this GRID: wait a little and try again."
     ),
@@ -215,7 +218,7 @@ def call(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_GET
 def connection(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """Whether the caller is put through to the agent's phone, fetched again while connecting."""
-    request.passive = True
+    mark_passive(request)
     handling = selectors.handling_for_agent(agent=request.user, ticket_id=ticket_id)
     return render(
         request,
@@ -549,65 +552,34 @@ def claim_report(request: HttpRequest, ticket_id: int, policy_number: str) -> Ht
     types (and on "Save draft"); submit once, show the claim number."""
     handling = _open_handling(request, ticket_id)
     contract = selectors.contract_for_call(handling=handling, policy_number=policy_number)
-    autosave = request.headers.get("X-Requested-With") == "fetch"
+    report: ClaimReport | None
     if request.method == "POST":
+        autosave = request.headers.get("X-Requested-With") == "fetch"
         # The same form sent again (the back button, a second tab): its report is submitted.
-        done = selectors.submitted_report(
-            handling=handling,
-            report_id=request.POST.get("report"),
-            form_key=request.POST.get("form_key", ""),
-        )
+        done = _claim_report_done(request, handling=handling, autosave=autosave)
         if done is not None:
-            if autosave:
-                return HttpResponse(status=409)
-            messages.info(
-                request,
-                _("This report was already submitted: claim number %(number)s.")
-                % {"number": done.claim.claim_number},
-            )
-            return redirect("desk:claim", ticket_id=ticket_id, claim_number=done.claim.claim_number)
+            return done
         try:
             report = services.claim_report_start(
                 handling=handling, contract=contract, form_key=request.POST.get("form_key", "")
             )
         except services.HandlingClosed as exc:
             raise PermissionDenied from exc
+        form, response = _claim_report_post(
+            request,
+            report=report,
+            handling=handling,
+            contract=contract,
+            policy_number=policy_number,
+            autosave=autosave,
+        )
+        if response is not None:
+            return response
+        kind = report.kind
     else:
         report = selectors.draft_report(handling=handling, contract=contract)
-    kind = report.kind if report else services.claim_report_kind(contract)
-    form_class = REPORT_FORMS[kind]
-    if request.method == "POST":
-        raw = {name: request.POST.get(name, "") for name in form_class.base_fields}
-        form = form_class(request.POST, contract=contract)
-        refused = [e for v in raw.values() for e in text_errors(v, max_length=DRAFT_FIELD_MAX)]
-        if refused:  # a NUL or an oversized field: not storable, said at once
-            if autosave:
-                return JsonResponse({"error": str(refused[0])}, status=400)
-            messages.error(request, refused[0])
-        elif request.POST.get("action") == "draft":
-            services.claim_report_save_draft(report=report, data=raw)
-            if autosave:
-                saved = timezone.localtime().strftime("%H:%M:%S")
-                return JsonResponse({"report": report.pk, "saved_at": saved})
-            messages.success(request, _("The draft is saved; you can continue later."))
-            return redirect("desk:claim-report", ticket_id=ticket_id, policy_number=policy_number)
-        elif form.is_valid():
-            claim = services.claim_report_submit(
-                report_id=report.pk, handling=handling, cleaned=form.cleaned_data, raw=raw
-            )
-            messages.success(
-                request,
-                _(
-                    "The claim is recorded under claim number %(number)s; it was e-mailed to the "
-                    "partner."
-                )
-                % {"number": claim.claim_number},
-            )
-            return redirect("desk:claim", ticket_id=ticket_id, claim_number=claim.claim_number)
-        if not refused:
-            services.claim_report_save_draft(report=report, data=raw)  # an error loses nothing
-    else:
-        form = form_class(
+        kind = report.kind if report else services.claim_report_kind(contract)
+        form = REPORT_FORMS[kind](
             initial=(report and report.data) or _report_initial(kind, handling, contract),
             contract=contract,
         )
@@ -625,6 +597,76 @@ def claim_report(request: HttpRequest, ticket_id: int, policy_number: str) -> Ht
             "form": form,
         },
     )
+
+
+def _claim_report_done(
+    request: HttpRequest, *, handling: CallHandling, autosave: bool
+) -> HttpResponse | None:
+    """Answer a report form sent again after its report was submitted; None for any other."""
+    done = selectors.submitted_report(
+        handling=handling,
+        report_id=request.POST.get("report"),
+        form_key=request.POST.get("form_key", ""),
+    )
+    claim = done.claim if done is not None else None
+    if claim is None:
+        return None
+    if autosave:
+        return HttpResponse(status=409)
+    messages.info(
+        request,
+        _("This report was already submitted: claim number %(number)s.")
+        % {"number": claim.claim_number},
+    )
+    return redirect("desk:claim", ticket_id=handling.ticket_id, claim_number=claim.claim_number)
+
+
+def _claim_report_post(
+    request: HttpRequest,
+    *,
+    report: ClaimReport,
+    handling: CallHandling,
+    contract: Contract,
+    policy_number: str,
+    autosave: bool,
+) -> tuple[forms.Form, HttpResponse | None]:
+    """Save the draft or submit the report as the agent asked; return the form (with its
+    errors) and the response, or None when the page is shown again."""
+    form_class = REPORT_FORMS[report.kind]
+    raw = {name: request.POST.get(name, "") for name in form_class.base_fields}
+    form = form_class(request.POST, contract=contract)
+    refused = [e for v in raw.values() for e in text_errors(v, max_length=DRAFT_FIELD_MAX)]
+    if refused:  # a NUL or an oversized field: not storable, said at once
+        if autosave:
+            return form, JsonResponse({"error": str(refused[0])}, status=400)
+        messages.error(request, refused[0])
+        return form, None
+    if request.POST.get("action") == "draft":
+        services.claim_report_save_draft(report=report, data=raw)
+        if autosave:
+            saved = timezone.localtime().strftime("%H:%M:%S")
+            return form, JsonResponse({"report": report.pk, "saved_at": saved})
+        messages.success(request, _("The draft is saved; you can continue later."))
+        return form, redirect(
+            "desk:claim-report", ticket_id=handling.ticket_id, policy_number=policy_number
+        )
+    if form.is_valid():
+        claim = services.claim_report_submit(
+            report_id=report.pk, handling=handling, cleaned=form.cleaned_data, raw=raw
+        )
+        messages.success(
+            request,
+            _(
+                "The claim is recorded under claim number %(number)s; it was e-mailed to the "
+                "partner."
+            )
+            % {"number": claim.claim_number},
+        )
+        return form, redirect(
+            "desk:claim", ticket_id=handling.ticket_id, claim_number=claim.claim_number
+        )
+    services.claim_report_save_draft(report=report, data=raw)  # an error loses nothing
+    return form, None
 
 
 def _report_initial(kind, handling, contract=None) -> dict:

@@ -3,6 +3,7 @@ signed like the real provider, and reads the TwiML answers as a provider would (
 what is gathered, where the call goes)."""
 
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 from xml.etree import ElementTree
 
@@ -29,15 +30,15 @@ class Answer:
 def post(url: str, params: dict[str, str], host: str) -> tuple[int, str]:
     """POST ``params`` to our webhook at absolute ``url``, signed, and return status and body."""
     path = url.removeprefix(settings.PUBLIC_BASE_URL)
-    headers = get_validator().sign(url, params)
+    # WSGI environ entries (HTTP_*): typed as Any so that none is taken for generic()'s keywords.
+    meta: dict[str, Any] = {"HTTP_HOST": host, **get_validator().sign(url, params)}
     # Form-encoded, as the provider sends it (RequestFactory.post would send multipart).
     request = RequestFactory().generic(
         "POST",
         path,
         urlencode(params),
         content_type="application/x-www-form-urlencoded",
-        HTTP_HOST=host,
-        **headers,
+        **meta,
     )
     match = resolve(urlsplit(path).path)
     response = match.func(request, *match.args, **match.kwargs)

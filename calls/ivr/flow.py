@@ -378,12 +378,14 @@ def _new_code_refused(ticket: CallTicket, answer: _Answer, key: str) -> str:
 
 
 def _on_new_code(ticket: CallTicket, digits: str, answer: _Answer) -> tuple[str, str]:
-    errors = direkt_code_policy_errors(firm=ticket.firm, role=DirektCode.Role.STAFF, code=digits)
+    errors = direkt_code_policy_errors(
+        firm=ticket.identified_firm, role=DirektCode.Role.STAFF, code=digits
+    )
     if errors:
         return _new_code_refused(ticket, answer, POLICY_PROMPTS[errors[0]]), _shape(digits)
     ticket.pending_code_salt = direkt.new_salt()
     ticket.pending_code_hash = direkt.keyed_hash(
-        grid=ticket.firm.grid, salt=ticket.pending_code_salt, code=digits
+        grid=ticket.identified_firm.grid, salt=ticket.pending_code_salt, code=digits
     )
     ticket.stage = Stage.NEW_CODE_AGAIN
     answer.gather(Key.ASK_NEW_CODE_AGAIN, step=ticket.step_count + 1, num_digits=4)
@@ -392,7 +394,7 @@ def _on_new_code(ticket: CallTicket, digits: str, answer: _Answer) -> tuple[str,
 
 def _on_new_code_again(ticket: CallTicket, digits: str, answer: _Answer) -> tuple[str, str]:
     same = bool(ticket.pending_code_hash) and direkt.hash_matches(
-        grid=ticket.firm.grid,
+        grid=ticket.identified_firm.grid,
         salt=ticket.pending_code_salt,
         code_hash=ticket.pending_code_hash,
         code=digits,
@@ -400,10 +402,12 @@ def _on_new_code_again(ticket: CallTicket, digits: str, answer: _Answer) -> tupl
     ticket.pending_code_salt = ticket.pending_code_hash = ""
     if not same:
         return _new_code_refused(ticket, answer, Key.NEW_CODE_MISMATCH), _shape(digits)
-    errors = direkt_code_policy_errors(firm=ticket.firm, role=DirektCode.Role.STAFF, code=digits)
+    errors = direkt_code_policy_errors(
+        firm=ticket.identified_firm, role=DirektCode.Role.STAFF, code=digits
+    )
     if errors:  # the policy changed under us (a parallel change): refuse, as the portal would
         return _new_code_refused(ticket, answer, POLICY_PROMPTS[errors[0]]), _shape(digits)
-    direkt_code_set(firm=ticket.firm, role=DirektCode.Role.STAFF, code=digits, by=None)
+    direkt_code_set(firm=ticket.identified_firm, role=DirektCode.Role.STAFF, code=digits, by=None)
     ticket.code_changed_at = timezone.now()
     code_changed_notice_task.delay_on_commit(ticket.pk)
     answer.say(Key.CODE_CHANGED)
@@ -462,8 +466,9 @@ def ivr_call_status(*, params: CallParams, duration: str | None) -> None:
     ticket.provider_status = params.call_status
     if params.call_status in FINAL_CALL_STATUSES and ticket.ended_at is None:
         ticket.ended_at = timezone.now()
-        if int_or_none(duration, max_value=DURATION_MAX) is not None:
-            ticket.duration_seconds = int(duration)
+        seconds = int_or_none(duration, max_value=DURATION_MAX)
+        if seconds is not None:
+            ticket.duration_seconds = seconds
         if ticket.state in (State.IN_IVR, State.WAITING):
             ticket.state = State.ABANDONED
         elif ticket.state == State.WITH_AGENT:

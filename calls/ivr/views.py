@@ -58,7 +58,9 @@ _CARRIED = ("QueueResult", "DialCallStatus")
 
 
 def _outage_errors() -> tuple[type[BaseException], ...]:
-    driver = connection.Database  # psycopg's own errors can escape Django's wrapping
+    # psycopg's own errors can escape Django's wrapping. Every backend's wrapper has its driver
+    # module; the stubs declare none of them.
+    driver = connection.Database  # type: ignore[attr-defined]
     errors: tuple[type[BaseException], ...] = (
         OperationalError,
         InterfaceError,

@@ -9,6 +9,7 @@ writing them; the hourly counters are then rebuilt from the log in one pass.
 import datetime
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
@@ -28,9 +29,9 @@ from .services import board_counters_rebuild
 class RowWriter:
     """Collect rows per table and write them in one go; ids are assigned here."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.rows: dict[type[models.Model], list[tuple]] = defaultdict(list)
-        self.fields: dict[type[models.Model], list] = {}
+        self.fields: dict[type[models.Model], Sequence[models.Field]] = {}
         self.next_id: dict[type[models.Model], int] = {}
 
     def add(self, model: type[models.Model], /, **values) -> int:
@@ -105,7 +106,7 @@ WEEKDAY_WEIGHT = {0: 1.0, 1: 0.9, 2: 1.2, 3: 0.9, 4: 0.6}
 class _Calendar:
     """The line's opening hours per day, read once per day (for spreading demo calls)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._hours: dict[datetime.date, tuple | None] = {}
 
     def hours(self, day: datetime.date):
@@ -146,7 +147,7 @@ def _open_hours_starts(
             slots.append((day, hours, WEEKDAY_WEIGHT.get(day.weekday(), 0.5)))
     if not slots:
         return []
-    starts = []
+    starts: list[datetime.datetime] = []
     while len(starts) < n:
         day, (opens, closes), _w = rnd.choices(slots, weights=[w for *_x, w in slots])[0]
         first, last = calendar.at(day, opens), calendar.at(day, closes)
@@ -202,6 +203,7 @@ def seed_calls(
         else:
             at -= datetime.timedelta(seconds=rnd.expovariate(1 / seconds_between))
         sid += 1
+        firm_id: int | None
         firm_id, grid = rnd.choice(firms)
         roll = rnd.random()
         failed = 0
@@ -253,7 +255,7 @@ def seed_calls(
         if state == CallTicket.State.COMPLETED:
             agent_id = rnd.choice(agent_ids)
             outcome = rnd.choice(outcomes)
-            taken = enqueued + datetime.timedelta(seconds=wait)
+            taken = at + datetime.timedelta(seconds=37 + wait)  # queued 37 s after the start
             handling_id = w.add(
                 CallHandling,
                 ticket_id=ticket_id,

@@ -5,6 +5,7 @@ Each chart names itself (``<title>``, the accessible name) and carries its figur
 a 640-unit drawing, which the stylesheet never shows narrower than 560 px: at least 11 px."""
 
 import math
+from collections.abc import Sequence
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -14,7 +15,7 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
 
 
-def _described(title: str, points: list[tuple[str, float]], unit: str) -> str:
+def _described(title: str, points: Sequence[tuple[str, float]], unit: str) -> str:
     figures = "; ".join(f"{label}: {_fmt(value)} {unit}".strip() for label, value in points)
     return f"<title>{escape(title)}</title><desc>{escape(figures or '–')}</desc>"
 
@@ -76,7 +77,7 @@ def bar_chart(
 
 
 def hbar_chart(
-    points: list[tuple[str, float]], *, title: str, unit: str = "", width: int = 640
+    points: Sequence[tuple[str, float]], *, title: str, unit: str = "", width: int = 640
 ) -> SafeString:
     """Return an SVG horizontal bar chart (one row per label), e.g. handling time per agent."""
     row, pad_l, pad_r = 24, 200, 80

@@ -291,7 +291,7 @@ def call_record(*, ticket_id: int) -> CallRecord:
             )
         requests = DeskRequest.objects.filter(handling=handling).select_related("contract")
         cert_ids = [r.certificate_request_id for r in requests if r.certificate_request_id]
-        deliveries = defaultdict(list)
+        deliveries: defaultdict[int | None, list[Delivery]] = defaultdict(list)
         for d in Delivery.objects.filter(request_id__in=cert_ids).prefetch_related("attempt_log"):
             deliveries[d.request_id].append(d)
         for r in requests:
@@ -321,8 +321,10 @@ def call_record(*, ticket_id: int) -> CallRecord:
             )
         for rm in Remark.objects.filter(handling=handling).select_related("by"):
             ev.append(TimelineEvent(rm.at, "remark", _("remark"), f"{rm.by}: {rm.text}"))
-    for d in Disclosure.objects.filter(ticket=ticket):
-        ev.append(TimelineEvent(d.at, "disclosure", d.get_record_type_display(), d.record_ref))
+    for seen in Disclosure.objects.filter(ticket=ticket):
+        ev.append(
+            TimelineEvent(seen.at, "disclosure", seen.get_record_type_display(), seen.record_ref)
+        )
     if ticket.ended_at:
         ev.append(
             TimelineEvent(
@@ -666,7 +668,7 @@ def waiting_calls(*, limit: int = 30) -> list[WaitingCall]:
             ticket_id=t.pk,
             firm=t.firm.name if t.firm else t.grid_entered,
             menu=t.get_menu_display(),
-            waiting_since=t.enqueued_at,
+            waiting_since=t.enqueued_at or t.started_at,  # queued: filtered above
         )
         for t in waiting
     ]

@@ -3,7 +3,8 @@ recordings' storage, legal holds, playback audit and the retention purge."""
 
 import datetime
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -93,7 +94,7 @@ def call_log_refresh(*, ticket_ids: Iterable[int], now: datetime.datetime | None
                 "ticket_id", "agent_id", "origin", "taken_at", "closed_at", "outcome"
             )
         }
-        requests: dict[int, list[dict]] = {}
+        requests: dict[int, list[Mapping[str, Any]]] = {}
         cert_to_ticket: dict[int, int] = {}
         for r in DeskRequest.objects.filter(handling__ticket_id__in=chunk).values(
             "handling__ticket_id", "kind", "due_at", "done_at", "certificate_request_id"
@@ -116,6 +117,7 @@ def call_log_refresh(*, ticket_ids: Iterable[int], now: datetime.datetime | None
         rows = []
         for t in tickets:
             h = handlings.get(t.pk)
+            answered_at: datetime.datetime | None
             if h is not None and h.origin == CallHandling.Origin.QUEUE:
                 answered_at = h.taken_at
             else:

@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from boundary.sessions import mark_passive
 from calls.desk.models import DeskRequest
 from calls.models import CallRecording, CallTicket
 from certificates.models import Delivery
@@ -221,7 +222,9 @@ def _file_chunks(f, start: int, length: int, block: int = 64 * 1024):
 
 @supervisor_view
 @require_GET
-def recording_audio(request: HttpRequest, recording_id: int) -> HttpResponse:
+def recording_audio(
+    request: HttpRequest, recording_id: int
+) -> HttpResponse | StreamingHttpResponse:
     """Stream a recording from storage, honouring one HTTP byte range (so the player seeks);
     audit every request."""
     stored = selectors.recording_for_playback(recording_id=recording_id)
@@ -320,7 +323,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "synced_at": selectors.last_sync(),
     }
     if request.GET.get("partial"):
-        request.passive = True  # the page's own refresh: not the supervisor's activity
+        mark_passive(request)  # the page's own refresh: not the supervisor's activity
         return render(request, "review/_board_live.html", context)
     return render(request, "review/board.html", context)
 

@@ -2,9 +2,6 @@
 ``calls.ivr.views.telephony_webhook``): the recording joins its call, and a completed one's
 audio is downloaded into our storage."""
 
-import logging
-from functools import partial
-
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
@@ -12,11 +9,10 @@ from boundary.fields import DURATION_MAX, int_or_none
 from calls.ivr.flow import CallParams, ticket_for_callback
 from calls.ivr.views import telephony_webhook
 from calls.models import CallRecording
+from outbox.enqueue import enqueue_on_commit
 
 from .models import RecordingFile
 from .tasks import fetch_recording_task
-
-logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -40,17 +36,12 @@ def recording_status_record(
         recording.status == CallRecording.COMPLETED
         and not RecordingFile.objects.filter(recording=recording).exists()
     ):
-        transaction.on_commit(partial(_recording_fetch_enqueue, recording.pk))
-    return recording
-
-
-def _recording_fetch_enqueue(recording_id: int) -> None:
-    try:
-        fetch_recording_task.delay(recording_id)
-    except Exception:
-        # The broker is down: the provider must still get its 204 (it would send the callback
+        # With the broker down the provider must still get its 204 (it would send the callback
         # again and again); the sweep queues the download once the broker is back.
-        logger.exception("could not queue the download of recording %s", recording_id)
+        enqueue_on_commit(
+            fetch_recording_task, recording.pk, what=f"the download of recording {recording.pk}"
+        )
+    return recording
 
 
 @telephony_webhook(hold_on_outage=False)

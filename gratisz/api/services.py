@@ -8,7 +8,6 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims.services import PhoneReport
+from outbox.enqueue import enqueue_on_commit
 from outbox.retry import retry_policy
 
 from . import selectors
@@ -110,7 +110,7 @@ def event_emit(
         from . import tasks
 
         for delivery in deliveries:
-            transaction.on_commit(partial(tasks.deliver_webhook.delay, delivery.pk))
+            enqueue_on_commit(tasks.deliver_webhook, delivery.pk, what=f"webhook {delivery.pk}")
     return event
 
 

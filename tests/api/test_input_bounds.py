@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def realistic_records(count: int) -> list[dict]:
     """Policyholders, vehicles and contracts , as the
     core systems send them (ten years of history): about 800 bytes a record."""
-    records = []
+    records: list[dict] = []
     for i in range(count // 3):
         records.append(
             {

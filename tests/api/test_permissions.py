@@ -9,7 +9,7 @@ from gratisz.api.services import api_client_revoke
 pytestmark = pytest.mark.django_db
 
 # (method, path, body, scope the endpoint requires; None: any valid token)
-ENDPOINTS = [
+ENDPOINTS: list[tuple[str, str, dict | None, str | None]] = [
     ("get", "/api/v1/client/", None, None),
     ("post", "/api/v1/sync/", {"records": []}, Scope.SYNC),
     (

@@ -222,9 +222,10 @@ class FakeCall:
                 self.queue = (verb.text or "").strip()
                 self._enqueue_action = verb.get("action", "")
                 self.state = "queued"
-                if verb.get("waitUrl"):
+                wait_url = verb.get("waitUrl")
+                if wait_url:
                     wait = self._post(
-                        verb.get("waitUrl"),
+                        wait_url,
                         {
                             "QueuePosition": "1",
                             "QueueSid": "QU" + "2" * 32,

@@ -14,15 +14,13 @@ from certificates.models import Delivery, DocumentType, IssuedCertificate, Print
 from certificates.services import DeliverySpec, certificate_request_create
 from certificates.tasks import build_print_batch, deliver
 from tests.celery_worker import (
-    Worker,
-    drop_queued_messages,
+    mail_worker_running,
     skip_unless_real_services,
     wait_for,
-    worker_env,
 )
 
 from .conftest import pdf_text
-from .fakes import FakeFaxAPI, RecordingHandler, SMTPServer, free_port
+from .fakes import FakeFaxAPI, RecordingHandler
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,28 +31,23 @@ LEASE_SECONDS = 3
 @pytest.fixture(scope="module")
 def pipeline(django_db_setup, django_db_blocker, tmp_path_factory):
     skip_unless_real_services()
-    drop_queued_messages("celery")
     folder = tmp_path_factory.mktemp("pipeline")
-    smtp = SMTPServer(free_port())
     fax = FakeFaxAPI().start()
-    env = worker_env(
-        EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
-        FAX_BACKEND="certificates.fax.HttpFaxBackend",
-        FAX_API_URL=fax.url,
-        FAX_API_TOKEN=fax.token,
-        DJANGO_MEDIA_ROOT=str(folder / "media"),
-        RETRY_BASE_SECONDS="1",
-        RETRY_MAX_SECONDS="2",
-        CERTIFICATES_LEASE_SECONDS=str(LEASE_SECONDS),
-        CERTIFICATES_SEND_TIMEOUT="30",
-    )
-    worker = Worker(env, folder / "worker.log")
-    worker.start()
-    yield {"worker": worker, "smtp": smtp, "fax": fax, "media": folder / "media"}
-    worker.stop()
-    smtp.stop()
-    fax.stop()
-    drop_queued_messages("celery")
+    try:
+        with mail_worker_running(
+            folder / "worker.log",
+            FAX_BACKEND="certificates.fax.HttpFaxBackend",
+            FAX_API_URL=fax.url,
+            FAX_API_TOKEN=fax.token,
+            DJANGO_MEDIA_ROOT=str(folder / "media"),
+            RETRY_BASE_SECONDS="1",
+            RETRY_MAX_SECONDS="2",
+            CERTIFICATES_LEASE_SECONDS=str(LEASE_SECONDS),
+            CERTIFICATES_SEND_TIMEOUT="30",
+        ) as (worker, smtp):
+            yield {"worker": worker, "smtp": smtp, "fax": fax, "media": folder / "media"}
+    finally:
+        fax.stop()
 
 
 @pytest.fixture

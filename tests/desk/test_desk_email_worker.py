@@ -11,13 +11,9 @@ from calls.desk.models import DeskEmail, WrittenRequestType
 from outbox.models import Email
 from outbox.services import emails_sweep
 from tests.celery_worker import (
-    Worker,
-    drop_queued_messages,
-    skip_unless_real_services,
+    mail_worker_running,
     wait_for,
-    worker_env,
 )
-from tests.certificates.fakes import SMTPServer, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,20 +21,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(scope="module")
 def mail_worker(django_db_setup, tmp_path_factory):
     """The documents-and-mail worker of ``make serve``, with a mail server that starts down."""
-    skip_unless_real_services()
-    drop_queued_messages("celery", "telephony")
-    smtp = SMTPServer(free_port())
-    worker = Worker(
-        worker_env(EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}", RETRY_BASE_SECONDS="1"),
+    # The takes' connections are dropped too: no provider here.
+    with mail_worker_running(
         tmp_path_factory.mktemp("desk-mail") / "worker.log",
         "--queues",
         "celery",
-    )
-    worker.start()
-    yield smtp
-    worker.stop()
-    smtp.stop()
-    drop_queued_messages("celery", "telephony")  # the takes' connections: no provider here
+        drop=("celery", "telephony"),
+        RETRY_BASE_SECONDS="1",
+    ) as (_worker, smtp):
+        yield smtp
 
 
 def test_guidance_sent_while_the_mail_server_is_down_goes_out_once_it_is_back(

@@ -47,7 +47,7 @@ def fingerprint() -> str:
         (Claim, ["claim_number", "contract__policy_number", "status", "event_date"]),
         (ClaimPayment, ["external_id", "paid_on", "amount"]),
     ]:
-        parts.append(repr(list(model.objects.order_by(*fields[:1]).values_list(*fields))))
+        parts.append(repr(list(model._default_manager.order_by(*fields[:1]).values_list(*fields))))
     return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 

@@ -118,7 +118,7 @@ values = st.one_of(st.sampled_from(ODD), st.text(max_size=30), st.integers().map
 
 def field_names() -> list[str]:
     """The names the project's forms declare and its views read from GET/POST."""
-    names = set()
+    names: set[str] = set()
     for cls in _subclasses(forms.BaseForm):
         if cls.__module__.split(".")[0] in {"calls", "partners", "certificates", "gratisz"}:
             names.update(getattr(cls, "base_fields", {}))

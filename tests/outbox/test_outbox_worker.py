@@ -13,13 +13,10 @@ from outbox.services import emails_sweep
 from partners.models import DirektLockEvent
 from partners.verification import direkt_lock_notice_task
 from tests.celery_worker import (
-    Worker,
-    drop_queued_messages,
-    skip_unless_real_services,
+    mail_worker_running,
     wait_for,
-    worker_env,
 )
-from tests.certificates.fakes import RecordingHandler, SMTPServer, free_port
+from tests.certificates.fakes import RecordingHandler
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,25 +26,15 @@ ATTEMPTS = 5  # tried 1, 2, 2, 2 s apart: about 7 s from the first try to the la
 @pytest.fixture(scope="module")
 def mail_worker(django_db_setup, tmp_path_factory):
     """The documents-and-mail worker of ``make serve``, with a mail server that starts down."""
-    skip_unless_real_services()
-    drop_queued_messages("celery")
-    smtp = SMTPServer(free_port())
-    worker = Worker(
-        worker_env(
-            EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
-            RETRY_BASE_SECONDS="1",
-            RETRY_MAX_SECONDS="2",
-            RETRY_MAX_ATTEMPTS=str(ATTEMPTS),
-        ),
+    with mail_worker_running(
         tmp_path_factory.mktemp("outbox") / "worker.log",
         "--queues",
         "celery",
-    )
-    worker.start()
-    yield smtp
-    worker.stop()
-    smtp.stop()
-    drop_queued_messages("celery")
+        RETRY_BASE_SECONDS="1",
+        RETRY_MAX_SECONDS="2",
+        RETRY_MAX_ATTEMPTS=str(ATTEMPTS),
+    ) as (_worker, smtp):
+        yield smtp
 
 
 @pytest.fixture

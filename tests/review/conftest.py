@@ -109,7 +109,7 @@ def add_promise(ticket, *, due_in_minutes: int) -> DeskRequest:
 
 
 def add_delivery(ticket, *, state: str) -> Delivery:
-    contract = ContractFactory(firm=ticket.firm)
+    contract = ContractFactory.create(firm=ticket.firm)
     request = CertificateRequest.objects.create(document_type="coverage", contract=contract)
     DeskRequest.objects.create(
         handling=ticket.handling,
