@@ -327,6 +327,7 @@ def seed_calls(
     agents: list | None = None,
     seconds_between: float = 40.0,
     days: int | None = None,
+    before: datetime.datetime | None = None,
     now: datetime.datetime | None = None,
     batch: int = 50_000,
     seed: int = 7,
@@ -334,15 +335,17 @@ def seed_calls(
 ) -> int:
     """Add ``n`` finished calls before the earliest existing one (or before ``now``), about
     ``seconds_between`` apart, spread over the existing firms and ``agents`` (default: every
-    user who may use the desk). With ``days``, the calls fall instead inside the opening hours
-    of the last ``days`` days (the demo's history, so that 7/30/90-day charts have a shape).
+    user who may use the desk). With ``before``, they go back from that moment instead (among
+    the calls already there: the benchmark's history reaches today). With ``days``, the calls
+    fall instead inside the opening hours of the last ``days`` days (the demo's history, so
+    that 7/30/90-day charts have a shape).
     Promises are due inside opening hours and say what they are about. Returns the number of
     calls written."""
     rnd = random.Random(seed + n)  # noqa: S311 - demo data, not secrets
     now = now or timezone.now()
     calendar = _Calendar()
     earliest = CallTicket.objects.order_by("started_at").values_list("started_at", flat=True)
-    at = min(earliest.first() or now, now)
+    at = min(before or earliest.first() or now, now)
     starts = _open_hours_starts(n, days=days, now=now, rnd=rnd, calendar=calendar) if days else []
     firms = list(PartnerFirm.objects.values_list("pk", "grid")[:5000])
     if not firms:

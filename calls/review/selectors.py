@@ -34,7 +34,7 @@ from certificates.models import Delivery, PrintBatch
 from outbox.models import Email
 from partners.models import DirektThrottle
 
-from . import labels
+from . import labels, rollups
 from .models import (
     BoardCounter,
     CallLogEntry,
@@ -522,8 +522,24 @@ def _counters(start: datetime.datetime, end: datetime.datetime) -> QuerySet:
     return BoardCounter.objects.filter(hour__gte=start, hour__lt=end)
 
 
+def _whole_days(start: datetime.datetime, end: datetime.datetime):
+    """Return (first day, end day) when [start, end) is a run of whole local days, else None."""
+    first, last = rollups.whole_day(start), rollups.whole_day(end)
+    return (first, last) if first is not None and last is not None else None
+
+
+def _nested(flat: dict) -> dict:
+    nested: dict = defaultdict(lambda: defaultdict(int))
+    for metric, values in flat.items():
+        nested[metric].update(values)
+    return nested
+
+
 def counter_totals(*, start: datetime.datetime, end: datetime.datetime) -> dict:
-    """Return {metric: {key: total}} over the hours in [start, end) — one query."""
+    """Return {metric: {key: total}} over the hours in [start, end) — one query, on the day
+    roll-ups when the period is whole local days (the reports, the board's today)."""
+    if days := _whole_days(start, end):
+        return _nested(rollups.day_totals(first=days[0], end=days[1]))
     totals: dict = defaultdict(lambda: defaultdict(int))
     for row in _counters(start, end).values("metric", "key").annotate(v=Sum("value")):
         totals[row["metric"]][row["key"]] += row["v"]
@@ -533,7 +549,10 @@ def counter_totals(*, start: datetime.datetime, end: datetime.datetime) -> dict:
 def counter_series(
     *, start: datetime.datetime, end: datetime.datetime, metrics: list[str], by_day: bool
 ) -> dict:
-    """Return {metric: {bucket: total}} per local hour or day over [start, end) — one query."""
+    """Return {metric: {bucket: total}} per local hour or day over [start, end) — one query,
+    by day on the day roll-ups when the period is whole local days."""
+    if by_day and (days := _whole_days(start, end)):
+        return _nested(rollups.day_series(first=days[0], end=days[1], metrics=metrics))
     tz = timezone.get_current_timezone()
     bucket = TruncDate("hour", tzinfo=tz) if by_day else ExtractHour("hour", tzinfo=tz)
     rows = (

@@ -20,6 +20,7 @@ from calls.models import CallRecording, CallTicket, VerificationAttempt
 from certificates.models import Delivery
 from partners.verification import Outcome
 
+from . import rollups
 from .models import (
     BoardCounter,
     CallLogEntry,
@@ -326,6 +327,7 @@ def board_counters_rebuild(
             [BoardCounter(hour=h, metric=m, key=k, value=v) for (h, m, k), v in counters.items()],
             batch_size=5000,
         )
+        rollups.day_counters_rebuild(since=start)
     return len(counters)
 
 
