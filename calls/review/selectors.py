@@ -34,7 +34,7 @@ from certificates.models import Delivery, PrintBatch
 from outbox.models import Email
 from partners.models import DirektThrottle
 
-from . import labels
+from . import labels, rollups
 from .models import (
     BoardCounter,
     CallLogEntry,
@@ -245,14 +245,9 @@ class CallRecord:
     wait_seconds: int | None
 
 
-def call_record(*, ticket_id: int) -> CallRecord:
-    """Return a call's full timeline: IVR steps, verification attempts, queueing, the agent,
-    identification checks, disclosures, requests with their deliveries, outcome, remarks."""
-    ticket = get_object_or_404(CallTicket.objects.select_related("firm"), pk=ticket_id)
-    handling = CallHandling.objects.select_related("agent").filter(ticket=ticket).first()
-    ev: list[TimelineEvent] = [
-        TimelineEvent(ticket.started_at, "call", _("call started"), ticket.from_number)
-    ]
+def _ivr_events(ticket: CallTicket) -> list[TimelineEvent]:
+    """The voice menu's steps, the verification attempts, verification and queueing."""
+    ev = []
     for s in IvrStep.objects.filter(ticket=ticket):
         keyed = " · ".join(
             p for p in (labels.ivr_stage(s.stage), labels.ivr_input(s.input_summary)) if p
@@ -268,63 +263,91 @@ def call_record(*, ticket_id: int) -> CallRecord:
                 ticket.enqueued_at, "queue", _("queued"), labels.queue_name(ticket.queue_name)
             )
         )
-    wait = None
-    if handling:
+    return ev
+
+
+def _request_events(handling: CallHandling) -> list[TimelineEvent]:
+    """The agent's requests with their certificates' deliveries, and the promises kept."""
+    requests = DeskRequest.objects.filter(handling=handling).select_related("contract")
+    cert_ids = [r.certificate_request_id for r in requests if r.certificate_request_id]
+    deliveries: defaultdict[int | None, list[Delivery]] = defaultdict(list)
+    for d in Delivery.objects.filter(request_id__in=cert_ids).prefetch_related("attempt_log"):
+        deliveries[d.request_id].append(d)
+    ev = []
+    for r in requests:
+        detail = r.subject or (r.contract.policy_number if r.contract else "")
+        if r.due_at:
+            detail += " · " + _("due %(at)s") % {
+                "at": date_format(timezone.localtime(r.due_at), "SHORT_DATETIME_FORMAT")
+            }
+        e = TimelineEvent(r.created_at, "request", r.get_kind_display(), detail)
+        e.children = deliveries.get(r.certificate_request_id, [])
+        ev.append(e)
+        if r.done_at:
+            ev.append(TimelineEvent(r.done_at, "done", _("promise kept"), r.get_kind_display()))
+    return ev
+
+
+def _email_state(m: Email) -> str:
+    if m.sent_at:
+        return _("sent at %(at)s") % {"at": f"{timezone.localtime(m.sent_at):%H:%M}"}
+    if m.state == Email.State.FAILED:
+        return _("not sent, given up: %(error)s") % {"error": m.last_error or "–"}
+    return _("not sent yet: %(error)s") % {"error": m.last_error or "–"}
+
+
+def _handling_events(handling: CallHandling) -> list[TimelineEvent]:
+    """What happened at the desk: taken, identification checks, requests, e-mails, closing
+    and remarks."""
+    ev = [
+        TimelineEvent(
+            handling.taken_at,
+            "agent",
+            _("taken"),
+            f"{handling.agent} ({handling.get_origin_display()})",
+        )
+    ]
+    for c in IdentificationCheck.objects.filter(handling=handling).select_related("contract"):
         ev.append(
             TimelineEvent(
-                handling.taken_at,
-                "agent",
-                _("taken"),
-                f"{handling.agent} ({handling.get_origin_display()})",
+                c.at,
+                "identification",
+                _("identified") if c.passed else _("not identified"),
+                f"{c.contract.policy_number}: {', '.join(c.facts_matched)}",
             )
         )
-        if ticket.enqueued_at and handling.origin == CallHandling.Origin.QUEUE:
-            wait = max(0, int((handling.taken_at - ticket.enqueued_at).total_seconds()))
-        for c in IdentificationCheck.objects.filter(handling=handling).select_related("contract"):
-            ev.append(
-                TimelineEvent(
-                    c.at,
-                    "identification",
-                    _("identified") if c.passed else _("not identified"),
-                    f"{c.contract.policy_number}: {', '.join(c.facts_matched)}",
-                )
-            )
-        requests = DeskRequest.objects.filter(handling=handling).select_related("contract")
-        cert_ids = [r.certificate_request_id for r in requests if r.certificate_request_id]
-        deliveries: defaultdict[int | None, list[Delivery]] = defaultdict(list)
-        for d in Delivery.objects.filter(request_id__in=cert_ids).prefetch_related("attempt_log"):
-            deliveries[d.request_id].append(d)
-        for r in requests:
-            detail = r.subject or (r.contract.policy_number if r.contract else "")
-            if r.due_at:
-                detail += " · " + _("due %(at)s") % {
-                    "at": date_format(timezone.localtime(r.due_at), "SHORT_DATETIME_FORMAT")
-                }
-            e = TimelineEvent(r.created_at, "request", r.get_kind_display(), detail)
-            e.children = deliveries.get(r.certificate_request_id, [])
-            ev.append(e)
-            if r.done_at:
-                ev.append(TimelineEvent(r.done_at, "done", _("promise kept"), r.get_kind_display()))
-        for m in Email.objects.filter(desk_email__handling=handling):
-            if m.sent_at:
-                state = _("sent at %(at)s") % {"at": f"{timezone.localtime(m.sent_at):%H:%M}"}
-            elif m.state == Email.State.FAILED:
-                state = _("not sent, given up: %(error)s") % {"error": m.last_error or "–"}
-            else:
-                state = _("not sent yet: %(error)s") % {"error": m.last_error or "–"}
-            ev.append(TimelineEvent(m.created_at, "email", m.subject, f"{m.to} · {state}"))
-        if handling.closed_at:
-            ev.append(
-                TimelineEvent(
-                    handling.closed_at, "closed", _("closed"), handling.get_outcome_display()
-                )
-            )
-        for rm in Remark.objects.filter(handling=handling).select_related("by"):
-            ev.append(TimelineEvent(rm.at, "remark", _("remark"), f"{rm.by}: {rm.text}"))
-    for seen in Disclosure.objects.filter(ticket=ticket):
+    ev.extend(_request_events(handling))
+    for m in Email.objects.filter(desk_email__handling=handling):
+        ev.append(TimelineEvent(m.created_at, "email", m.subject, f"{m.to} · {_email_state(m)}"))
+    if handling.closed_at:
         ev.append(
-            TimelineEvent(seen.at, "disclosure", seen.get_record_type_display(), seen.record_ref)
+            TimelineEvent(handling.closed_at, "closed", _("closed"), handling.get_outcome_display())
         )
+    for rm in Remark.objects.filter(handling=handling).select_related("by"):
+        ev.append(TimelineEvent(rm.at, "remark", _("remark"), f"{rm.by}: {rm.text}"))
+    return ev
+
+
+def _queue_wait(ticket: CallTicket, handling: CallHandling | None) -> int | None:
+    """Seconds the caller waited in the queue for the agent who took the call, else None."""
+    if handling and ticket.enqueued_at and handling.origin == CallHandling.Origin.QUEUE:
+        return max(0, int((handling.taken_at - ticket.enqueued_at).total_seconds()))
+    return None
+
+
+def call_record(*, ticket_id: int) -> CallRecord:
+    """Return a call's full timeline: IVR steps, verification attempts, queueing, the agent,
+    identification checks, disclosures, requests with their deliveries, outcome, remarks."""
+    ticket = get_object_or_404(CallTicket.objects.select_related("firm"), pk=ticket_id)
+    handling = CallHandling.objects.select_related("agent").filter(ticket=ticket).first()
+    ev: list[TimelineEvent] = [
+        TimelineEvent(ticket.started_at, "call", _("call started"), ticket.from_number)
+    ]
+    ev.extend(_ivr_events(ticket))
+    if handling:
+        ev.extend(_handling_events(handling))
+    for d in Disclosure.objects.filter(ticket=ticket):
+        ev.append(TimelineEvent(d.at, "disclosure", d.get_record_type_display(), d.record_ref))
     if ticket.ended_at:
         ev.append(
             TimelineEvent(
@@ -345,7 +368,7 @@ def call_record(*, ticket_id: int) -> CallRecord:
         .select_related("reviewer", "agent")
         .prefetch_related("scores__criterion")
     )
-    return CallRecord(ticket, handling, ev, recordings, cards, wait)
+    return CallRecord(ticket, handling, ev, recordings, cards, _queue_wait(ticket, handling))
 
 
 def recording_for_playback(*, recording_id: int) -> RecordingFile:
@@ -499,8 +522,24 @@ def _counters(start: datetime.datetime, end: datetime.datetime) -> QuerySet:
     return BoardCounter.objects.filter(hour__gte=start, hour__lt=end)
 
 
+def _whole_days(start: datetime.datetime, end: datetime.datetime):
+    """Return (first day, end day) when [start, end) is a run of whole local days, else None."""
+    first, last = rollups.whole_day(start), rollups.whole_day(end)
+    return (first, last) if first is not None and last is not None else None
+
+
+def _nested(flat: dict) -> dict:
+    nested: dict = defaultdict(lambda: defaultdict(int))
+    for metric, values in flat.items():
+        nested[metric].update(values)
+    return nested
+
+
 def counter_totals(*, start: datetime.datetime, end: datetime.datetime) -> dict:
-    """Return {metric: {key: total}} over the hours in [start, end) — one query."""
+    """Return {metric: {key: total}} over the hours in [start, end) — one query, on the day
+    roll-ups when the period is whole local days (the reports, the board's today)."""
+    if days := _whole_days(start, end):
+        return _nested(rollups.day_totals(first=days[0], end=days[1]))
     totals: dict = defaultdict(lambda: defaultdict(int))
     for row in _counters(start, end).values("metric", "key").annotate(v=Sum("value")):
         totals[row["metric"]][row["key"]] += row["v"]
@@ -510,7 +549,10 @@ def counter_totals(*, start: datetime.datetime, end: datetime.datetime) -> dict:
 def counter_series(
     *, start: datetime.datetime, end: datetime.datetime, metrics: list[str], by_day: bool
 ) -> dict:
-    """Return {metric: {bucket: total}} per local hour or day over [start, end) — one query."""
+    """Return {metric: {bucket: total}} per local hour or day over [start, end) — one query,
+    by day on the day roll-ups when the period is whole local days."""
+    if by_day and (days := _whole_days(start, end)):
+        return _nested(rollups.day_series(first=days[0], end=days[1], metrics=metrics))
     tz = timezone.get_current_timezone()
     bucket = TruncDate("hour", tzinfo=tz) if by_day else ExtractHour("hour", tzinfo=tz)
     rows = (

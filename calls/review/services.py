@@ -4,6 +4,7 @@ recordings' storage, legal holds, playback audit and the retention purge."""
 import datetime
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from calls.models import CallRecording, CallTicket, VerificationAttempt
 from certificates.models import Delivery
 from partners.verification import Outcome
 
+from . import rollups
 from .models import (
     BoardCounter,
     CallLogEntry,
@@ -70,94 +72,125 @@ def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
         yield ids[i : i + size]
 
 
+@dataclass
+class _Related:
+    """What a chunk of tickets' log rows are built from besides the tickets themselves."""
+
+    handlings: dict[int, CallHandling]
+    requests: dict[int, list[Mapping[str, Any]]]
+    delivery_states: dict[int, set[str]]
+    recorded: set[int]
+
+
+_TICKET_FIELDS = [
+    "pk",
+    "started_at",
+    "ended_at",
+    "state",
+    "menu",
+    "grid_entered",
+    "firm_id",
+    "verified_at",
+    "enqueued_at",
+    "failed_verifications",
+]
+
+
+def _related(chunk: list[int]) -> _Related:
+    """Load the handlings, requests, delivery states and recordings of the tickets in
+    ``chunk`` (four queries)."""
+    handlings = {
+        h.ticket_id: h
+        for h in CallHandling.objects.filter(ticket_id__in=chunk).only(
+            "ticket_id", "agent_id", "origin", "taken_at", "closed_at", "outcome"
+        )
+    }
+    requests: dict[int, list[Mapping[str, Any]]] = {}
+    cert_to_ticket: dict[int, int] = {}
+    for r in DeskRequest.objects.filter(handling__ticket_id__in=chunk).values(
+        "handling__ticket_id", "kind", "due_at", "done_at", "certificate_request_id"
+    ):
+        requests.setdefault(r["handling__ticket_id"], []).append(r)
+        if r["certificate_request_id"]:
+            cert_to_ticket[r["certificate_request_id"]] = r["handling__ticket_id"]
+    delivery_states: dict[int, set[str]] = {}
+    for d in Delivery.objects.filter(request_id__in=list(cert_to_ticket)).values(
+        "request_id", "state"
+    ):
+        delivery_states.setdefault(cert_to_ticket[d["request_id"]], set()).add(d["state"])
+    recorded = set(
+        CallRecording.objects.filter(ticket_id__in=chunk).values_list("ticket_id", flat=True)
+    )
+    return _Related(handlings, requests, delivery_states, recorded)
+
+
+def _verification(t: CallTicket) -> str:
+    if t.verified_at is not None:
+        return CallLogEntry.Verification.VERIFIED
+    if t.failed_verifications:
+        return CallLogEntry.Verification.FAILED
+    return CallLogEntry.Verification.NONE
+
+
+def _wait_seconds(t: CallTicket, h: CallHandling | None, now: datetime.datetime) -> int:
+    """Seconds from queueing to the agent taking the call, or to the call's end (still
+    waiting: to ``now``); 0 for a call that never queued."""
+    if not t.enqueued_at:
+        return 0
+    answered_at: datetime.datetime | None
+    if h is not None and h.origin == CallHandling.Origin.QUEUE:
+        answered_at = h.taken_at
+    else:
+        answered_at = t.ended_at if t.state != CallTicket.State.WAITING else now
+    return _seconds(t.enqueued_at, answered_at)
+
+
+def _log_row(t: CallTicket, related: _Related, now: datetime.datetime) -> CallLogEntry:
+    """Return the log row of ticket ``t`` as its handling, requests and deliveries say."""
+    h = related.handlings.get(t.pk)
+    reqs = related.requests.get(t.pk, [])
+    open_due = [
+        r["due_at"]
+        for r in reqs
+        if r["kind"] in DeskRequest.PROMISES and r["done_at"] is None and r["due_at"]
+    ]
+    states = related.delivery_states.get(t.pk, set())
+    return CallLogEntry(
+        ticket_id=t.pk,
+        started_at=t.started_at,
+        state=t.state,
+        menu=t.menu,
+        grid=t.grid_entered,
+        firm_id=t.firm_id,
+        agent_id=h.agent_id if h else None,
+        verification=_verification(t),
+        failed_verifications=t.failed_verifications,
+        outcome=h.outcome if h else "",
+        queued=t.enqueued_at is not None,
+        wait_seconds=_wait_seconds(t, h, now),
+        handle_seconds=_seconds(h.taken_at, h.closed_at) if h else 0,
+        requests=len(reqs),
+        documents_sent=Delivery.State.SENT in states,
+        failed_delivery=Delivery.State.FAILED in states,
+        open_promise_due_at=min(open_due) if open_due else None,
+        has_recording=t.pk in related.recorded,
+        refreshed_at=now,
+    )
+
+
 def call_log_refresh(*, ticket_ids: Iterable[int], now: datetime.datetime | None = None) -> int:
     """Rebuild the call log rows of these tickets from the tickets, handlings, requests,
-    deliveries and recordings (five queries per thousand tickets). Return the rows written."""
+    deliveries and recordings (six queries per thousand tickets). Return the rows written."""
     now = now or timezone.now()
     written = 0
     for chunk in _chunks(sorted(set(ticket_ids)), 1000):
-        tickets = CallTicket.objects.filter(pk__in=chunk).only(
-            "pk",
-            "started_at",
-            "ended_at",
-            "state",
-            "menu",
-            "grid_entered",
-            "firm_id",
-            "verified_at",
-            "enqueued_at",
-            "failed_verifications",
-        )
-        handlings = {
-            h.ticket_id: h
-            for h in CallHandling.objects.filter(ticket_id__in=chunk).only(
-                "ticket_id", "agent_id", "origin", "taken_at", "closed_at", "outcome"
-            )
-        }
-        requests: dict[int, list[Mapping[str, Any]]] = {}
-        cert_to_ticket: dict[int, int] = {}
-        for r in DeskRequest.objects.filter(handling__ticket_id__in=chunk).values(
-            "handling__ticket_id", "kind", "due_at", "done_at", "certificate_request_id"
-        ):
-            requests.setdefault(r["handling__ticket_id"], []).append(r)
-            if r["certificate_request_id"]:
-                cert_to_ticket[r["certificate_request_id"]] = r["handling__ticket_id"]
-        delivery_states: dict[int, set[str]] = {}
-        for d in Delivery.objects.filter(request_id__in=list(cert_to_ticket)).values(
-            "request_id", "state"
-        ):
-            delivery_states.setdefault(cert_to_ticket[d["request_id"]], set()).add(d["state"])
-        recorded = set(
-            CallRecording.objects.filter(ticket_id__in=chunk).values_list("ticket_id", flat=True)
-        )
+        tickets = CallTicket.objects.filter(pk__in=chunk).only(*_TICKET_FIELDS)
+        related = _related(chunk)
         existing = {
             e.ticket_id: tuple(getattr(e, f) for f in _COMPARED)
             for e in CallLogEntry.objects.filter(ticket_id__in=chunk)
         }
-        rows = []
-        for t in tickets:
-            h = handlings.get(t.pk)
-            answered_at: datetime.datetime | None
-            if h is not None and h.origin == CallHandling.Origin.QUEUE:
-                answered_at = h.taken_at
-            else:
-                answered_at = t.ended_at if t.state != CallTicket.State.WAITING else now
-            reqs = requests.get(t.pk, [])
-            open_due = [
-                r["due_at"]
-                for r in reqs
-                if r["kind"] in DeskRequest.PROMISES and r["done_at"] is None and r["due_at"]
-            ]
-            states = delivery_states.get(t.pk, set())
-            if t.verified_at is not None:
-                verification = CallLogEntry.Verification.VERIFIED
-            elif t.failed_verifications:
-                verification = CallLogEntry.Verification.FAILED
-            else:
-                verification = CallLogEntry.Verification.NONE
-            rows.append(
-                CallLogEntry(
-                    ticket_id=t.pk,
-                    started_at=t.started_at,
-                    state=t.state,
-                    menu=t.menu,
-                    grid=t.grid_entered,
-                    firm_id=t.firm_id,
-                    agent_id=h.agent_id if h else None,
-                    verification=verification,
-                    failed_verifications=t.failed_verifications,
-                    outcome=h.outcome if h else "",
-                    queued=t.enqueued_at is not None,
-                    wait_seconds=_seconds(t.enqueued_at, answered_at) if t.enqueued_at else 0,
-                    handle_seconds=_seconds(h.taken_at, h.closed_at) if h else 0,
-                    requests=len(reqs),
-                    documents_sent=Delivery.State.SENT in states,
-                    failed_delivery=Delivery.State.FAILED in states,
-                    open_promise_due_at=min(open_due) if open_due else None,
-                    has_recording=t.pk in recorded,
-                    refreshed_at=now,
-                )
-            )
+        rows = [_log_row(t, related, now) for t in tickets]
         # Rewrite only the rows that changed: each write touches a dozen indexes.
         rows = [
             r for r in rows if existing.get(r.ticket_id) != tuple(getattr(r, f) for f in _COMPARED)
@@ -296,6 +329,7 @@ def board_counters_rebuild(
             [BoardCounter(hour=h, metric=m, key=k, value=v) for (h, m, k), v in counters.items()],
             batch_size=5000,
         )
+        rollups.day_counters_rebuild(since=start)
     return len(counters)
 
 

@@ -22,7 +22,12 @@ from tests.gratisz.test_import_portfolio import RECORDS
 pytestmark = pytest.mark.django_db
 
 SCHEMA = yaml.safe_load(SCHEMA_FILE.read_text())
-SCALARS = {"string": str, "integer": int, "number": (int, float), "boolean": bool}
+SCALARS: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+}
 
 
 def _resolve(schema: dict) -> dict:
@@ -69,7 +74,7 @@ def conforms(value, schema: dict, where: str = "body") -> list[str]:
         return [f"{where}: {value!r} not in {schema['enum']}"]
     if schema.get("format") == "date-time":
         try:
-            datetime.datetime.fromisoformat(value)
+            datetime.datetime.fromisoformat(str(value))
         except ValueError:
             return [f"{where}: {value!r} is not an ISO date-time"]
     return []

@@ -5,8 +5,9 @@ from calls.review import services
 
 class Command(BaseCommand):
     help = (
-        "Recount every hour of the board's counters from the call log (after changing the "
-        "service level settings, or after an upgrade that adds a counter)."
+        "Recount every hour of the board's counters from the call log, and their daily sums "
+        "that the reports read (after changing the service level settings, or after an upgrade "
+        "that adds a counter)."
     )
 
     def handle(self, *args, **options):
