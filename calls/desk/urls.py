@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import search_views, views
 
 app_name = "desk"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("verify/", views.manual_verify, name="manual-verify"),
     path("call/<id:ticket_id>/", views.call, name="call"),
     path("call/<id:ticket_id>/connection/", views.connection, name="connection"),
+    path("call/<id:ticket_id>/search/", search_views.search, name="search"),
     path(
         "call/<id:ticket_id>/connection/retry/",
         views.connection_retry,
