@@ -299,14 +299,17 @@
     form.setAttribute("data-submitting", "1");
   });
 
-  // A form marked data-autosave (the phone claim report) saves itself as a draft while the
-  // agent types (1.5 s after the last key) and when the page is left: a reload, an error or a
-  // closed tab loses nothing. The first save creates the draft; opening the form creates none.
+  // A form marked data-autosave (the phone claim report; the call's notes) saves itself while
+  // the agent types (1.5 s after the last key) and when the page is left: a reload, an error or
+  // a closed tab loses nothing. The claim report's first save creates the draft; opening the
+  // form creates none. data-autosave="URL" posts there (the notes), else to the form's action
+  // with action=draft; the hint (data-saved-hint, or #draft-saved) says when it was saved.
   function autosave(form) {
     var timer = null;
     var dirty = false;
     // Not form.action: the form's buttons are named "action", which shadows the property.
-    var url = form.getAttribute("action") || window.location.href;
+    var url = form.getAttribute("data-autosave") || form.getAttribute("action") || window.location.href;
+    var hint = form.querySelector("[data-saved-hint]") || document.getElementById("draft-saved");
     function data() {
       var fields = new FormData(form);
       fields.set("action", "draft");
@@ -320,11 +323,12 @@
         method: "POST", body: data(), credentials: "same-origin",
         headers: { "X-Requested-With": "fetch" }
       }).then(function (response) {
+        if (response.status === 409) { return null; }  // submitted, or the call is closed
         if (!response.ok) { throw new Error(response.status); }
         return response.json();
       }).then(function (saved) {
-        form.elements.report.value = saved.report;
-        var hint = document.getElementById("draft-saved");
+        if (!saved) { return; }
+        if (saved.report && form.elements.report) { form.elements.report.value = saved.report; }
         if (hint) { hint.textContent = hint.getAttribute("data-label") + " " + saved.saved_at; }
         form.setAttribute("data-saved", saved.saved_at);
       }).catch(function () { dirty = true; });
@@ -333,6 +337,11 @@
       dirty = true;
       if (timer) { window.clearTimeout(timer); }
       timer = window.setTimeout(save, 1500);
+    });
+    form.addEventListener("submit", function () {
+      // The submit itself carries what was typed.
+      dirty = false;
+      if (timer) { window.clearTimeout(timer); timer = null; }
     });
     window.addEventListener("pagehide", function () {
       if (dirty && !form.getAttribute("data-submitting") && navigator.sendBeacon) {
