@@ -277,3 +277,48 @@ def test_postgresql_searches_through_unaccent_and_trigram_indexes(portfolio, fir
         )
         plan = " ".join(row[0] for row in cursor.fetchall())
     assert "policyholder_name_fold_trgm" in plan
+
+
+# --- notes that save themselves ------------------------------------------------------------
+
+
+def notes_url(handling):
+    return reverse("desk:notes", args=[handling.ticket_id])
+
+
+def test_notes_save_themselves_and_a_reload_shows_them(agent, login, client, firm, on_call):
+    handling = on_call(agent, firm)
+    login(agent)
+    response = client.post(notes_url(handling), {"notes": "Zöldkártyát kér, visszahívjuk."})
+    assert response.status_code == 200 and response.json()["saved_at"]
+    handling.refresh_from_db()
+    assert handling.notes == "Zöldkártyát kér, visszahívjuk."
+    page = client.get(reverse("desk:call", args=[handling.ticket_id])).content.decode()
+    assert "Zöldkártyát kér, visszahívjuk." in page.split('id="close"')[1]
+
+
+def test_notes_refuse_what_cannot_be_stored_and_a_closed_call_keeps_its_notes(
+    agent, login, client, firm, on_call
+):
+    handling = on_call(agent, firm)
+    login(agent)
+    response = client.post(notes_url(handling), {"notes": "a\x00b"})
+    assert response.status_code == 400 and response.json()["error"]
+    services.call_close(handling=handling, notes="végleges", outcome="answered")
+    assert client.post(notes_url(handling), {"notes": "később"}).status_code == 409
+    handling.refresh_from_db()
+    assert handling.notes == "végleges"
+
+
+def test_notes_are_the_agents_own_call_only(make_user, agent, login, client, firm, on_call, referent):
+    handling = on_call(agent, firm)
+    url = notes_url(handling)
+    assert client.post(url, {"notes": "x"}).status_code == 302  # to the login
+    login(referent)
+    assert client.post(url, {"notes": "x"}).status_code == 403
+    login(make_user("agent"))
+    assert client.post(url, {"notes": "x"}).status_code == 404
+    login(agent)
+    assert client.get(url).status_code == 405
+    handling.refresh_from_db()
+    assert handling.notes == ""
