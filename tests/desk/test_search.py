@@ -266,9 +266,7 @@ def test_postgresql_searches_through_unaccent_and_trigram_indexes(portfolio, fir
         assert {row[0] for row in cursor.fetchall()} == {"pg_trgm", "unaccent"}
         cursor.execute("SELECT gratisz_fold('Kovács-Nagy ÉVA Őrs'), gratisz_compact('AB CD-123')")
         assert cursor.fetchone() == ("kovacs nagy eva ors", "abcd123")
-        cursor.execute(
-            "SELECT indexname FROM pg_indexes WHERE indexdef ILIKE '%gin_trgm_ops%'"
-        )
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexdef ILIKE '%gin_trgm_ops%'")
         names = {row[0] for row in cursor.fetchall()}
         assert {"policyholder_name_fold_trgm", "vehicle_plate_compact_trgm"} <= names
         cursor.execute("SET LOCAL enable_seqscan = off")
@@ -310,7 +308,9 @@ def test_notes_refuse_what_cannot_be_stored_and_a_closed_call_keeps_its_notes(
     assert handling.notes == "végleges"
 
 
-def test_notes_are_the_agents_own_call_only(make_user, agent, login, client, firm, on_call, referent):
+def test_notes_are_the_agents_own_call_only(
+    make_user, agent, login, client, firm, on_call, referent
+):
     handling = on_call(agent, firm)
     url = notes_url(handling)
     assert client.post(url, {"notes": "x"}).status_code == 302  # to the login

@@ -122,7 +122,9 @@ def test_the_shortcuts_help_opens_with_a_question_mark_traps_focus_and_gives_it_
     # Tab stays inside.
     for _ in range(4):
         page.keyboard.press("Tab")
-        assert page.evaluate("document.getElementById('shortcut-help').contains(document.activeElement)")
+        assert page.evaluate(
+            "document.getElementById('shortcut-help').contains(document.activeElement)"
+        )
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     expect(page.locator("[data-help-open]")).to_be_focused()  # focus given back
