@@ -17,7 +17,6 @@ from partners.selectors import portfolio_search
 from tests.factories import (
     ClaimFactory,
     ContractFactory,
-    PartnerFirmFactory,
     PolicyholderFactory,
     VehicleFactory,
 )
