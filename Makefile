@@ -17,8 +17,17 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# axe-core (MPL-2.0) for the browser tests' accessibility scan, from the npm registry at a
+# pinned version (npm checks the registry's integrity hash); 550 kB, so fetched, not committed.
+AXE_VERSION := 4.10.3
+AXE := var/vendor/axe-core/axe.min.js
+$(AXE):
+	@mkdir -p var/vendor
+	cd var/vendor && rm -rf axe-core package && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+		&& tar -xzf axe-core-$(AXE_VERSION).tgz && mv package axe-core && rm axe-core-$(AXE_VERSION).tgz
+
 install: $(VENV)/.runtime
-install-dev: $(VENV)/.dev
+install-dev: $(VENV)/.dev $(AXE)
 
 # Compile the translation catalogs (pure Python, no gettext needed).
 messages: install

@@ -3,7 +3,8 @@
 from django.db.models import Prefetch, QuerySet
 
 from partners.models import Contract, PartnerFirm
-from partners.selectors import firm_contracts
+from partners.search import Compact, compact
+from partners.selectors import firm_contracts, number_rank
 
 from .models import Claim, ClaimStatusChange, MissingDocument
 
@@ -55,8 +56,22 @@ def claim_for_firm(*, firm: PartnerFirm, claim_number: str) -> Claim:
     )
 
 
-def claim_search(*, firm: PartnerFirm, query: str) -> list[Claim]:
-    number = query.strip().upper()
-    if not number:
+def claim_search(*, firm: PartnerFirm, query: str, limit: int = 20) -> list[Claim]:
+    """Find the firm's claims by claim number as agents type: separators and case do not
+    matter, a part of three characters or more is enough; the whole number first, then newest.
+    Each claim carries ``rank``. One query."""
+    number = compact(query)
+    if len(number) < 2:
         return []
-    return list(firm_claims(firm=firm).filter(claim_number=number).select_related("contract"))
+    lookup = "key__contains" if len(number) >= 3 else "key"
+    found = list(
+        firm_claims(firm=firm)
+        .annotate(key=Compact("claim_number"))
+        .filter(**{lookup: number})
+        .select_related("contract")
+        .order_by("-event_date", "claim_number")[:200]
+    )
+    for claim in found:
+        claim.rank = number_rank(claim.key, number)
+    found.sort(key=lambda c: -c.rank)  # stable: newest first within a rank
+    return found[:limit]

@@ -5,9 +5,19 @@ from dataclasses import dataclass
 
 from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import direkt
-from .models import Contract, DirectDebitMandate, DirektCode, Invoice, PartnerFirm
+from .models import (
+    Contract,
+    ContractVehicle,
+    DirectDebitMandate,
+    DirektCode,
+    Invoice,
+    Offer,
+    PartnerFirm,
+)
+from .search import Compact, Fold, compact, fold
 
 
 def direkt_code_is_valid(*, firm: PartnerFirm, role: str, code: str) -> bool:
@@ -164,43 +174,128 @@ def contract_for_firm(*, firm: PartnerFirm, policy_number: str) -> Contract:
     )
 
 
+def firm_offers(*, firm: PartnerFirm) -> QuerySet[Offer]:
+    return Offer.objects.filter(firm=firm)
+
+
+# What a search hit matched, as the desk shows it ("what matched").
+MATCH_LABELS = {
+    "policy_number": gettext_lazy("policy number"),
+    "offer_number": gettext_lazy("offer number"),
+    "plate": gettext_lazy("plate"),
+    "chassis_number": gettext_lazy("chassis number"),
+    "name": gettext_lazy("policyholder's name"),
+}
+_SUBQUERY_ROWS = 200  # each kind of key brings at most this many candidates
+
+
+def number_rank(key: str, query: str) -> int:
+    """Rank how a compact number ``key`` matches the compact ``query`` (0: it does not).
+
+    Whole number first, then a typed start, a typed end ("0001"), anything inside."""
+    if not query or query not in key:
+        return 0
+    if key == query:
+        return 100
+    if key.startswith(query):
+        return 80
+    return 75 if key.endswith(query) else 60
+
+
+def _name_rank(name: str, tokens: list[str]) -> int:
+    words = fold(name).split()
+    if words == tokens:
+        return 95
+    if all(any(w.startswith(t) for w in words) for t in tokens):
+        return 85
+    return 50
+
+
+def _number_filter(field: str, query: str) -> Q:
+    """Compact ``field`` equal to the compact query, or containing it from three characters."""
+    lookup = "contains" if len(query) >= 3 else "exact"
+    return Q(**{f"{field}__{lookup}": query})
+
+
 def portfolio_search(*, firm: PartnerFirm, query: str, limit: int = 50) -> list[Contract]:
     """Find the firm's contracts by policy number, offer number, plate, chassis number or
-    policyholder name (claim numbers are searched in ``claims.selectors``).
+    policyholder name (claim numbers are searched in ``claims.selectors``), as agents type.
 
-    Numbers and plates match exactly (spaces and dashes ignored for plates), names by a
-    case-insensitive prefix of any word; at most ``limit`` contracts, newest first.
+    Accents, case and separators do not matter ("kovacs eva" finds Kovács Éva, "abc123" finds
+    ABC-123, "gfb demo 0001" finds GFB-DEMO-0001); a number may be partial from three
+    characters ("0001"); every word of a name must appear in the policyholder's name. Each
+    contract found carries ``match_kind`` (a key of ``MATCH_LABELS``), ``match_value`` (the
+    number that matched; empty for a name, which the desk does not disclose) and ``rank``; best
+    match first, then newest. At most four queries, whatever the size of the portfolio.
     """
     text = " ".join(query.split())
-    if len(text) < 2:
+    number = compact(text)
+    tokens = [t for t in fold(text).split() if len(t) >= 2]
+    if len(text) < 2 or not (number or tokens):
         return []
-    number = text.upper()
-    plate = number.replace(" ", "").replace("-", "")
-    by_number = (
-        Q(policy_number=number)
-        | Q(offers__offer_number=number)
-        | Q(vehicles__chassis_number=number)
-        | Q(vehicles__plate__in=_plate_spellings(plate))
-    )
-    by_name = Q(policyholder__name__istartswith=text) | Q(policyholder__name__icontains=f" {text}")
-    found = (
+    hits: dict[int, tuple[int, str, str]] = {}
+
+    def hit(pk: int, rank: int, kind: str, value: str) -> None:
+        if rank and rank > hits.get(pk, (0, "", ""))[0]:
+            hits[pk] = (rank, kind, value)
+
+    by_name = Q(pk__in=[])
+    if tokens:
+        by_name = Q(*[Q(holder_key__contains=t) for t in tokens])
+    direct = list(
         firm_contracts(firm=firm)
-        .filter(by_number | by_name)
-        .select_related("policyholder")
-        .distinct()
-        .order_by("-start_date", "policy_number")
+        .annotate(number_key=Compact("policy_number"), holder_key=Fold("policyholder__name"))
+        .filter(_number_filter("number_key", number) | by_name)
+        .select_related("policyholder")[:_SUBQUERY_ROWS]
     )
-    return list(found[:limit])
+    found = {c.pk: c for c in direct}
+    for c in direct:
+        hit(c.pk, number_rank(c.number_key, number), "policy_number", c.policy_number)
+        if tokens and all(t in c.holder_key for t in tokens):
+            hit(c.pk, _name_rank(c.policyholder.name, tokens), "name", "")
+    if number:
+        _vehicle_hits(firm, number, hit)
+        _offer_hits(firm, number, hit)
+    missing = [pk for pk in hits if pk not in found]
+    if missing:
+        found.update(
+            (c.pk, c)
+            for c in firm_contracts(firm=firm).filter(pk__in=missing).select_related("policyholder")
+        )
+    ordered = sorted(
+        (found[pk] for pk in hits if pk in found),
+        key=lambda c: (-hits[c.pk][0], -c.start_date.toordinal(), c.policy_number),
+    )
+    for contract in ordered:
+        contract.rank, contract.match_kind, contract.match_value = hits[contract.pk]
+        contract.match_label = MATCH_LABELS[contract.match_kind]
+    return ordered[:limit]
 
 
-def _plate_spellings(plate: str) -> list[str]:
-    """Return the ways a plate typed without separators may be stored (ABC-123, AA BB-123)."""
-    spellings = {plate}
-    if len(plate) == 6:
-        spellings.add(f"{plate[:3]}-{plate[3:]}")
-    if len(plate) == 7:
-        spellings.add(f"{plate[:2]} {plate[2:4]}-{plate[4:]}")
-    return sorted(spellings)
+def _vehicle_hits(firm, number, hit) -> None:
+    rows = (
+        ContractVehicle.objects.filter(contract__firm=firm)
+        .annotate(
+            plate_key=Compact("vehicle__plate"), chassis_key=Compact("vehicle__chassis_number")
+        )
+        .filter(_number_filter("plate_key", number) | _number_filter("chassis_key", number))
+        .values_list("contract_id", "vehicle__plate", "plate_key", "vehicle__chassis_number")
+    )
+    for contract_id, plate, plate_key, chassis in rows[:_SUBQUERY_ROWS]:
+        hit(contract_id, number_rank(plate_key, number), "plate", plate)
+        hit(contract_id, number_rank(compact(chassis), number), "chassis_number", chassis)
+
+
+def _offer_hits(firm, number, hit) -> None:
+    rows = (
+        firm_offers(firm=firm)
+        .filter(contract__isnull=False)
+        .annotate(number_key=Compact("offer_number"))
+        .filter(_number_filter("number_key", number))
+        .values_list("contract_id", "offer_number", "number_key")
+    )
+    for contract_id, offer_number, key in rows[:_SUBQUERY_ROWS]:
+        hit(contract_id, number_rank(key, number), "offer_number", offer_number)
 
 
 def mandate_diagnosis(*, mandate: DirectDebitMandate, premium: int) -> list[str]:

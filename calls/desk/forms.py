@@ -1,4 +1,5 @@
 from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from django import forms
 from django.utils import timezone
@@ -9,9 +10,11 @@ from boundary import fields as boundary
 from calls.models import CallTicket
 from certificates.models import Delivery, DocumentType, LibraryDocument
 from certificates.selectors import eligibility_overview
+from certificates.services import destinations_on_file
 from claims.selectors import covers_for_product
 from partners.models import Contract
 
+from .masking import mask
 from .models import CallHandling, DeskRequest, WrittenRequestType
 
 if TYPE_CHECKING:
@@ -72,6 +75,59 @@ class InvoiceChoiceField(forms.ModelChoiceField):
         return f"{obj.number} · {due_on} · {number_format(obj.amount, force_grouping=True)}\u00a0Ft"
 
 
+class SelectSomeDisabled(forms.Select):
+    """A select whose options in ``disabled`` cannot be chosen (they stay visible)."""
+
+    def __init__(self, *args, disabled=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.disabled = set(disabled)
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if str(value) in self.disabled:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+@dataclass(frozen=True)
+class DefaultDestination:
+    """Where a document sent by ``channel`` goes when the agent gives no destination: the
+    first on file (the policyholder's own, else the partner firm's), as the guide says.
+    ``masked``: the same, as the desk shows it before the client is identified."""
+
+    channel: str
+    label: str
+    destination: str
+    masked: str
+    recipient: str
+    recipient_masked: str
+    is_default: bool
+
+
+def default_destinations(contract: Contract) -> list[DefaultDestination]:
+    """Return, for post (the default without other request), e-mail and fax, where the
+    document would go; an empty ``destination`` means none is on file (the agent must give
+    one, read back to the caller)."""
+    holder = contract.policyholder
+    rows = []
+    for channel in (Delivery.Channel.POST, Delivery.Channel.EMAIL, Delivery.Channel.FAX):
+        on_file = destinations_on_file(contract=contract, channel=channel)
+        destination, recipient = next(iter(on_file.items()), ("", ""))
+        mine = recipient == holder.name and destination in (holder.email, holder.postal_address)
+        rows.append(
+            DefaultDestination(
+                channel=channel,
+                label=Delivery.Channel(channel).label,
+                destination=destination,
+                masked=mask(destination) if mine else destination,
+                recipient=recipient,
+                recipient_masked=mask(recipient) if mine else recipient,
+                is_default=channel == Delivery.Channel.POST,
+            )
+        )
+    return rows
+
+
 class CertificateForm(forms.Form):
     document_type = forms.ChoiceField(
         label=_("Document"),
@@ -113,10 +169,16 @@ class CertificateForm(forms.Form):
         if contract is not None:
             self.eligibility = eligibility_overview(contract=contract, today=timezone.localdate())
             refused = {str(e.document_type): e.reason for e in self.eligibility if not e.allowed}
-            self.fields["document_type"].choices = [
+            field = self.fields["document_type"]
+            field.choices = [
                 (value, f"{label} – {refused[value]}" if value in refused else label)
-                for value, label in self.fields["document_type"].choices
+                for value, label in field.choices
             ]
+            # Only the documents the contract may have can be chosen; the others stay listed,
+            # greyed out, with the reason.
+            field.widget = SelectSomeDisabled(choices=field.choices, disabled=set(refused))
+            field.initial = next((v for v, _label in field.choices if v not in refused), None)
+            self.destinations = default_destinations(contract)
             self.fields["invoice"] = InvoiceChoiceField(
                 label=_("Invoice (for an invoice copy)"),
                 queryset=contract.invoices.order_by("-due_on"),

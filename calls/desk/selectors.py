@@ -23,6 +23,7 @@ from partners.selectors import (
     portfolio_search,
 )
 
+from .masking import mask
 from .models import AgentPresence, CallHandling, ClaimReport, DeskRequest, IdentificationCheck
 
 FIRM_HISTORY_DAYS = 30
@@ -143,15 +144,21 @@ class SearchResult:
     contracts: list[Contract]
     claims: list[Claim]
 
+    @property
+    def count(self) -> int:
+        return len(self.contracts) + len(self.claims)
 
-def call_search(*, handling: CallHandling, query: str) -> SearchResult:
-    """Search the verified firm's portfolio (contracts by every number and name, claims by
-    claim number)."""
+
+def call_search(*, handling: CallHandling, query: str, limit: int = 20) -> SearchResult:
+    """Search the verified firm's portfolio as the agent types (contracts by every number and
+    name, claims by claim number), best match first; each contract carries its policyholder's
+    name masked (``holder_masked``: the caller is not identified by a search) and what matched.
+    """
     firm = handling.firm
-    return SearchResult(
-        contracts=portfolio_search(firm=firm, query=query),
-        claims=claim_search(firm=firm, query=query),
-    )
+    contracts = portfolio_search(firm=firm, query=query, limit=limit)
+    for contract in contracts:
+        contract.holder_masked = mask(contract.policyholder.name)
+    return SearchResult(contracts=contracts, claims=claim_search(firm=firm, query=query))
 
 
 def contract_for_call(*, handling: CallHandling, policy_number: str) -> Contract:

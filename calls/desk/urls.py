@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import typing_views, views
 
 app_name = "desk"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("verify/", views.manual_verify, name="manual-verify"),
     path("call/<id:ticket_id>/", views.call, name="call"),
     path("call/<id:ticket_id>/connection/", views.connection, name="connection"),
+    path("call/<id:ticket_id>/search/", typing_views.search, name="search"),
+    path("call/<id:ticket_id>/notes/", typing_views.notes, name="notes"),
     path(
         "call/<id:ticket_id>/connection/retry/",
         views.connection_retry,

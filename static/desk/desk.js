@@ -299,14 +299,41 @@
     form.setAttribute("data-submitting", "1");
   });
 
-  // A form marked data-autosave (the phone claim report) saves itself as a draft while the
-  // agent types (1.5 s after the last key) and when the page is left: a reload, an error or a
-  // closed tab loses nothing. The first save creates the draft; opening the form creates none.
+  // A form marked data-autosave (the phone claim report; the call's notes) saves itself while
+  // the agent types (1.5 s after the last key) and when the page is left: a reload, an error or
+  // a closed tab loses nothing. The claim report's first save creates the draft; opening the
+  // form creates none. data-autosave="URL" posts there (the notes), else to the form's action
+  // with action=draft; the hint (data-saved-hint, or #draft-saved) says when it was saved.
+  // Until the server has it, what was typed is also kept in this tab's sessionStorage: a
+  // reload that overtakes the last save (or the page-leave beacon) puts it back and saves it.
   function autosave(form) {
     var timer = null;
     var dirty = false;
+    var storeKey = "autosave:" + (form.getAttribute("data-autosave") || form.getAttribute("action") || window.location.pathname);
+    function typed(el) {
+      return el.name && el.name !== "csrfmiddlewaretoken" && !/^(hidden|submit|button|file|password|checkbox|radio)$/.test(el.type);
+    }
+    function remember() {
+      var values = {};
+      Array.prototype.forEach.call(form.elements, function (el) { if (typed(el)) { values[el.name] = el.value; } });
+      try { window.sessionStorage.setItem(storeKey, JSON.stringify(values)); } catch (e) { /* private mode */ }
+    }
+    function forget() { try { window.sessionStorage.removeItem(storeKey); } catch (e) { /* private mode */ } }
+    function restore() {
+      var values = null;
+      try { values = JSON.parse(window.sessionStorage.getItem(storeKey) || "null"); } catch (e) { values = null; }
+      if (!values) { return false; }
+      var changed = false;
+      Object.keys(values).forEach(function (name) {
+        var el = form.elements[name];
+        if (el && typed(el) && el.value !== values[name]) { el.value = values[name]; changed = true; }
+      });
+      if (!changed) { forget(); }
+      return changed;
+    }
     // Not form.action: the form's buttons are named "action", which shadows the property.
-    var url = form.getAttribute("action") || window.location.href;
+    var url = form.getAttribute("data-autosave") || form.getAttribute("action") || window.location.href;
+    var hint = form.querySelector("[data-saved-hint]") || document.getElementById("draft-saved");
     function data() {
       var fields = new FormData(form);
       fields.set("action", "draft");
@@ -320,25 +347,35 @@
         method: "POST", body: data(), credentials: "same-origin",
         headers: { "X-Requested-With": "fetch" }
       }).then(function (response) {
+        if (response.status === 409) { return null; }  // submitted, or the call is closed
         if (!response.ok) { throw new Error(response.status); }
         return response.json();
       }).then(function (saved) {
-        form.elements.report.value = saved.report;
-        var hint = document.getElementById("draft-saved");
+        if (!saved) { forget(); return; }
+        if (!dirty) { forget(); }
+        if (saved.report && form.elements.report) { form.elements.report.value = saved.report; }
         if (hint) { hint.textContent = hint.getAttribute("data-label") + " " + saved.saved_at; }
         form.setAttribute("data-saved", saved.saved_at);
       }).catch(function () { dirty = true; });
     }
     form.addEventListener("input", function () {
       dirty = true;
+      remember();
       if (timer) { window.clearTimeout(timer); }
       timer = window.setTimeout(save, 1500);
+    });
+    form.addEventListener("submit", function () {
+      // The submit itself carries what was typed.
+      dirty = false;
+      forget();
+      if (timer) { window.clearTimeout(timer); timer = null; }
     });
     window.addEventListener("pagehide", function () {
       if (dirty && !form.getAttribute("data-submitting") && navigator.sendBeacon) {
         navigator.sendBeacon(url, data());
       }
     });
+    if (restore()) { dirty = true; timer = window.setTimeout(save, 0); }
   }
 
   // A promise form proposes the default due time of the kind chosen (callback: within the

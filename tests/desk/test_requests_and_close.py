@@ -51,7 +51,8 @@ def test_certificate_refusal_reason_is_shown_and_the_choice_kept(
         url, {"action": "certificate", "document_type": "damage_history", "channel": ""}
     ).content.decode()
     assert "kgfb" in page.split('id="certificate"')[1].split("</form>")[0]
-    assert '<option value="damage_history" selected>' in page
+    # kept, and greyed out: the contract may not have it
+    assert '<option value="damage_history" selected disabled>' in page
     assert not CertificateRequest.objects.exists()
 
 
