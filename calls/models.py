@@ -60,7 +60,9 @@ class CallTicket(models.Model):
         NEW_CODE_AGAIN = "new_code_again", _("new Direkt code again")
         DONE = "done", _("nothing (IVR finished)")
 
-    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.IVR)
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.IVR
+    )
     call_sid = models.CharField(_("call SID"), max_length=64)
     account_sid = models.CharField(_("account SID"), max_length=64, blank=True)
     from_number = models.CharField(_("calling number"), max_length=40, blank=True)

@@ -436,12 +436,13 @@ class CallbackAttempt(models.Model):
         related_name="callback_attempt",
     )
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     number = models.CharField(_("number dialled"), max_length=40)
-    number_source = models.CharField(
-        _("number from"), max_length=10, choices=NumberSource.choices
-    )
+    number_source = models.CharField(_("number from"), max_length=10, choices=NumberSource.choices)
     outcome = models.CharField(
         _("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.DIALLING
     )

@@ -20,7 +20,7 @@ from boundary.fields import DRAFT_FIELD_MAX, text_errors
 from certificates.selectors import NotEligible
 from partners.verification import Outcome
 
-from . import selectors, services
+from . import callbacks, selectors, services
 from .forms import (
     REPORT_FORMS,
     CertificateForm,
@@ -125,11 +125,13 @@ def _queue_context(request: HttpRequest) -> dict:
     promises = selectors.promises_due(agent=request.user)
     for promise in promises:
         promise.overdue = promise.due_at < now
+    colleagues_overdue = selectors.colleagues_overdue_promises(agent=request.user, now=now)
+    callbacks.attach_attempts([*promises, *colleagues_overdue])  # tries and the next one
     return {
         "waiting": waiting,
         "mine": selectors.open_handling_of(agent=request.user),
         "promises": promises,
-        "colleagues_overdue": selectors.colleagues_overdue_promises(agent=request.user, now=now),
+        "colleagues_overdue": colleagues_overdue,
         "poll_seconds": settings.DESK_POLL_SECONDS,
         **_presence_context(request),
     }
@@ -256,6 +258,7 @@ def _render_call(request, handling, **overrides) -> HttpResponse:
         "search": SearchForm(),
         "results": None,
         "requests": list(handling.requests.select_related("contract", "certificate_request")),
+        "callback_kind": DeskRequest.Kind.CALLBACK,
         "emails": [d.email for d in handling.emails.select_related("email")],
         "promise_form": PromiseForm(
             initial={
