@@ -28,6 +28,7 @@ from calls.desk.models import (
     IdentificationCheck,
     Remark,
 )
+from calls.desk.callbacks import timeline_events as callback_events
 from calls.desk.selectors import presence_board
 from calls.models import CallRecording, CallTicket, IvrStep, VerificationAttempt
 from certificates.models import Delivery, PrintBatch
@@ -332,6 +333,7 @@ def call_record(*, ticket_id: int) -> CallRecord:
                 labels.provider_status(ticket.provider_status) or ticket.get_end_reason_display(),
             )
         )
+    ev.extend(TimelineEvent(*event) for event in callback_events(ticket))
     ev.sort(key=lambda e: e.at)
     recordings = list(
         CallRecording.objects.filter(ticket=ticket)

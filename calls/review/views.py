@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from calls.desk.callbacks import callback_stats
 from calls.desk.models import DeskRequest
 from calls.models import CallRecording, CallTicket
 from certificates.models import Delivery
@@ -434,6 +435,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         "outcome_mix": selectors.outcome_mix(totals=totals),
         "claim_reports": selectors.claim_reports_submitted(totals=totals),
         "promises_on_time": selectors.promises_on_time(totals=totals),
+        "callback_stats": callback_stats(start=start, end=end),
         "promises": selectors.promise_counts(now=now),
         "calls": totals[M.CALLS][""],
     }
