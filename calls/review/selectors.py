@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from boundary.fields import check_date, int_or_none, parse_int
 from calls import opening_hours
+from calls.desk.callbacks import timeline_events as callback_events
 from calls.desk.models import (
     CallHandling,
     ClaimReport,
@@ -28,7 +29,6 @@ from calls.desk.models import (
     IdentificationCheck,
     Remark,
 )
-from calls.desk.callbacks import timeline_events as callback_events
 from calls.desk.selectors import presence_board
 from calls.models import CallRecording, CallTicket, IvrStep, VerificationAttempt
 from certificates.models import Delivery, PrintBatch
