@@ -164,9 +164,11 @@ def _expire_stale(agent, now: datetime.datetime) -> None:
     """End the agent's callbacks the provider never finished reporting (a lost callback), so
     that they do not hold the agent's one callback at a time for ever."""
     stale = now - datetime.timedelta(minutes=settings.DESK_CALLBACK_STALE_MINUTES)
-    CallbackAttempt.objects.filter(agent=agent, ended_at__isnull=True, started_at__lt=stale).update(
-        ended_at=now
-    )
+    for attempt in CallbackAttempt.objects.filter(
+        agent=agent, ended_at__isnull=True, started_at__lt=stale
+    ).select_related("ticket"):
+        _attempt_end(attempt, Outcome.CANCELED if attempt.outcome == Outcome.DIALLING else None)
+        _ticket_end_unreported(attempt)
 
 
 def _checked_number(promise, number: str, *, confirmed: bool) -> tuple[str, str]:
@@ -341,13 +343,26 @@ def callback_dial_ended(*, ticket_id: int | None, call_sid: str, dial_status: st
     return str(response)
 
 
-def _attempt_end(attempt: CallbackAttempt, outcome: str) -> None:
+def _attempt_end(attempt: CallbackAttempt, outcome: str | None) -> None:
+    """End the attempt (with ``outcome``, else as it is); a broker not reached gets the next
+    try proposed."""
     now = timezone.now()
-    attempt.outcome = outcome
+    attempt.outcome = outcome or attempt.outcome
     attempt.ended_at = attempt.ended_at or now
     if outcome in CallbackAttempt.BROKER_MISSED:
         attempt.next_try_at = next_try_proposal(now)
     attempt.save(update_fields=["outcome", "ended_at", "next_try_at"])
+
+
+def _ticket_end_unreported(attempt: CallbackAttempt) -> None:
+    """End the ticket of a callback the provider did not report the end of, unless it is a
+    verified call the agent works on (closing it ends it)."""
+    CallTicket.objects.filter(
+        pk=attempt.ticket_id, ended_at__isnull=True, handling__isnull=True
+    ).update(
+        ended_at=attempt.ended_at,
+        state=State.COMPLETED if attempt.answered_at else State.ABANDONED,
+    )
 
 
 @transaction.atomic
@@ -472,11 +487,8 @@ def callback_finish(*, attempt: CallbackAttempt) -> bool:
     attempt = _attempt_of(attempt.ticket_id)
     if attempt is None or attempt.ended_at is not None:
         return False
-    if attempt.outcome == Outcome.DIALLING:
-        _attempt_end(attempt, Outcome.CANCELED)
-    else:
-        attempt.ended_at = timezone.now()
-        attempt.save(update_fields=["ended_at"])
+    _attempt_end(attempt, Outcome.CANCELED if attempt.outcome == Outcome.DIALLING else None)
+    _ticket_end_unreported(attempt)
     return True
 
 

@@ -438,3 +438,68 @@ def test_supervisors_see_callbacks_in_the_log_the_timeline_and_the_reports(
         )
     assert (stats.due, stats.kept_by_call_on_time, stats.percent_on_time) == (1, 1, 100)
     assert stats.attempts_per_promise == "1,0"
+
+
+def test_a_callback_never_reported_frees_the_agent_after_a_while(
+    client, login, desk_agent, promise, line_open, twilio, settings
+):
+    first, second = promise(), promise()
+    login(desk_agent)
+    call_back(client, first)
+    stale = CallbackAttempt.objects.get()
+    CallbackAttempt.objects.filter(pk=stale.pk).update(
+        started_at=timezone.now() - datetime.timedelta(minutes=31)
+    )
+    assert call_back(client, second).status_code == 302
+    stale.refresh_from_db()
+    assert stale.outcome == Outcome.CANCELED and not stale.counts_against_broker
+    assert stale.ticket.ended_at is not None
+    assert stale.ticket.state == CallTicket.State.ABANDONED
+
+
+# --- the demo backend and the demo phone ---------------------------------------------------
+
+
+@pytest.fixture
+def demo_backend(settings, tmp_path):
+    settings.TELEPHONY_BACKEND = "calls.telephony.backends.demo.DemoBackend"
+    settings.TELEPHONY_DEMO_FILE_PATH = tmp_path
+    settings.TELEPHONY_SIP_DOMAIN = "desk.demo.invalid"
+    settings.DEMO_PHONE_ENABLED = True
+    return tmp_path
+
+
+def test_the_demo_phone_rings_with_the_callback_and_answers_as_the_broker(
+    client, login, desk_agent, promise, line_open, demo_backend
+):
+    kept = promise()
+    login(desk_agent)
+    call_back(client, kept)
+    ringing = client.get(reverse("demo-phone-callbacks")).json()["callbacks"]
+    assert [c["number"] for c in ringing] == [BROKER]
+    act = reverse("demo-phone-callback-act")
+    answer = client.post(act, {"sid": ringing[0]["sid"], "action": "answer"}).json()
+    assert answer["said"] == [NOTICE]
+    assert answer["outcome"] == "a partner felvette"
+    assert client.post(act, {"sid": ringing[0]["sid"], "action": "hangup"}).status_code == 200
+    assert client.get(reverse("demo-phone-callbacks")).json()["callbacks"] == []
+    attempt = CallbackAttempt.objects.get()
+    assert attempt.ticket.ended_at is not None and attempt.ticket.duration_seconds == 60
+    # A callback no longer ringing is refused, not a 500.
+    assert client.post(act, {"sid": ringing[0]["sid"], "action": "busy"}).status_code == 409
+
+
+def test_the_demo_phones_callbacks_need_the_demo_phone(
+    client, login, make_user, desk_agent, promise, line_open, demo_backend, settings
+):
+    kept = promise()
+    callbacks.callback_start(agent=desk_agent, promise=kept, number=BROKER)
+    url, act = reverse("demo-phone-callbacks"), reverse("demo-phone-callback-act")
+    assert client.get(url).status_code == 302
+    login(make_user("referent"))
+    assert client.get(url).status_code == 403
+    assert client.post(act, {"sid": "x", "action": "answer"}).status_code == 403
+    settings.DEMO_PHONE_ENABLED = False
+    assert client.get(url).status_code == 404
+    attempt = CallbackAttempt.objects.get()
+    assert attempt.outcome == Outcome.DIALLING
