@@ -415,12 +415,13 @@ def callback_verify(*, attempt: CallbackAttempt, grid: str, code: str) -> CallHa
     """Verify the broker who answered the callback with the GRID and Direkt code they say,
     through the IVR's verifier (same limits and back-off), and open the call for the agent.
 
-    The firm must be the promise's. On success: the ticket is verified, a ``CallHandling``
+    The broker must be on the line (reached, the call not ended) and the firm the promise's.
+    On success: the ticket is verified, a ``CallHandling``
     (origin ``callback``) opens the call screen, the attempt and the promise are kept (at the
     time the broker answered). A failure is a ``VerificationAttempt`` on the ticket; the
     second ends the callback's verification. Raises ``VerificationRefused``.
     """
-    if attempt.outcome != Outcome.REACHED:
+    if attempt.outcome != Outcome.REACHED or attempt.ticket.ended_at is not None:
         raise VerificationRefused(NOT_REACHED)
     if CallHandling.objects.filter(agent=attempt.agent, closed_at__isnull=True).exists():
         raise VerificationRefused(AGENT_BUSY)
@@ -429,7 +430,7 @@ def callback_verify(*, attempt: CallbackAttempt, grid: str, code: str) -> CallHa
     ok = result.ok and result.firm == firm
     with transaction.atomic():
         attempt = _attempt_of(attempt.ticket_id)
-        if attempt.outcome != Outcome.REACHED:
+        if attempt.outcome != Outcome.REACHED or attempt.ticket.ended_at is not None:
             raise VerificationRefused(NOT_REACHED)
         ticket = attempt.ticket
         ticket.failed_verifications += 0 if ok else 1

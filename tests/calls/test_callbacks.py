@@ -503,3 +503,24 @@ def test_the_demo_phones_callbacks_need_the_demo_phone(
     assert client.get(url).status_code == 404
     attempt = CallbackAttempt.objects.get()
     assert attempt.outcome == Outcome.DIALLING
+
+
+def test_a_broker_who_hung_up_cannot_be_verified_afterwards(
+    client, login, desk_agent, promise, line_open, twilio, provider, firm
+):
+    kept = promise()
+    login(desk_agent)
+    call_back(client, kept)
+    created, call = placed(twilio, provider)
+    call.answer(created["Twiml"]).callee_answers().dial_ends("completed", duration=5)
+    attempt = CallbackAttempt.objects.get()
+    page = client.post(
+        reverse("desk:callback-verify", args=[attempt.pk]),
+        {"grid": firm.grid, "code": STAFF_CODE},
+    ).content.decode()
+    assert "nincs vonalban" in page
+    assert not CallHandling.objects.filter(ticket=attempt.ticket).exists()
+    kept.refresh_from_db()
+    assert kept.done_at is None
+    attempt.refresh_from_db()
+    assert attempt.outcome == Outcome.REACHED and attempt.ended_at is not None
