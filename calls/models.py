@@ -26,6 +26,9 @@ class CallTicket(models.Model):
         IVR = "ivr", _("IVR (telephony provider)")  # the provider's CallSid
         PBX = "pbx", _("PBX (CTI)")  # the PBX's call id
         DESK = "desk", _("desk callback")  # an agent's manual verification: a random id
+        # A callback dialled through the provider from a promise (calls.desk.callbacks): the
+        # provider's CallSid of the call to the agent's phone, a placeholder until it answers.
+        CALLBACK = "callback", _("callback dialled by the provider")
 
     class State(models.TextChoices):
         IN_IVR = "in_ivr", _("in the IVR")
@@ -59,7 +62,9 @@ class CallTicket(models.Model):
         NEW_CODE_AGAIN = "new_code_again", _("new Direkt code again")
         DONE = "done", _("nothing (IVR finished)")
 
-    source = models.CharField(_("source"), max_length=4, choices=Source.choices, default=Source.IVR)
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.IVR
+    )
     call_sid = models.CharField(_("call SID"), max_length=64)
     account_sid = models.CharField(_("account SID"), max_length=64, blank=True)
     from_number = models.CharField(_("calling number"), max_length=40, blank=True)
@@ -301,6 +306,7 @@ class IvrPrompt(models.Model):
         NEW_CODE_SAME_AS_OTHER = "new_code_same_as_other", _("new code: same as the manager code")
         NEW_CODE_GIVE_UP = "new_code_give_up", _("new code refused twice, goodbye")
         CODE_CHANGED = "code_changed", _("code changed, goodbye")
+        CALLBACK_NOTICE = "callback_notice", _("callback: the broker answered (recording notice)")
 
     key = models.CharField(_("key"), max_length=30, choices=Key.choices, unique=True)
     text_hu = models.TextField(_("Hungarian text"))

@@ -14,8 +14,17 @@ urlpatterns = [
     path("ivr/dial-result/", desk_webhooks.dial_result, name="ivr-dial-result"),
     path("ivr/status/", ivr_views.status, name="ivr-status"),
     path("ivr/recording/", review_webhooks.recording, name="ivr-recording"),
+    # A callback dialled from a promise (calls.desk.callbacks); the ticket's id in ?t=.
+    path("ivr/callback/answered/", desk_webhooks.callback_answered, name="callback-answered"),
+    path("ivr/callback/dial/", desk_webhooks.callback_dial_result, name="callback-dial-result"),
+    path("ivr/callback/status/", desk_webhooks.callback_status, name="callback-status"),
+    path("ivr/callback/recording/", review_webhooks.callback_recording, name="callback-recording"),
     # Screens.
     path("demo-phone/", views.demo_phone, name="demo-phone"),
     path("demo-phone/act/", views.demo_phone_act, name="demo-phone-act"),
     path("demo-phone/state/", views.demo_phone_state, name="demo-phone-state"),
+    path("demo-phone/callbacks/", views.demo_phone_callbacks, name="demo-phone-callbacks"),
+    path(
+        "demo-phone/callbacks/act/", views.demo_phone_callback_act, name="demo-phone-callback-act"
+    ),
 ]

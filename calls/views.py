@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from .desk import callback_demo
 from .desk.models import CallHandling
 from .ivr import demo_phone as provider
 from .ivr import flow
@@ -181,3 +182,29 @@ def _send(call: dict, url: str, extra: dict, host: str) -> provider.Answer:
     }
     status, body = provider.post(url, params, host)
     return provider.read(body, status)
+
+
+@require_GET
+@_demo_only
+@login_required
+@permission_required("gratisz.use_demo_phone", raise_exception=True)
+def demo_phone_callbacks(request: HttpRequest) -> JsonResponse:
+    """The callbacks the demo backend was asked to place: the demo phone rings with them."""
+    request.passive = True
+    return JsonResponse({"callbacks": callback_demo.demo_callbacks()})
+
+
+@require_POST
+@_demo_only
+@login_required
+@permission_required("gratisz.use_demo_phone", raise_exception=True)
+def demo_phone_callback_act(request: HttpRequest) -> JsonResponse:
+    """Answer a callback as the broker (or not answer, be busy, hang up)."""
+    result = callback_demo.demo_callback_act(
+        sid=request.POST.get("sid", "")[:64],
+        action=request.POST.get("action", ""),
+        host=request.get_host(),
+    )
+    if result is None:
+        return JsonResponse({"error": "no such callback ringing"}, status=409)
+    return JsonResponse(result)

@@ -408,6 +408,13 @@ DEMO_PHONE_HINT = env.str(
 # --- Desk: the agents' screens ------------------------------------------------------------------
 # A callback promise is due, by default, this many minutes of opening hours after the call.
 DESK_CALLBACK_DEADLINE_MINUTES = env.int("DESK_CALLBACK_DEADLINE_MINUTES", default=120)
+# Callbacks dialled through the provider (calls.desk.callbacks): the numbers a firm verified
+# itself from in these days are on file for it; the next try after the broker was not reached
+# is proposed these minutes of opening hours later; a callback the provider never finished
+# reporting frees the agent after these minutes.
+DESK_CALLBACK_FIRM_NUMBER_DAYS = env.int("DESK_CALLBACK_FIRM_NUMBER_DAYS", default=90)
+DESK_CALLBACK_RETRY_MINUTES = env.int("DESK_CALLBACK_RETRY_MINUTES", default=30)
+DESK_CALLBACK_STALE_MINUTES = env.int("DESK_CALLBACK_STALE_MINUTES", default=30)
 # A written answer promise is due, by default, at closing time of this many open days later.
 DESK_WRITTEN_ANSWER_DAYS = env.int("DESK_WRITTEN_ANSWER_DAYS", default=5)
 # How often the desk's queue refreshes in the browser while its push connection is down

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from partners.audit import ViewOnlyAdmin
 
-from .models import CallHandling, Disclosure, WrittenRequestType
+from .models import CallbackAttempt, CallHandling, Disclosure, WrittenRequestType
 
 
 @admin.register(WrittenRequestType)
@@ -26,3 +26,12 @@ class DisclosureAdmin(ViewOnlyAdmin, admin.ModelAdmin):
 
     list_display = ["at", "agent", "record_type", "record_ref", "ticket"]
     list_select_related = ["agent", "ticket"]
+
+
+@admin.register(CallbackAttempt)
+class CallbackAttemptAdmin(ViewOnlyAdmin, admin.ModelAdmin):
+    """Callbacks dialled from promises: written by ``callbacks`` and the provider's callbacks."""
+
+    list_display = ["started_at", "agent", "number", "number_source", "outcome", "ended_at"]
+    list_filter = ["outcome", "number_source"]
+    list_select_related = ["agent"]

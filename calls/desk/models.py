@@ -26,6 +26,7 @@ class CallHandling(models.Model):
     class Origin(models.TextChoices):
         QUEUE = "queue", _("taken from the queue")
         MANUAL = "manual", _("manual verification (outbound callback)")
+        CALLBACK = "callback", _("callback dialled from a promise")
 
     class Outcome(models.TextChoices):
         ANSWERED = "answered", _("answered during the call")
@@ -413,3 +414,81 @@ class AgentPresence(models.Model):
 
     def __str__(self) -> str:
         return str(self.agent)
+
+
+class CallbackAttempt(models.Model):
+    """One callback of a promise dialled through the telephony provider
+    (``calls.desk.callbacks``): the provider rings the agent's phone, then the broker's number.
+
+    Its ``ticket`` is the callback's own call ticket (source ``callback``); the original call
+    is the promise's. The outcome says what it counts for: a broker not reached (no answer,
+    busy, wrong number) is an attempt on the promise, the agent's phone not answering is not.
+    """
+
+    class Outcome(models.TextChoices):
+        DIALLING = "dialling", _("dialling")
+        REACHED = "reached", _("the broker answered")
+        KEPT = "kept", _("reached and verified: promise kept")
+        NOT_VERIFIED = "not_verified", _("reached, verification failed")
+        NO_ANSWER = "no_answer", _("the broker did not answer")
+        BUSY = "busy", _("the broker's line was busy")
+        WRONG_NUMBER = "wrong_number", _("the number could not be called")
+        AGENT_NO_ANSWER = "agent_no_answer", _("the agent's phone did not answer")
+        CANCELED = "canceled", _("hung up before the broker answered")
+        NOT_SENT = "not_sent", _("the provider did not place the call")
+
+    # A broker not reached: counted on the promise, and the next try is proposed.
+    BROKER_MISSED = (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.WRONG_NUMBER)
+
+    class NumberSource(models.TextChoices):
+        PROMISE = "promise", _("the number on the promise")
+        FIRM = "firm", _("a number on file for the firm")
+        TYPED = "typed", _("typed by the agent and read back")
+
+    promise = models.ForeignKey(
+        DeskRequest,
+        verbose_name=_("promise"),
+        on_delete=models.PROTECT,
+        related_name="callback_attempts",
+    )
+    ticket = models.OneToOneField(
+        "calls.CallTicket",
+        verbose_name=_("callback call"),
+        on_delete=models.PROTECT,
+        related_name="callback_attempt",
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    number = models.CharField(_("number dialled"), max_length=40)
+    number_source = models.CharField(_("number from"), max_length=10, choices=NumberSource.choices)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.DIALLING
+    )
+    started_at = models.DateTimeField(_("dialled at"))
+    answered_at = models.DateTimeField(_("the broker answered at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    next_try_at = models.DateTimeField(_("next try proposed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("callback attempt")
+        verbose_name_plural = _("callback attempts")
+        ordering = ["-started_at"]
+        constraints = [
+            # One callback at a time per agent: the provider rings their one phone.
+            models.UniqueConstraint(
+                fields=["agent"],
+                condition=Q(ended_at__isnull=True),
+                name="desk_one_callback_per_agent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.promise_id} → {self.number} ({self.outcome})"
+
+    @property
+    def counts_against_broker(self) -> bool:
+        return self.outcome in self.BROKER_MISSED

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import typing_views, views
+from . import callback_views, typing_views, views
 
 app_name = "desk"
 
@@ -34,4 +34,14 @@ urlpatterns = [
     path("promise/<id:request_id>/done/", views.promise_done, name="promise-done"),
     path("promise/<id:request_id>/take-over/", views.promise_take_over, name="promise-take-over"),
     path("disclosures/", views.disclosures, name="disclosures"),
+    # Callbacks dialled through the provider (calls.desk.callbacks).
+    path("promise/<id:request_id>/callback/", callback_views.callback_new, name="callback-new"),
+    path("callback/<id:attempt_id>/", callback_views.callback, name="callback"),
+    path("callback/<id:attempt_id>/state/", callback_views.callback_state, name="callback-state"),
+    path(
+        "callback/<id:attempt_id>/verify/", callback_views.callback_verify, name="callback-verify"
+    ),
+    path(
+        "callback/<id:attempt_id>/finish/", callback_views.callback_finish, name="callback-finish"
+    ),
 ]

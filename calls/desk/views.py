@@ -24,7 +24,7 @@ from certificates.selectors import NotEligible
 from partners.models import Contract
 from partners.verification import Outcome
 
-from . import selectors, services
+from . import callbacks, selectors, services
 from .forms import (
     REPORT_FORMS,
     CertificateForm,
@@ -125,13 +125,16 @@ def _presence_context(request: HttpRequest) -> dict:
 def _queue_context(request: HttpRequest) -> dict:
     # A ticket tells how long its caller has waited, a promise whether it is overdue.
     waiting = list(selectors.waiting_calls()[:100])
+    promises = list(selectors.promises_due(agent=request.user))
+    colleagues_overdue = list(
+        selectors.colleagues_overdue_promises(agent=request.user, now=timezone.now())
+    )
+    callbacks.attach_attempts([*promises, *colleagues_overdue])  # tries and the next one
     return {
         "waiting": waiting,
         "mine": selectors.open_handling_of(agent=request.user),
-        "promises": selectors.promises_due(agent=request.user),
-        "colleagues_overdue": selectors.colleagues_overdue_promises(
-            agent=request.user, now=timezone.now()
-        ),
+        "promises": promises,
+        "colleagues_overdue": colleagues_overdue,
         "poll_seconds": settings.DESK_POLL_SECONDS,
         **_presence_context(request),
     }
@@ -259,6 +262,7 @@ def _render_call(request, handling, **overrides) -> HttpResponse:
         "search": SearchForm(),
         "results": None,
         "requests": list(handling.requests.select_related("contract", "certificate_request")),
+        "callback_kind": DeskRequest.Kind.CALLBACK,
         "emails": [d.email for d in handling.emails.select_related("email")],
         "promise_form": PromiseForm(
             initial={

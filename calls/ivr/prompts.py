@@ -120,4 +120,12 @@ DEFAULT_PROMPTS: dict[str, tuple[str, str]] = {
         "Your colleagues' Direkt code has been changed. We are informing the firm's managers by "
         "e-mail. Thank you for calling, goodbye!",
     ),
+    "callback_notice": (
+        "Kedves Partnerünk! A Groupama Biztosító alkuszi telefonos információs szolgálatától "
+        "hívjuk vissza, ahogy ígértük. Tájékoztatjuk, hogy a beszélgetés adatvédelmi okokból "
+        "rögzítésre kerül. Kollégánkat most kapcsoljuk.",
+        "Dear Partner, this is the broker information line of Groupama Biztosító calling you "
+        "back, as promised. Please note that this conversation is recorded for data "
+        "protection. We are putting you through to our colleague now.",
+    ),
 }

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from boundary.fields import check_date, int_or_none, parse_int
 from calls import opening_hours
+from calls.desk.callbacks import timeline_events as callback_events
 from calls.desk.models import (
     CallHandling,
     ClaimReport,
@@ -357,6 +358,7 @@ def call_record(*, ticket_id: int) -> CallRecord:
                 labels.provider_status(ticket.provider_status) or ticket.get_end_reason_display(),
             )
         )
+    ev.extend(TimelineEvent(*event) for event in callback_events(ticket))
     ev.sort(key=lambda e: e.at)
     recordings = list(
         CallRecording.objects.filter(ticket=ticket)

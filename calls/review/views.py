@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from boundary.sessions import mark_passive
+from calls.desk.callbacks import callback_stats
 from calls.desk.models import DeskRequest
 from calls.models import CallRecording, CallTicket
 from certificates.models import Delivery
@@ -437,6 +438,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         "outcome_mix": selectors.outcome_mix(totals=totals),
         "claim_reports": selectors.claim_reports_submitted(totals=totals),
         "promises_on_time": selectors.promises_on_time(totals=totals),
+        "callback_stats": callback_stats(start=start, end=end),
         "promises": selectors.promise_counts(now=now),
         "calls": totals[M.CALLS][""],
     }

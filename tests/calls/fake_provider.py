@@ -12,6 +12,14 @@ whose answer Twilio does not play) and the new TwiML runs. Every request is form
 Twilio's parameter names and signed like Twilio (``X-Twilio-Signature``, computed by twilio's
 own ``RequestValidator``) over the public URL.
 
+An outbound call placed through the REST API (``Calls`` create, see ``fake_twilio_api``) is
+played with ``FakeProvider.place``: the dialled phone answers (``answer``: the status callback
+says ``in-progress`` and the call's TwiML runs) or not (``unanswered``: the final status);
+a ``<Dial>``'s ``<Number url>`` is asked when the dialled number answers (``callee_answers``;
+its answer is heard by the callee); the ``<Dial>``'s ``recordingStatusCallback`` gets the
+completed recording (``recording_completed``). The status callbacks go to the call's own
+``StatusCallback``.
+
 The transport is pluggable: Django's test client by default, or plain HTTP against a live
 server (browser tests) with ``HttpTransport``.
 """
@@ -82,6 +90,11 @@ class FakeCall:
     gather: dict[str, str] = field(default_factory=dict)
     dial: dict[str, str] = field(default_factory=dict)  # the ringing <Dial>'s attributes
     dialed: list[str] = field(default_factory=list)  # its <Sip>/<Number> addresses
+    dialed_attrs: list[dict] = field(default_factory=list)  # their attributes (<Number url>)
+    callee_heard: list[str] = field(default_factory=list)  # what the dialled party heard
+    status_callback: str | None = None  # an outbound call's own (else the provider's)
+    direction: str = "inbound"
+    recording_callback: str = ""  # the last <Dial>'s recordingStatusCallback
     _rest: list[ElementTree.Element] = field(default_factory=list)
     _enqueue_action: str = ""
     _seconds: int = 0
@@ -168,6 +181,71 @@ class FakeCall:
         self._play_response(self._post(dial["action"], extra))
         return self
 
+    # --- an outbound call (the REST API's create) ------------------------------------------
+
+    def answer(self, twiml: str) -> "FakeCall":
+        """The dialled phone answers: the status callback hears ``in-progress``, and the
+        call's TwiML (``Twiml`` of the create) runs."""
+        assert self.state == "ringing", f"the call is not ringing but {self.state}"
+        self._status("in-progress")
+        root = ElementTree.fromstring(twiml)  # noqa: S314 (our own TwiML)
+        self.state = "in-progress"
+        self._run(list(root))
+        return self
+
+    def unanswered(self, status: str = "no-answer") -> "FakeCall":
+        """The dialled phone does not answer (``no-answer``, ``busy``, ``failed``): the call
+        ends with that status."""
+        assert self.state == "ringing", f"the call is not ringing but {self.state}"
+        self.state = "ended"
+        self._status(status, CallDuration="0")
+        return self
+
+    def callee_answers(self) -> "FakeCall":
+        """The number the ``<Dial>`` rings answers: its ``<Number url>`` is asked (a child
+        call, with ``ParentCallSid``) and what it answers is played to the callee."""
+        assert self.state == "dialing", f"the call is not dialing but {self.state}"
+        [attrs] = self.dialed_attrs
+        child = "CA" + secrets.token_hex(16)
+        exchange = self._post(
+            attrs["url"],
+            {
+                "CallSid": child,
+                "ParentCallSid": self.sid,
+                "To": self.dialed[0],
+                "Called": self.dialed[0],
+                "Direction": "outbound-dial",
+                "CallStatus": "in-progress",
+            },
+        )
+        assert exchange.status == 200, exchange.body
+        for verb in ElementTree.fromstring(exchange.body):  # noqa: S314 (our own answer)
+            if verb.tag in ("Say", "Play"):
+                text = (verb.text or "").strip()
+                self.callee_heard.append(text if verb.tag == "Say" else f"<play {text}>")
+        return self
+
+    def recording_completed(self, recording_sid: str, *, duration: int = 42) -> Exchange:
+        """The ``<Dial>``'s recording is ready: its ``recordingStatusCallback`` is posted."""
+        assert self.recording_callback, "no <Dial> recorded this call"
+        return self._post(
+            self.recording_callback,
+            {
+                "RecordingSid": recording_sid,
+                "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}"
+                f"/Recordings/{recording_sid}",
+                "RecordingStatus": "completed",
+                "RecordingDuration": str(duration),
+                "RecordingChannels": "2",
+                "RecordingSource": "DialVerb",
+            },
+        )
+
+    def _status(self, status: str, **extra: str) -> None:
+        url = self.status_callback or self.provider.status_callback
+        if url:
+            self._post(url, {"CallStatus": status, **extra})
+
     # --- the provider's side ----------------------------------------------------------------
 
     def _post(self, url: str, extra: dict[str, str]) -> Exchange:
@@ -178,7 +256,7 @@ class FakeCall:
             "To": self.to_number,
             "Caller": self.from_number,
             "Called": self.to_number,
-            "Direction": "inbound",
+            "Direction": self.direction,
             "ApiVersion": "2010-04-01",
             **extra,
         }
@@ -243,6 +321,8 @@ class FakeCall:
             elif verb.tag == "Dial":
                 self.dial = dict(verb.attrib)
                 self.dialed = [(child.text or "").strip() for child in verb]
+                self.dialed_attrs = [dict(child.attrib) for child in verb]
+                self.recording_callback = verb.get("recordingStatusCallback", "")
                 self._rest = verbs[index + 1 :]
                 self.state = "dialing"
                 return
@@ -261,11 +341,7 @@ class FakeCall:
         if self.state == "ended":
             return
         self.state = "ended"
-        if self.provider.status_callback:
-            self._post(
-                self.provider.status_callback,
-                {"CallStatus": "completed", "CallDuration": str(self._seconds)},
-            )
+        self._status("completed", CallDuration=str(self._seconds))
 
     # --- helpers for assertions -------------------------------------------------------------
 
@@ -324,6 +400,18 @@ class FakeProvider:
         )
         call._play_response(call._post(voice_url or self.voice_url, {"CallStatus": "ringing"}))
         return call
+
+    def place(self, created: dict) -> FakeCall:
+        """Play a call our server placed through the REST API (``created``: the form of the
+        ``Calls`` create and its ``call_sid``): it rings ``To`` until the test says more."""
+        return FakeCall(
+            provider=self,
+            sid=created["call_sid"],
+            from_number=created["From"],
+            to_number=created["To"],
+            status_callback=created.get("StatusCallback") or None,
+            direction="outbound-api",
+        )
 
 
 def path_of(url: str) -> str:

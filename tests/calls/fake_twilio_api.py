@@ -1,5 +1,10 @@
-"""A faithful local stand-in for Twilio's REST API: the Calls resource's update (redirect) and
-the Recordings resource (media and delete).
+"""A faithful local stand-in for Twilio's REST API: the Calls resource's create (a new outbound
+call) and update (redirect), and the Recordings resource (media and delete).
+
+``POST /2010-04-01/Accounts/{AccountSid}/Calls.json`` with ``To``, ``From`` and ``Twiml`` (or
+``Url``), optionally ``StatusCallback``, ``StatusCallbackEvent`` (repeated), ``Timeout``:
+201 with the new call's JSON (status ``queued``, direction ``outbound-api``); 400 with error
+21201/21205/21213 when ``To``, ``Twiml``/``Url`` or ``From`` is missing.
 
 ``POST /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json`` with a form-encoded body
 (``Twiml=...`` or ``Url=...``), HTTP Basic auth ``AccountSid:AuthToken``. Answers as Twilio
@@ -20,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.loopback import LoopbackServer, QuietJsonHandler
 
+CALLS_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Calls\.json$")
 CALL_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Calls/(?P<call>[^/]+)\.json$")
 RECORDING_PATH = re.compile(
     r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Recordings/(?P<recording>[^/.]+)"
@@ -45,6 +51,7 @@ class FakeTwilioAPI(LoopbackServer):
         self.account_sid, self.auth_token = account_sid, auth_token
         self.calls: dict[str, str] = {}
         self.redirects: list[dict] = []
+        self.created: list[dict] = []  # each call placed (its form; StatusCallbackEvent a list)
         self.requests = 0
         self.fail_next: list[int] = []
         self.while_handling = None
@@ -61,6 +68,9 @@ class FakeTwilioAPI(LoopbackServer):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if not self._authorised():
                     return self._error(401, 20003, "Authenticate")
+                created = CALLS_PATH.match(self.path)
+                if created is not None and created["account"] == api.account_sid:
+                    return self._create(body)
                 match = CALL_PATH.match(self.path)
                 if match is None or match["account"] != api.account_sid:
                     return self._error(404, 20404, "The requested resource was not found")
@@ -70,7 +80,8 @@ class FakeTwilioAPI(LoopbackServer):
                     "application/x-www-form-urlencoded"
                 ):
                     return self._error(400, 20001, "Invalid content type")
-                form = {k: v[0] for k, v in parse_qs(body.decode(), strict_parsing=True).items()}
+                lists = parse_qs(body.decode(), strict_parsing=True)
+                form = {k: v[0] for k, v in lists.items()}
                 call_sid = match["call"]
                 status = api.calls.get(call_sid)
                 if status is None:
@@ -93,6 +104,36 @@ class FakeTwilioAPI(LoopbackServer):
                         "direction": "inbound",
                         "api_version": "2010-04-01",
                         "uri": self.path,
+                    },
+                )
+
+            def _create(self, body: bytes):
+                """``Calls.json``: place a new outbound call, as Twilio answers it."""
+                if api.fail_next:
+                    return self._error(api.fail_next.pop(0), 20500, "Internal Server Error")
+                lists = parse_qs(body.decode(), strict_parsing=True)
+                form = {k: v[0] for k, v in lists.items()}
+                if not form.get("To"):
+                    return self._error(400, 21201, "No 'To' number is specified")
+                if not form.get("From"):
+                    return self._error(400, 21213, "No 'From' number is specified")
+                if not (form.get("Twiml") or form.get("Url")):
+                    return self._error(400, 21205, "Url parameter is required")
+                call_sid = "CA" + secrets.token_hex(16)
+                api.calls[call_sid] = "queued"
+                form["StatusCallbackEvent"] = lists.get("StatusCallbackEvent", [])
+                api.created.append({"call_sid": call_sid, **form})
+                return self._answer(
+                    201,
+                    {
+                        "sid": call_sid,
+                        "account_sid": api.account_sid,
+                        "to": form["To"],
+                        "from": form["From"],
+                        "status": "queued",
+                        "direction": "outbound-api",
+                        "api_version": "2010-04-01",
+                        "uri": self.path.replace(".json", f"/{call_sid}.json"),
                     },
                 )
 

@@ -10,6 +10,13 @@ class BaseTelephonyBackend:
         ``CallGone``, ``TransientTelephonyError`` or ``PermanentTelephonyError``."""
         raise NotImplementedError
 
+    def dial(self, *, to: str, from_: str, twiml: str, status_callback: str, timeout: int) -> str:
+        """Have the provider place a new call to ``to`` (the agent's phone) showing ``from_``,
+        run ``twiml`` once it answers, and report the call's status to ``status_callback``.
+        Returns the provider's id of the call. Raises ``TransientTelephonyError`` or
+        ``PermanentTelephonyError``."""
+        raise NotImplementedError
+
     def recording_download(self, *, account_sid: str, recording_sid: str) -> tuple[bytes, str]:
         """Return the recording's audio and its content type."""
         raise NotImplementedError

@@ -37,7 +37,8 @@ RECORDING_CONTENT_TYPE = "audio/mpeg"
 
 
 class TwilioBackend(BaseTelephonyBackend):
-    """Redirect the in-progress call to new TwiML (``Calls/{CallSid}`` update); download a
+    """Redirect the in-progress call to new TwiML (``Calls/{CallSid}`` update); place a new
+    call (``Calls`` create, for a callback); download a
     recording's MP3 and delete the recording (``Recordings/{RecordingSid}``).
 
     404 means the call ended or the recording is not there; 400 with code 21220 that the call
@@ -52,6 +53,25 @@ class TwilioBackend(BaseTelephonyBackend):
         call = self._account(account_sid).calls(call_sid)
         with _provider_errors(not_found=CallGone):
             call.update(twiml=twiml)
+
+    def dial(self, *, to, from_, twiml, status_callback, timeout) -> str:
+        """``POST …/Calls.json`` (the SDK's ``calls.create``): the provider rings ``to`` and
+        runs ``twiml`` when it answers; every status of the call (initiated, ringing, answered,
+        completed, or how it failed) is posted to ``status_callback``."""
+        if not settings.TELEPHONY_SIP_DOMAIN:
+            raise TelephonyNotConfigured("TELEPHONY_SIP_DOMAIN unset")
+        account = self._account("")
+        with _provider_errors(not_found=PermanentTelephonyError):
+            call = account.calls.create(
+                to=to,
+                from_=from_,
+                twiml=twiml,
+                status_callback=status_callback,
+                status_callback_method="POST",
+                status_callback_event=["initiated", "ringing", "answered", "completed"],
+                timeout=timeout,
+            )
+        return call.sid
 
     def recording_download(self, *, account_sid, recording_sid) -> tuple[bytes, str]:
         """``GET …/Recordings/{RecordingSid}.mp3`` (the SDK has no media download: its
