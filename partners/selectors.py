@@ -3,11 +3,20 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.db.models import Max, Min, Q, QuerySet, Sum, Value
+from django.db.models.functions import Replace, Upper
 from django.utils.translation import gettext as _
 
 from . import direkt
-from .models import Contract, DirectDebitMandate, DirektCode, Invoice, Offer, PartnerFirm
+from .models import (
+    Contract,
+    DirectDebitMandate,
+    DirektCode,
+    Invoice,
+    Offer,
+    OfferMissingItem,
+    PartnerFirm,
+)
 
 
 def direkt_code_is_valid(*, firm: PartnerFirm, role: str, code: str) -> bool:
@@ -165,7 +174,78 @@ def contract_for_firm(*, firm: PartnerFirm, policy_number: str) -> Contract:
 
 
 def firm_offers(*, firm: PartnerFirm) -> QuerySet[Offer]:
+    """Return the offers in the firm's portfolio (the one scope for offer lists and details)."""
     return Offer.objects.filter(firm=firm)
+
+
+# The separators a caller may say or type inside an offer number ("AJ-DEMO-0003", "aj demo 0003",
+# "AJ/DEMO/0003"): ignored when numbers are compared.
+_OFFER_SEPARATORS = (" ", "-", "/", ".", "_")
+# A shorter fragment would match half the firm's offers ("0" or "00").
+OFFER_FRAGMENT_MIN = 3
+
+
+def offer_number_key(text: str) -> str:
+    """Return an offer number as it is compared: upper case, without separators."""
+    key = str(text or "").upper()
+    for sep in _OFFER_SEPARATORS:
+        key = key.replace(sep, "")
+    return key
+
+
+def _offer_key_expression():
+    expression = Upper("offer_number")
+    for sep in _OFFER_SEPARATORS:
+        expression = Replace(expression, Value(sep), Value(""))
+    return expression
+
+
+def offer_search(*, firm: PartnerFirm, query: str, limit: int = 20) -> list[Offer]:
+    """Find the firm's offers whose number contains ``query``, tolerantly: case, spaces,
+    dashes and slashes do not matter, and a part is enough ("0003" finds "AJ-DEMO-0003").
+
+    At least ``OFFER_FRAGMENT_MIN`` letters or digits; only the firm's offers, exact matches
+    first, then the newest.
+    """
+    key = offer_number_key(query)
+    if len(key) < OFFER_FRAGMENT_MIN or not key.isalnum():
+        return []
+    found = (
+        firm_offers(firm=firm)
+        .annotate(number_key=_offer_key_expression())
+        .filter(number_key__contains=key)
+        .select_related("contract")
+        .order_by("-submitted_on", "offer_number")
+    )
+    offers = list(found[: limit + 1])
+    offers.sort(key=lambda o: o.number_key != key)  # stable: the exact match leads
+    return offers[:limit]
+
+
+def offer_for_firm(*, firm: PartnerFirm, offer_number: str) -> Offer:
+    """Return the firm's offer with this number (separators and case ignored), or raise
+    ``Offer.DoesNotExist``: another firm's offer is as unknown as a wrong number."""
+    key = offer_number_key(offer_number)
+    if not key or not key.isalnum():
+        raise Offer.DoesNotExist
+    matches = list(
+        firm_offers(firm=firm)
+        .annotate(number_key=_offer_key_expression())
+        .filter(number_key=key)
+        .select_related("policyholder", "contract", "firm")
+        .order_by("pk")[:3]
+    )
+    exact = [o for o in matches if o.offer_number == str(offer_number).strip().upper()]
+    if exact:
+        return exact[0]
+    if len(matches) != 1:  # two numbers that differ only in separators: ask for the exact one
+        raise Offer.DoesNotExist
+    return matches[0]
+
+
+def offer_missing_items(*, offer: Offer) -> list[OfferMissingItem]:
+    """Return what the offer still waits for (not received yet), oldest request first."""
+    return list(offer.missing_items.filter(received_on__isnull=True).order_by("requested_on", "pk"))
 
 
 def portfolio_search(*, firm: PartnerFirm, query: str, limit: int = 50) -> list[Contract]:

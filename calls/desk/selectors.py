@@ -3,7 +3,7 @@
 portfolio raises the same ``DoesNotExist`` as a wrong number (a 404 on the desk)."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
@@ -14,11 +14,12 @@ from boundary.fields import int_or_none
 from calls.models import CallTicket
 from claims.models import Claim
 from claims.selectors import claim_for_firm, claim_search, firm_claims
-from partners.models import BonusMalusEntry, Contract, ContractVehicle, Invoice, Payment
+from partners.models import BonusMalusEntry, Contract, ContractVehicle, Invoice, Offer, Payment
 from partners.selectors import (
     contract_for_firm,
     contract_premium_status,
     mandate_diagnosis,
+    offer_search,
     portfolio_search,
 )
 
@@ -141,15 +142,17 @@ def firm_recent_calls(*, handling: CallHandling, days: int = FIRM_HISTORY_DAYS) 
 class SearchResult:
     contracts: list[Contract]
     claims: list[Claim]
+    offers: list[Offer] = field(default_factory=list)
 
 
 def call_search(*, handling: CallHandling, query: str) -> SearchResult:
     """Search the verified firm's portfolio (contracts by every number and name, claims by
-    claim number)."""
+    claim number, offers by a part of their number)."""
     firm = handling.ticket.firm
     return SearchResult(
         contracts=portfolio_search(firm=firm, query=query),
         claims=claim_search(firm=firm, query=query),
+        offers=offer_search(firm=firm, query=query),
     )
 
 
