@@ -38,6 +38,7 @@ from partners.models import (
     DirektCode,
     Invoice,
     Offer,
+    OfferMissingItem,
     PartnerFirm,
     PartnerManager,
     Payment,
@@ -904,16 +905,55 @@ def _demo_fixtures(b: DemoBuilder, demo: PartnerFirm, other: PartnerFirm) -> Non
         event=today - datetime.timedelta(days=6),
         reserve=2_400_000,
     )
+    _demo_offers(demo, other, eva, today)
+
+
+# What the offer in "missing data" status waits for (data and documents, as underwriters ask).
+OFFER_MISSING_ITEMS = [
+    (OfferMissingItem.Kind.DATA, "A gépjármű alvázszáma"),
+    (OfferMissingItem.Kind.DOCUMENT, "Forgalmi engedély másolata"),
+    (OfferMissingItem.Kind.DOCUMENT, "Szemle fényképei a gépjárműről"),
+]
+
+
+def _demo_offers(demo: PartnerFirm, other: PartnerFirm, eva, today: datetime.date) -> None:
+    """Offers AJ-DEMO-0001 … 0006 in every status for Demo Alkusz: the accepted one became
+    VAG-DEMO-0001 (Kovács Éva's home insurance), the one in "missing data" lists what it waits
+    for; AJ-DEMO-0007 is Másik Partner's, "not found" on a Demo Alkusz call."""
+    home = Contract.objects.get(policy_number="VAG-DEMO-0001")
     for n, status in enumerate(Offer.Status.values, start=1):
-        Offer.objects.create(
+        accepted = status == Offer.Status.ACCEPTED
+        offer = Offer.objects.create(
             offer_number=f"AJ-DEMO-{n:04d}",
             firm=demo,
             policyholder=eva,
-            product=Product.CASCO,
+            product=Product.HOME if accepted else Product.CASCO,
             status=status,
-            submitted_on=today - datetime.timedelta(days=10 * n),
-            annual_premium=180_000 + 5_000 * n,
+            submitted_on=home.start_date - datetime.timedelta(days=21)
+            if accepted
+            else today - datetime.timedelta(days=10 * n),
+            annual_premium=home.annual_premium if accepted else 180_000 + 5_000 * n,
+            contract=home if accepted else None,
         )
+        if status == Offer.Status.MISSING_DATA:
+            OfferMissingItem.objects.bulk_create(
+                OfferMissingItem(
+                    offer=offer,
+                    kind=kind,
+                    description=description,
+                    requested_on=offer.submitted_on + datetime.timedelta(days=3),
+                )
+                for kind, description in OFFER_MISSING_ITEMS
+            )
+    Offer.objects.create(
+        offer_number="AJ-DEMO-0007",
+        firm=other,
+        policyholder=Contract.objects.get(policy_number="GFB-DEMO-0002").policyholder,
+        product=Product.GFB,
+        status=Offer.Status.SUBMITTED,
+        submitted_on=today - datetime.timedelta(days=5),
+        annual_premium=72_000,
+    )
 
 
 def _random_portfolio(b: DemoBuilder, firm: PartnerFirm, *, count: int) -> None:

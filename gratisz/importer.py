@@ -36,6 +36,7 @@ from partners.models import (
     DirectDebitMandate,
     Invoice,
     Offer,
+    OfferMissingItem,
     PartnerFirm,
     Payment,
     Policyholder,
@@ -299,7 +300,16 @@ def _offer(r: dict) -> str:
     ).pk
     if r.get("policy_number"):
         values["contract_id"] = _get(Contract, "policy", policy_number=r["policy_number"]).pk
-    return _upsert(Offer, {"offer_number": r["offer_number"]}, values)[1]
+    offer, outcome = _upsert(Offer, {"offer_number": r["offer_number"]}, values)
+    changed = False
+    if "missing_items" in r:
+        changed = _sync_children(
+            offer.missing_items,
+            "description",
+            r["missing_items"],
+            lambda d: _pick(d, "kind", "description", "requested_on", "received_on"),
+        )
+    return UPDATED if outcome == UNCHANGED and changed else outcome
 
 
 def _contract_id(r: dict) -> int:
@@ -451,6 +461,15 @@ class _Children:
 
 
 CHILDREN: dict[type[models.Model], list[_Children]] = {
+    Offer: [
+        _Children(
+            "missing_items",
+            OfferMissingItem,
+            "offer",
+            "description",
+            lambda batch, d: _pick(d, "kind", "description", "requested_on", "received_on"),
+        ),
+    ],
     Contract: [
         _Children(
             "vehicles",

@@ -26,6 +26,7 @@ from .models import (
     Invoice,
     ManagerInvitation,
     Offer,
+    OfferMissingItem,
     PartnerFirm,
     PartnerManager,
     Payment,
@@ -282,12 +283,17 @@ class ContractAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     inlines = [ContractVehicleInline, BonusMalusInline, InvoiceInline, PaymentInline, MandateInline]
 
 
+class OfferMissingItemInline(ReadOnlyInline):
+    model = OfferMissingItem
+
+
 @admin.register(Offer)
 class OfferAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ["offer_number", "product", "status", "firm", "policyholder", "submitted_on"]
     list_filter = ["product", "status"]
     search_fields = ["=offer_number", "policyholder__name", "=firm__grid"]
     list_select_related = ["firm", "policyholder"]
+    inlines = [OfferMissingItemInline]
 
 
 @admin.register(Invoice)

@@ -439,6 +439,43 @@ class Offer(models.Model):
     def __str__(self) -> str:
         return self.offer_number
 
+    @property
+    def is_open(self) -> bool:
+        """Tell whether the offer still waits for a decision (its missing items matter)."""
+        return self.status in (
+            self.Status.SUBMITTED,
+            self.Status.UNDER_REVIEW,
+            self.Status.MISSING_DATA,
+        )
+
+
+class OfferMissingItem(models.Model):
+    """A piece of data or a document an offer still waits for before it can be decided
+    (cleared when ``received_on`` is set); from the core systems, like the offer."""
+
+    class Kind(models.TextChoices):
+        DATA = "data", _("data")
+        DOCUMENT = "document", _("document")
+
+    offer = models.ForeignKey(
+        Offer, verbose_name=_("offer"), on_delete=models.CASCADE, related_name="missing_items"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.DATA)
+    description = models.CharField(_("missing data or document"), max_length=300)
+    requested_on = models.DateField(_("requested on"))
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("missing item of an offer")
+        verbose_name_plural = _("missing items of offers")
+        ordering = ["offer", "requested_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["offer", "description"], name="offer_missing_item_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
 
 class Invoice(models.Model):
     """A premium invoice ("díjszámla") for one period of a contract."""

@@ -15,6 +15,7 @@ from .models import (
     DirektCode,
     Invoice,
     Offer,
+    OfferMissingItem,
     PartnerFirm,
 )
 from .search import Compact, Fold, compact, fold
@@ -175,6 +176,7 @@ def contract_for_firm(*, firm: PartnerFirm, policy_number: str) -> Contract:
 
 
 def firm_offers(*, firm: PartnerFirm) -> QuerySet[Offer]:
+    """Return the offers in the firm's portfolio (the one scope for offer lists and details)."""
     return Offer.objects.filter(firm=firm)
 
 
@@ -215,6 +217,58 @@ def _number_filter(field: str, query: str) -> Q:
     """Compact ``field`` equal to the compact query, or containing it from three characters."""
     lookup = "contains" if len(query) >= 3 else "exact"
     return Q(**{f"{field}__{lookup}": query})
+
+
+# A shorter fragment would match half the firm's offers ("0" or "00").
+OFFER_FRAGMENT_MIN = 3
+
+
+def offer_search(*, firm: PartnerFirm, query: str, limit: int = 20) -> list[Offer]:
+    """Find the firm's offers whose number contains ``query``, tolerantly: case, spaces,
+    dashes and slashes do not matter, and a part is enough ("0003" finds "AJ-DEMO-0003").
+
+    At least ``OFFER_FRAGMENT_MIN`` letters or digits; only the firm's offers, exact matches
+    first, then the newest.
+    """
+    key = compact(query)
+    if len(key) < OFFER_FRAGMENT_MIN:
+        return []
+    found = (
+        firm_offers(firm=firm)
+        .annotate(number_key=Compact("offer_number"))
+        .filter(number_key__contains=key)
+        .select_related("contract")
+        .order_by("-submitted_on", "offer_number")
+    )
+    offers = list(found[: limit + 1])
+    offers.sort(key=lambda o: o.number_key != key)  # stable: the exact match leads
+    return offers[:limit]
+
+
+def offer_for_firm(*, firm: PartnerFirm, offer_number: str) -> Offer:
+    """Return the firm's offer with this number (separators and case ignored), or raise
+    ``Offer.DoesNotExist``: another firm's offer is as unknown as a wrong number."""
+    key = compact(offer_number)
+    if not key:
+        raise Offer.DoesNotExist
+    matches = list(
+        firm_offers(firm=firm)
+        .annotate(number_key=Compact("offer_number"))
+        .filter(number_key=key)
+        .select_related("policyholder", "contract", "firm")
+        .order_by("pk")[:3]
+    )
+    exact = [o for o in matches if o.offer_number == str(offer_number).strip().upper()]
+    if exact:
+        return exact[0]
+    if len(matches) != 1:  # two numbers that differ only in separators: ask for the exact one
+        raise Offer.DoesNotExist
+    return matches[0]
+
+
+def offer_missing_items(*, offer: Offer) -> list[OfferMissingItem]:
+    """Return what the offer still waits for (not received yet), oldest request first."""
+    return list(offer.missing_items.filter(received_on__isnull=True).order_by("requested_on", "pk"))
 
 
 def portfolio_search(*, firm: PartnerFirm, query: str, limit: int = 50) -> list[Contract]:

@@ -344,3 +344,22 @@ class PropertyReportForm(_ReportForm):
 
 
 REPORT_FORMS = {"motor": MotorReportForm, "property": PropertyReportForm}
+
+
+class OfferIdentifyForm(IdentifyForm):
+    """The client identification on an offer: the contract's facts but the plate (an offer
+    names no vehicle)."""
+
+    plate = None
+
+
+class ComplaintForm(forms.Form):
+    subject = forms.CharField(
+        label=_("Subject of the complaint"),
+        max_length=200,
+        help_text=_("A few words: what the caller complains about."),
+    )
+
+
+class ComplaintUnmarkForm(forms.Form):
+    reason = forms.CharField(label=_("Why the call is not a complaint"), max_length=300)

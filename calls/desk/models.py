@@ -288,6 +288,7 @@ class Disclosure(AppendOnly, models.Model):
         CONTRACT = "contract", _("contract")
         CLAIM = "claim", _("claim")
         PERSONAL = "personal", _("personal data of the policyholder")
+        OFFER = "offer", _("offer")
 
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     ticket = models.ForeignKey(
@@ -492,3 +493,87 @@ class CallbackAttempt(models.Model):
     @property
     def counts_against_broker(self) -> bool:
         return self.outcome in self.BROKER_MISSED
+
+
+class OfferIdentificationCheck(models.Model):
+    """One identification of the client of an offer, as ``IdentificationCheck`` is for a
+    contract: which facts the caller gave and which matched (never the values typed)."""
+
+    handling = models.ForeignKey(
+        CallHandling, on_delete=models.PROTECT, related_name="offer_identifications"
+    )
+    offer = models.ForeignKey(
+        "partners.Offer", verbose_name=_("offer"), on_delete=models.PROTECT, related_name="+"
+    )
+    facts_given = models.JSONField(_("facts given"), default=list)
+    facts_matched = models.JSONField(_("facts matched"), default=list)
+    passed = models.BooleanField(_("identified"))
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("identification check on an offer")
+        verbose_name_plural = _("identification checks on offers")
+        ordering = ["handling", "at"]
+        indexes = [models.Index(fields=["handling", "offer", "passed"])]
+
+    def __str__(self) -> str:
+        return f"{self.offer} {'✓' if self.passed else '✗'}"
+
+
+class Complaint(models.Model):
+    """A call marked as a complaint ("panasz"): its recording and ticket are kept five years
+    from the call whatever the ordinary retention (``calls.desk.complaints``).
+
+    Marked by the call's agent (who, when, a short subject); only a supervisor unmarks it, with
+    a reason, and the row stays as the audit trail (``unmarked_*``). At most one mark in force
+    per call.
+    """
+
+    ticket = models.ForeignKey(
+        "calls.CallTicket",
+        verbose_name=_("call ticket"),
+        on_delete=models.PROTECT,
+        related_name="complaints",
+    )
+    subject = models.CharField(_("subject of the complaint"), max_length=200)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    marked_at = models.DateTimeField(_("marked at"))
+    unmarked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("unmarked by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    unmarked_at = models.DateTimeField(_("unmarked at"), null=True, blank=True)
+    unmark_reason = models.CharField(_("reason of the unmarking"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-marked_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=Q(unmarked_at__isnull=True),
+                name="desk_one_complaint_per_call",
+            ),
+            models.CheckConstraint(
+                condition=Q(unmarked_at__isnull=True)
+                | (Q(unmarked_by__isnull=False) & ~Q(unmark_reason="")),
+                name="desk_complaint_unmarked_with_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.subject}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.unmarked_at is None

@@ -3,7 +3,7 @@
 portfolio raises the same ``DoesNotExist`` as a wrong number (a 404 on the desk)."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractUser
 from django.core.paginator import Paginator
@@ -15,11 +15,12 @@ from boundary.fields import int_or_none
 from calls.models import CallTicket
 from claims.models import Claim
 from claims.selectors import claim_for_firm, claim_search, firm_claims
-from partners.models import BonusMalusEntry, Contract, ContractVehicle, Invoice, Payment
+from partners.models import BonusMalusEntry, Contract, ContractVehicle, Invoice, Offer, Payment
 from partners.selectors import (
     contract_for_firm,
     contract_premium_status,
     mandate_diagnosis,
+    offer_search,
     portfolio_search,
 )
 
@@ -143,22 +144,28 @@ def firm_recent_calls(*, handling: CallHandling, days: int = FIRM_HISTORY_DAYS) 
 class SearchResult:
     contracts: list[Contract]
     claims: list[Claim]
+    offers: list[Offer] = field(default_factory=list)
 
     @property
     def count(self) -> int:
-        return len(self.contracts) + len(self.claims)
+        return len(self.contracts) + len(self.claims) + len(self.offers)
 
 
 def call_search(*, handling: CallHandling, query: str, limit: int = 20) -> SearchResult:
     """Search the verified firm's portfolio as the agent types (contracts by every number and
-    name, claims by claim number), best match first; each contract carries its policyholder's
-    name masked (``holder_masked``: the caller is not identified by a search) and what matched.
+    name, claims by claim number, offers by a part of their number), best match first; each
+    contract carries its policyholder's name masked (``holder_masked``: the caller is not
+    identified by a search) and what matched.
     """
     firm = handling.firm
     contracts = portfolio_search(firm=firm, query=query, limit=limit)
     for contract in contracts:
         contract.holder_masked = mask(contract.policyholder.name)
-    return SearchResult(contracts=contracts, claims=claim_search(firm=firm, query=query))
+    return SearchResult(
+        contracts=contracts,
+        claims=claim_search(firm=firm, query=query),
+        offers=offer_search(firm=firm, query=query),
+    )
 
 
 def contract_for_call(*, handling: CallHandling, policy_number: str) -> Contract:

@@ -21,6 +21,8 @@ urlpatterns = [
     ),
     path("call/<id:ticket_id>/contract/<str:policy_number>/", views.contract, name="contract"),
     path("call/<id:ticket_id>/claim/<str:claim_number>/", views.claim, name="claim"),
+    path("call/<id:ticket_id>/offer/<str:offer_number>/", views.offer, name="offer"),
+    path("call/<id:ticket_id>/complaint/", views.complaint, name="complaint"),
     path(
         "call/<id:ticket_id>/contract/<str:policy_number>/claim-report/",
         views.claim_report,

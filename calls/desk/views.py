@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from boundary.fields import DRAFT_FIELD_MAX, text_errors
 from boundary.sessions import mark_passive
@@ -24,15 +24,17 @@ from certificates.selectors import NotEligible
 from partners.models import Contract
 from partners.verification import Outcome
 
-from . import callbacks, selectors, services
+from . import callbacks, complaints, offers, selectors, services
 from .forms import (
     REPORT_FORMS,
     CertificateForm,
     CloseForm,
+    ComplaintForm,
     GuidanceForm,
     IdentifyForm,
     LibrarySendForm,
     ManualVerifyForm,
+    OfferIdentifyForm,
     PromiseForm,
     RemarkForm,
     SearchForm,
@@ -286,9 +288,22 @@ def _render_call(request, handling, **overrides) -> HttpResponse:
         and selectors.handling_has_work(handling=handling),
         **_presence_context(request),
         **_call_timers(handling),
+        **_complaint_context(handling),
         **overrides,
     }
     return render(request, "desk/call.html", context)
+
+
+def _complaint_context(handling) -> dict:
+    """The call's complaint mark and how long it keeps the call, or the form to mark it."""
+    complaint = complaints.complaint_in_force(ticket=handling.ticket)
+    return {
+        "complaint": complaint,
+        "complaint_kept_until": complaints.complaint_kept_until(ticket=handling.ticket)
+        if complaint
+        else None,
+        "complaint_form": ComplaintForm(),
+    }
 
 
 def _ms(moment) -> int | str:
@@ -422,6 +437,81 @@ def claim(request: HttpRequest, ticket_id: int, claim_number: str) -> HttpRespon
             "identified": services.claim_is_disclosable(handling=handling, claim=claim),
         },
     )
+
+
+@desk_view
+@require_http_methods(["GET", "POST"])
+def offer(request: HttpRequest, ticket_id: int, offer_number: str) -> HttpResponse:
+    """The offer: its number and product; its status, missing items, premium and the contract
+    it became only after the client is identified. Another firm's offer is a 404."""
+    handling = _open_handling(request, ticket_id)
+    identify_form = OfferIdentifyForm()
+    if request.method == "POST":
+        identify_form = _offer_identify_post(request, handling, offer_number)
+        if identify_form is None:
+            return redirect(request.get_full_path())
+    view = offers.offer_access_for_call(handling=handling, offer_number=offer_number)
+    return render(
+        request,
+        "desk/offer.html",
+        {
+            "handling": handling,
+            "ticket": handling.ticket,
+            "view": view,
+            "offer": view.offer,
+            "holder": masked_holder(view.offer.policyholder, identified=view.identified),
+            "identify_form": identify_form,
+        },
+    )
+
+
+def _offer_identify_post(request, handling, offer_number):
+    """Check the facts the caller gave on the offer; ``None`` when identified (redirect)."""
+    offer = offers.offer_for_call(handling=handling, offer_number=offer_number)
+    form = OfferIdentifyForm(request.POST)
+    if not form.is_valid():
+        return form
+    try:
+        check = offers.offer_identify(handling=handling, offer=offer, facts=form.cleaned_data)
+    except services.IdentificationRefused:
+        form.add_error(None, _("Too many failed identifications of this client in this call."))
+    except services.HandlingClosed as exc:
+        raise PermissionDenied from exc
+    else:
+        if check.passed:
+            messages.success(request, _("The client is identified."))
+            return None
+        form.add_error(
+            None,
+            _("Only %(n)s of the facts matched: the client is not identified.")
+            % {"n": len(check.facts_matched)},
+        )
+    return form
+
+
+@desk_view
+@require_POST
+def complaint(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """Mark the call as a complaint (its agent, open or closed call): kept five years."""
+    handling = selectors.handling_for_agent(agent=request.user, ticket_id=ticket_id)
+    form = ComplaintForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the subject of the complaint in a few words."))
+        return redirect("desk:call", ticket_id=ticket_id)
+    try:
+        complaints.complaint_mark(
+            handling=handling, by=request.user, subject=form.cleaned_data["subject"]
+        )
+    except complaints.AlreadyComplaint:
+        messages.error(request, _("This call is already marked as a complaint."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("The call is marked as a complaint: its recording and record are kept five years."),
+        )
+    return redirect("desk:call", ticket_id=ticket_id)
 
 
 @desk_view

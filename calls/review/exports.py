@@ -56,6 +56,7 @@ def columns() -> list[Column]:
         Column(_("Failed delivery"), 10),
         Column(_("Open promise due"), 21),
         Column(_("Recorded"), 10),
+        Column(_("Complaint"), 10),
     ]
 
 
@@ -100,6 +101,7 @@ def row_values(e: CallLogEntry) -> list:
         _yes_no(e.failed_delivery),
         _local(e.open_promise_due_at),
         _yes_no(e.has_recording),
+        _yes_no(getattr(e, "is_complaint", False)),
     ]
 
 

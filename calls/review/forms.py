@@ -45,6 +45,7 @@ class CallLogFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Overdue promise"), required=False)
     documents_sent = forms.BooleanField(label=_("Documents sent"), required=False)
     failed_delivery = forms.BooleanField(label=_("Failed delivery"), required=False)
+    complaint = forms.BooleanField(label=_("Complaint"), required=False)
     sort = forms.ChoiceField(
         required=False, choices=[(k, k) for k in SORTS], widget=forms.HiddenInput
     )

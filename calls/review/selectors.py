@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour, TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -24,6 +24,7 @@ from calls.desk.callbacks import timeline_events as callback_events
 from calls.desk.models import (
     CallHandling,
     ClaimReport,
+    Complaint,
     DeskRequest,
     Disclosure,
     IdentificationCheck,
@@ -89,7 +90,12 @@ def call_log(*, filters: dict, now: datetime.datetime | None = None) -> QuerySet
         qs = qs.filter(documents_sent=True)
     if filters.get("failed_delivery"):
         qs = qs.filter(failed_delivery=True)
-    return qs
+    # Complaints are few: the marked calls' ids, not a column the log sync must keep fresh
+    # (a call can be marked, or unmarked by a supervisor, long after the sync's window).
+    in_force = Complaint.objects.filter(unmarked_at__isnull=True)
+    if filters.get("complaint"):
+        qs = qs.filter(ticket_id__in=in_force.values("ticket_id"))
+    return qs.annotate(is_complaint=Exists(in_force.filter(ticket_id=OuterRef("ticket_id"))))
 
 
 @dataclass

@@ -16,6 +16,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from calls.desk.complaints import complaint_kept_ticket_ids
 from calls.desk.models import CallHandling, ClaimReport, DeskRequest
 from calls.models import CallRecording, CallTicket, VerificationAttempt
 from certificates.models import Delivery
@@ -497,7 +498,8 @@ def playback_record(*, recording: CallRecording, user, byte_range: str = "") -> 
 
 def recordings_purge(*, now: datetime.datetime | None = None) -> list[int]:
     """Delete the stored audio of calls older than ``RECORDING_RETENTION_DAYS`` unless on
-    legal hold. Return the purged recordings' ids.
+    legal hold or, for five years from the call, marked as a complaint. Return the purged
+    recordings' ids.
 
     Side effects: deletes the files from storage and stamps ``purged_at`` (the row stays, so
     the timeline shows that a recording existed and when it was purged).
@@ -513,6 +515,9 @@ def recordings_purge(*, now: datetime.datetime | None = None) -> list[int]:
                 "recording_id"
             )
         )
+        # A complaint's recording is kept five years from the call (the insurance act; see
+        # calls.desk.complaints), whatever RECORDING_RETENTION_DAYS says.
+        .exclude(recording__ticket_id__in=complaint_kept_ticket_ids(now=now))
         .select_related("recording")
     )
     purged = []
@@ -528,6 +533,9 @@ def recordings_purge(*, now: datetime.datetime | None = None) -> list[int]:
                 or RecordingHold.objects.filter(
                     recording_id=stored.recording_id, released_at__isnull=True
                 ).exists()
+                or complaint_kept_ticket_ids(now=now)
+                .filter(ticket_id=stored.recording.ticket_id)
+                .exists()
             ):
                 continue
             if locked.file:

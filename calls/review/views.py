@@ -22,8 +22,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from boundary.sessions import mark_passive
+from calls.desk import complaints
 from calls.desk.callbacks import callback_stats
-from calls.desk.models import DeskRequest
+from calls.desk.forms import ComplaintUnmarkForm
+from calls.desk.models import Complaint, DeskRequest
 from calls.models import CallRecording, CallTicket
 from certificates.models import Delivery
 
@@ -158,8 +160,46 @@ def call_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
             "record": record,
             "score_form": ScoreCardForm(criteria=criteria),
             "hold_form": HoldForm(),
+            **_complaint_context(record.ticket),
         },
     )
+
+
+def _complaint_context(ticket) -> dict:
+    complaint = complaints.complaint_in_force(ticket=ticket)
+    return {
+        "complaint": complaint,
+        "complaint_kept_until": complaints.complaint_kept_until(ticket=ticket)
+        if complaint
+        else None,
+        "complaints_unmarked": list(
+            ticket.complaints.filter(unmarked_at__isnull=False).select_related("unmarked_by")
+        ),
+        "unmark_form": ComplaintUnmarkForm(),
+    }
+
+
+@supervisor_view
+@require_POST
+def complaint_unmark(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """Take the complaint mark off a call (supervisors only, with a reason; audited)."""
+    ticket = get_object_or_404(CallTicket, pk=ticket_id)
+    form = ComplaintUnmarkForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Give the reason why the call is not a complaint."))
+        complaints.complaint_unmark(
+            ticket=ticket, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except Complaint.DoesNotExist:
+        messages.error(request, _("This call is not marked as a complaint."))
+    else:
+        messages.success(
+            request, _("The complaint mark is taken off; the ordinary retention applies again.")
+        )
+    return redirect("review:call", ticket_id=ticket_id)
 
 
 @supervisor_view

@@ -269,7 +269,7 @@ def test_xlsx_export_opens_and_matches_the_filter(calls, firm, supervisor, login
     assert sheet.cell(row=2, column=3).number_format == "yyyy. mm. dd. hh:mm:ss"
     # The header stays on screen, each column filters, and the columns are wide enough.
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:R{len(rows)}"
+    assert sheet.auto_filter.ref == f"A1:S{len(rows)}"  # S: the complaint column
     assert sheet.column_dimensions["G"].width >= 25
     with translation.override("hu"):
         assert rows[1][10] == str(CallHandling.Outcome.ANSWERED.label)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("calls", "0008_callback_source"),
-        ("desk", "0012_rules_written_request_channels"),
+        ("desk", "0013_open_promise_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
