@@ -21,9 +21,9 @@ def test_the_demo_phone_hears_the_call_put_through_to_the_agent_who_took_it(
     _login(page, agent)
     page.locator("#dial").click()
     _key(page, "1")
-    page.get_by_text("GRID-kódját").wait_for()
+    page.get_by_text("GRID-kódját").first.wait_for()
     _key(page, firm.grid)
-    page.get_by_text("adja meg négyjegyű Direkt kódját").wait_for()
+    page.get_by_text("adja meg négyjegyű Direkt kódját").first.wait_for()
     _key(page, STAFF_CODE)
     page.get_by_text("munkatársunk rövidesen jelentkezik").first.wait_for()
 
