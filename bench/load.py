@@ -983,20 +983,24 @@ class Day:
             queue.changed.set()
             await asyncio.sleep(1)
 
+    def takeable(self, queue: "AgentQueue") -> list[tuple[str, int]]:
+        """The calls on this agent's screen that a person would reach for: still waiting, not
+        taken, and not already being taken by two colleagues (people see who is taking what;
+        a CTI would route it to one)."""
+        return [
+            (number, ticket)
+            for ticket, number in queue.rows.items()
+            if number in self.waiting
+            and not self.waiting[number].agent_has_it
+            and self.waiting[number].reaching < 2
+        ]
+
     async def work(self, session, csrf: str, queue: "AgentQueue") -> None:
         while not (self.arrivals_over and self.callers_active == 0):
             if not queue.socket_up:  # the fallback: poll like the page does without a socket
                 _status, text, _ = await self.request(session, "queue poll", "GET", "/desk/queue/")
                 queue.reset(text)
-            rows = [
-                (number, ticket)
-                for ticket, number in queue.rows.items()
-                if number in self.waiting
-                and not self.waiting[number].agent_has_it
-                # Two agents may reach for the same call at once, not all of them: people see
-                # who is taking what (a CTI would route it to one).
-                and self.waiting[number].reaching < 2
-            ]
+            rows = self.takeable(queue)
             if not rows:
                 queue.changed.clear()
                 wait = 3 * self.rng.uniform(0.8, 1.2)  # DESK_POLL_SECONDS, or the next push
