@@ -147,6 +147,12 @@ def stack_env(args, **extra) -> dict[str, str]:
         "INSURER_TAX_NUMBER": "11111111-1-11",
         "INSURER_REGISTRATION_NUMBER": "11-11-111111",
     }
+    if not args.wsgi:
+        # Under ASGI a sync view may run on any thread of the worker's pool, and a persistent
+        # connection stays with its thread: with CONN_MAX_AGE 60 they piled up past
+        # PostgreSQL's max_connections (100, shared on this machine) and pages answered 503.
+        # Django's advice for ASGI: no persistent connections (or a pool).
+        env["DATABASE_CONN_MAX_AGE"] = "0"
     if args.attach:
         for name in ("DIREKT_CODE_PEPPER", "TELEPHONY_AUTH_TOKEN", "DJANGO_SECRET_KEY"):
             if name in os.environ:
