@@ -147,6 +147,12 @@ def stack_env(args, **extra) -> dict[str, str]:
         "INSURER_TAX_NUMBER": "11111111-1-11",
         "INSURER_REGISTRATION_NUMBER": "11-11-111111",
     }
+    if not args.wsgi:
+        # Under ASGI a sync view may run on any thread of the worker's pool, and a persistent
+        # connection stays with its thread: with CONN_MAX_AGE 60 they piled up past
+        # PostgreSQL's max_connections (100, shared on this machine) and pages answered 503.
+        # Django's advice for ASGI: no persistent connections (or a pool).
+        env["DATABASE_CONN_MAX_AGE"] = "0"
     if args.attach:
         for name in ("DIREKT_CODE_PEPPER", "TELEPHONY_AUTH_TOKEN", "DJANGO_SECRET_KEY"):
             if name in os.environ:
@@ -983,20 +989,24 @@ class Day:
             queue.changed.set()
             await asyncio.sleep(1)
 
+    def takeable(self, queue: "AgentQueue") -> list[tuple[str, int]]:
+        """The calls on this agent's screen that a person would reach for: still waiting, not
+        taken, and not already being taken by two colleagues (people see who is taking what;
+        a CTI would route it to one)."""
+        return [
+            (number, ticket)
+            for ticket, number in queue.rows.items()
+            if number in self.waiting
+            and not self.waiting[number].agent_has_it
+            and self.waiting[number].reaching < 2
+        ]
+
     async def work(self, session, csrf: str, queue: "AgentQueue") -> None:
         while not (self.arrivals_over and self.callers_active == 0):
             if not queue.socket_up:  # the fallback: poll like the page does without a socket
                 _status, text, _ = await self.request(session, "queue poll", "GET", "/desk/queue/")
                 queue.reset(text)
-            rows = [
-                (number, ticket)
-                for ticket, number in queue.rows.items()
-                if number in self.waiting
-                and not self.waiting[number].agent_has_it
-                # Two agents may reach for the same call at once, not all of them: people see
-                # who is taking what (a CTI would route it to one).
-                and self.waiting[number].reaching < 2
-            ]
+            rows = self.takeable(queue)
             if not rows:
                 queue.changed.clear()
                 wait = 3 * self.rng.uniform(0.8, 1.2)  # DESK_POLL_SECONDS, or the next push
