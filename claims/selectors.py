@@ -1,5 +1,7 @@
 """Reads on claims, scoped to one partner firm's portfolio."""
 
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 
 from partners.models import Contract, PartnerFirm
@@ -64,7 +66,7 @@ def claim_search(*, firm: PartnerFirm, query: str, limit: int = 20) -> list[Clai
     if len(number) < 2:
         return []
     lookup = "key__contains" if len(number) >= 3 else "key"
-    found = list(
+    found: list[Any] = list(  # claims carrying the search's key and rank
         firm_claims(firm=firm)
         .annotate(key=Compact("claim_number"))
         .filter(**{lookup: number})

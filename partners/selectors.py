@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
@@ -240,8 +241,8 @@ def offer_search(*, firm: PartnerFirm, query: str, limit: int = 20) -> list[Offe
         .select_related("contract")
         .order_by("-submitted_on", "offer_number")
     )
-    offers = list(found[: limit + 1])
-    offers.sort(key=lambda o: o.number_key != key)  # stable: the exact match leads
+    offers: list[Offer] = list(found[: limit + 1])
+    offers.sort(key=lambda o: compact(o.offer_number) != key)  # stable: the exact match leads
     return offers[:limit]
 
 
@@ -296,13 +297,14 @@ def portfolio_search(*, firm: PartnerFirm, query: str, limit: int = 50) -> list[
     by_name = Q(pk__in=[])
     if tokens:
         by_name = Q(*[Q(holder_key__contains=t) for t in tokens])
-    direct = list(
+    # Contracts carry the search's attributes (number_key, holder_key, rank, match_*).
+    direct: list[Any] = list(
         firm_contracts(firm=firm)
         .annotate(number_key=Compact("policy_number"), holder_key=Fold("policyholder__name"))
         .filter(_number_filter("number_key", number) | by_name)
         .select_related("policyholder")[:_SUBQUERY_ROWS]
     )
-    found = {c.pk: c for c in direct}
+    found: dict[int, Any] = {c.pk: c for c in direct}
     for c in direct:
         hit(c.pk, number_rank(c.number_key, number), "policy_number", c.policy_number)
         if tokens and all(t in c.holder_key for t in tokens):

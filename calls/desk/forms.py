@@ -96,7 +96,7 @@ class DefaultDestination:
     ``masked``: the same, as the desk shows it before the client is identified."""
 
     channel: str
-    label: str
+    label: "str | StrPromise"
     destination: str
     masked: str
     recipient: str
@@ -350,7 +350,7 @@ class OfferIdentifyForm(IdentifyForm):
     """The client identification on an offer: the contract's facts but the plate (an offer
     names no vehicle)."""
 
-    plate = None
+    plate = None  # type: ignore[assignment]  # Django drops a declared field set to None
 
 
 class ComplaintForm(forms.Form):

@@ -34,14 +34,14 @@ OFFER_IDENTIFYING_FACTS = ("name", "birth_date", "tax_number", "mothers_name", "
 
 def offers_for_call(*, handling: CallHandling, query: str) -> list[Offer]:
     """Search the verified firm's offers by number (tolerant: case, separators, a part)."""
-    return offer_search(firm=handling.ticket.firm, query=query)
+    return offer_search(firm=handling.firm, query=query)
 
 
 def offer_for_call(*, handling: CallHandling, offer_number: str) -> Offer:
     """Return the verified firm's offer with this number, or raise ``Http404`` (for the
     identification form: it shows nothing, the page after it logs what it shows)."""
     try:
-        return offer_for_firm(firm=handling.ticket.firm, offer_number=offer_number)
+        return offer_for_firm(firm=handling.firm, offer_number=offer_number)
     except Offer.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -83,9 +83,7 @@ def offer_access_for_call(*, handling: CallHandling, offer_number: str) -> Offer
             record_ref=offer.policyholder.external_id,
         )
         if offer.contract_id is not None:
-            contract = (
-                firm_contracts(firm=handling.ticket.firm).filter(pk=offer.contract_id).first()
-            )
+            contract = firm_contracts(firm=handling.firm).filter(pk=offer.contract_id).first()
             other_contract = contract is None
     return OfferView(
         offer=offer,

@@ -4,6 +4,7 @@ portfolio raises the same ``DoesNotExist`` as a wrong number (a 404 on the desk)
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.paginator import Paginator
@@ -158,7 +159,7 @@ def call_search(*, handling: CallHandling, query: str, limit: int = 20) -> Searc
     identified by a search) and what matched.
     """
     firm = handling.firm
-    contracts = portfolio_search(firm=firm, query=query, limit=limit)
+    contracts: list[Any] = portfolio_search(firm=firm, query=query, limit=limit)
     for contract in contracts:
         contract.holder_masked = mask(contract.policyholder.name)
     return SearchResult(
