@@ -56,8 +56,11 @@ run: install messages
 # up a page an agent is waiting for, and one for telephony (putting callers through), so that a
 # caller never waits behind a render. Secrets are
 # generated once into var/serve.env (keep that file; a new pepper voids every Direkt code).
+# No persistent database connections: under ASGI a sync view runs on any thread of a worker's
+# pool and a kept connection stays with its thread, so they pile up past PostgreSQL's
+# max_connections (bench/load.py with 100 agents: "too many clients", 503s); Django's advice.
 SERVE_ENV := DJANGO_DEBUG=0 LOG_FORMAT=json \
-	DATABASE_CONN_MAX_AGE=$${DATABASE_CONN_MAX_AGE:-60} \
+	DATABASE_CONN_MAX_AGE=$${DATABASE_CONN_MAX_AGE:-0} \
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gratisz} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} \
