@@ -7,6 +7,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from boundary.sessions import mark_passive
+
 from .desk import callback_demo
 from .desk.models import CallHandling
 from .ivr import demo_phone as provider
@@ -190,7 +192,7 @@ def _send(call: dict, url: str, extra: dict, host: str) -> provider.Answer:
 @permission_required("gratisz.use_demo_phone", raise_exception=True)
 def demo_phone_callbacks(request: HttpRequest) -> JsonResponse:
     """The callbacks the demo backend was asked to place: the demo phone rings with them."""
-    request.passive = True
+    mark_passive(request)
     return JsonResponse({"callbacks": callback_demo.demo_callbacks()})
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from boundary.sessions import mark_passive
 from partners.verification import Outcome, e164
 
 from . import callbacks
@@ -124,7 +125,7 @@ def callback(request: HttpRequest, attempt_id: int) -> HttpResponse:
 @require_GET
 def callback_state(request: HttpRequest, attempt_id: int) -> HttpResponse:
     """The callback's live part, fetched again until it is over or the broker answered."""
-    request.passive = True
+    mark_passive(request)
     attempt = _attempt(request, attempt_id)
     return render(
         request,
@@ -157,8 +158,10 @@ def callback_verify(request: HttpRequest, attempt_id: int) -> HttpResponse:
             )
         except callbacks.VerificationRefused as refusal:
             outcome = refusal.outcome
-            message = _REFUSALS.get(outcome) or _VERIFY_REFUSALS.get(
-                outcome, _("The GRID and the Direkt code do not match our records.")
+            message = (
+                _REFUSALS.get(outcome)
+                or _VERIFY_REFUSALS.get(outcome)
+                or _("The GRID and the Direkt code do not match our records.")
             )
             if outcome not in (Outcome.THROTTLED, Outcome.LOCKED, Outcome.NUMBER_CAPPED):
                 attempt.refresh_from_db()

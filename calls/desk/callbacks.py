@@ -133,9 +133,9 @@ def callback_numbers(promise: DeskRequest) -> list[Number]:
             )
     numbers: dict[str, Number] = {}
     for raw, source, label in candidates:
-        number = e164(raw)
-        if number and number not in numbers:
-            numbers[number] = Number(number, source, str(label))
+        formatted = e164(raw)
+        if formatted and formatted not in numbers:
+            numbers[formatted] = Number(formatted, source, str(label))
     return list(numbers.values())
 
 
@@ -379,8 +379,9 @@ def callback_status(
     ticket.provider_status = call_status[:20]
     if call_status in FINAL_STATUSES and ticket.ended_at is None:
         ticket.ended_at = timezone.now()
-        if int_or_none(duration, max_value=DURATION_MAX) is not None:
-            ticket.duration_seconds = int(duration)
+        seconds = int_or_none(duration, max_value=DURATION_MAX)
+        if seconds is not None:
+            ticket.duration_seconds = seconds
         if attempt.outcome == Outcome.DIALLING:
             _attempt_end(
                 attempt,
@@ -429,9 +430,10 @@ def callback_verify(*, attempt: CallbackAttempt, grid: str, code: str) -> CallHa
     firm = attempt.promise.handling.ticket.firm
     ok = result.ok and result.firm == firm
     with transaction.atomic():
-        attempt = _attempt_of(attempt.ticket_id)
-        if attempt.outcome != Outcome.REACHED or attempt.ticket.ended_at is not None:
+        locked = _attempt_of(attempt.ticket_id)
+        if locked is None or locked.outcome != Outcome.REACHED or locked.ticket.ended_at:
             raise VerificationRefused(NOT_REACHED)
+        attempt = locked
         ticket = attempt.ticket
         ticket.failed_verifications += 0 if ok else 1
         VerificationAttempt.objects.create(
@@ -485,9 +487,10 @@ def callback_finish(*, attempt: CallbackAttempt) -> bool:
     """The agent ends a callback the provider has not finished reporting (hung up, or the call
     never came): one still dialling counts nothing against the broker. Returns whether it was
     still open."""
-    attempt = _attempt_of(attempt.ticket_id)
-    if attempt is None or attempt.ended_at is not None:
+    locked = _attempt_of(attempt.ticket_id)
+    if locked is None or locked.ended_at is not None:
         return False
+    attempt = locked
     _attempt_end(attempt, Outcome.CANCELED if attempt.outcome == Outcome.DIALLING else None)
     _ticket_end_unreported(attempt)
     return True
@@ -573,7 +576,7 @@ def timeline_events(ticket: CallTicket) -> list[tuple]:
     attempts = CallbackAttempt.objects.filter(
         Q(ticket=ticket) | Q(promise__handling__ticket=ticket)
     ).select_related("promise__handling", "agent")
-    events = []
+    events: list[tuple] = []
     for a in attempts:
         what = _("callback dialled") if a.ticket_id == ticket.pk else _("callback of a promise")
         detail = f"{a.number} ({a.get_number_source_display()}) · {a.agent}"

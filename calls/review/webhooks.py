@@ -62,7 +62,11 @@ def callback_recording(request: HttpRequest) -> HttpResponse:
     """The recording status callback of a callback's call (its ticket's id in the signed URL):
     the recording joins the callback's ticket and reaches the supervisors like any other."""
     ticket_id = int_or_none(request.GET.get("t", ""), max_value=2**63 - 1)
-    ticket = CallTicket.objects.filter(pk=ticket_id, source=CallTicket.Source.CALLBACK).first()
+    ticket = (
+        CallTicket.objects.filter(pk=ticket_id, source=CallTicket.Source.CALLBACK).first()
+        if ticket_id is not None
+        else None
+    )
     if ticket is None:
         return HttpResponse("unknown callback", status=404)
     return _recording(request, ticket=ticket)

@@ -121,8 +121,13 @@ class FakeTwilioAPI(LoopbackServer):
                     return self._error(400, 21205, "Url parameter is required")
                 call_sid = "CA" + secrets.token_hex(16)
                 api.calls[call_sid] = "queued"
-                form["StatusCallbackEvent"] = lists.get("StatusCallbackEvent", [])
-                api.created.append({"call_sid": call_sid, **form})
+                api.created.append(
+                    {
+                        "call_sid": call_sid,
+                        **form,
+                        "StatusCallbackEvent": lists.get("StatusCallbackEvent", []),
+                    }
+                )
                 return self._answer(
                     201,
                     {
