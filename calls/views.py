@@ -13,6 +13,8 @@ from .desk import callback_demo
 from .desk.models import CallHandling
 from .ivr import demo_phone as provider
 from .ivr import flow
+from .models import CallTicket
+from .review.labels import choice_label
 from .selectors import ticket_by_call_sid
 from .telephony.backends.demo import DemoBackend
 
@@ -40,9 +42,15 @@ def _ticket_json(call_sid: str) -> dict | None:
         "menu": ticket.get_menu_display() if ticket.menu else "",
         "grid": ticket.grid_entered,
         "firm": str(ticket.firm) if ticket.firm else "",
-        "queue": ticket.queue_name,
+        "queue": _menu_of_queue(ticket.queue_name),
         "connected": _connected_to(ticket),
     }
+
+
+def _menu_of_queue(queue: str) -> str:
+    """Name a queue by the menu it serves ("1 – contracts and certificates"), not its code."""
+    by_queue = {name: digit for digit, name in settings.IVR_QUEUES.items()}
+    return choice_label(CallTicket.Menu, by_queue[queue]) if queue in by_queue else queue
 
 
 def _connected_to(ticket) -> str:
@@ -153,7 +161,7 @@ def _demo_answered(
         {
             "said": said,
             "state": state,
-            "queue": answer.queue,
+            "queue": _menu_of_queue(answer.queue),
             "http_status": answer.status,
             "ticket": _ticket_json(call["sid"]),
         }

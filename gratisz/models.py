@@ -29,6 +29,11 @@ class User(AbstractUser):
         """Return the name in the order of the active language (see ``person_name``)."""
         return person_name(first_name=self.first_name, last_name=self.last_name)
 
+    def __str__(self) -> str:
+        """The person's name wherever a page names a user (an agent on a promise, who marked a
+        complaint, who placed a hold); the login name only for a user without one."""
+        return self.get_full_name() or self.username
+
 
 def person_name(*, first_name: str, last_name: str) -> str:
     """Return a person's name as the active language writes it: family name first in Hungarian

@@ -26,7 +26,7 @@ def test_agent_places_a_call_into_the_queue(client, login, agent, firm, line_ope
     _act(client, action="keys", digits=firm.grid)
     last = _act(client, action="keys", digits=STAFF_CODE)
     assert last["state"] == "queued"
-    assert last["queue"] == "contracts"
+    assert last["queue"] == "1 – szerződések és igazolások"  # the menu, not the queue's code
     assert last["ticket"]["firm"] == str(firm)
     ticket = CallTicket.objects.get()
     assert ticket.state == CallTicket.State.WAITING
