@@ -388,6 +388,18 @@
     if (defaults[select.value] && form.elements.due_at) { form.elements.due_at.value = defaults[select.value]; }
   });
 
+  // A folded list (the firm's older calls) opens and closes in place.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-unfold]");
+    if (!button) { return; }
+    var part = document.getElementById(button.getAttribute("data-unfold"));
+    var open = part.hidden;
+    part.hidden = !open;
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!button.hasAttribute("data-label-more")) { button.setAttribute("data-label-more", button.textContent); }
+    button.textContent = open ? button.getAttribute("data-label-less") : button.getAttribute("data-label-more");
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     titleBase = document.title;
     setupAlerts();

@@ -28,6 +28,20 @@ def test_call_screen_shows_the_verified_caller_history_and_reminder(
     assert 'role="note"' in page  # the data-protection reminder
 
 
+def test_the_firms_older_calls_are_folded_so_the_call_screen_fits(
+    agent, login, client, firm, make_waiting, on_call
+):
+    for n in range(8):
+        make_waiting(firm, from_number=f"+3630555000{n}")
+    handling = on_call(agent, firm)
+    login(agent)
+    page = client.get(reverse("desk:call", args=[handling.ticket_id])).content.decode()
+    shown, folded = page.split('id="recent-calls-more" hidden')
+    assert shown.split('id="recent-calls"')[1].count("<tr>") == 1 + 5  # header and the newest five
+    assert folded.split("</table>")[0].count("<tr>") == 3
+    assert "További 3 hívás" in page
+
+
 def test_search_finds_only_the_verified_firms_portfolio(
     agent, login, client, firm, contract, other_contract, claim, on_call
 ):
