@@ -1071,6 +1071,33 @@ class _RowWriter:
                 cursor.execute(sql)
 
 
+def _scale_firms(writer: _RowWriter, *, count: int, now: datetime.datetime) -> list[int]:
+    """Add ``count`` scale firms after the ones seeded before, each with its staff code."""
+    first_firm = PartnerFirm.objects.filter(grid__gte=str(SCALE_GRID_BASE)).count()
+    firms = []
+    for i in range(count):
+        grid = f"{SCALE_GRID_BASE + first_firm + i:09d}"
+        firm_id = writer.add(
+            PartnerFirm,
+            grid=grid,
+            name=f"Skála Alkusz {first_firm + i} Kft.",
+            kind=PartnerFirm.Kind.BROKER,
+            status="active",
+            registered_at=now,
+        )
+        salt = direkt.new_salt()
+        writer.add(
+            DirektCode,
+            firm_id=firm_id,
+            role=DirektCode.Role.STAFF,
+            salt=salt,
+            created_at=now,
+            code_hash=direkt.keyed_hash(grid=grid, salt=salt, code=scale_firm_code(grid)),
+        )
+        firms.append(firm_id)
+    return firms
+
+
 def seed_scale(
     n: int,
     *,
@@ -1095,29 +1122,8 @@ def seed_scale(
     quarters = [_add_months(today, 3 * (q - 3)) for q in range(4)]
     writer = _RowWriter()
     with transaction.atomic():
-        first_firm = PartnerFirm.objects.filter(grid__gte=str(SCALE_GRID_BASE)).count()
         first = Contract.objects.filter(policy_number__startswith="S-").count()
-        firms = []
-        for i in range(max(1, n // 100)):
-            grid = f"{SCALE_GRID_BASE + first_firm + i:09d}"
-            firm_id = writer.add(
-                PartnerFirm,
-                grid=grid,
-                name=f"Skála Alkusz {first_firm + i} Kft.",
-                kind=PartnerFirm.Kind.BROKER,
-                status="active",
-                registered_at=now,
-            )
-            salt = direkt.new_salt()
-            writer.add(
-                DirektCode,
-                firm_id=firm_id,
-                role=DirektCode.Role.STAFF,
-                salt=salt,
-                created_at=now,
-                code_hash=direkt.keyed_hash(grid=grid, salt=salt, code=scale_firm_code(grid)),
-            )
-            firms.append(firm_id)
+        firms = _scale_firms(writer, count=max(1, n // 100), now=now)
         writer.flush()
         done = 0
         while done < n:

@@ -294,21 +294,7 @@ def portfolio_search(*, firm: PartnerFirm, query: str, limit: int = 50) -> list[
         if rank and rank > hits.get(pk, (0, "", ""))[0]:
             hits[pk] = (rank, kind, value)
 
-    by_name = Q(pk__in=[])
-    if tokens:
-        by_name = Q(*[Q(holder_key__contains=t) for t in tokens])
-    # Contracts carry the search's attributes (number_key, holder_key, rank, match_*).
-    direct: list[Any] = list(
-        firm_contracts(firm=firm)
-        .annotate(number_key=Compact("policy_number"), holder_key=Fold("policyholder__name"))
-        .filter(_number_filter("number_key", number) | by_name)
-        .select_related("policyholder")[:_SUBQUERY_ROWS]
-    )
-    found: dict[int, Any] = {c.pk: c for c in direct}
-    for c in direct:
-        hit(c.pk, number_rank(c.number_key, number), "policy_number", c.policy_number)
-        if tokens and all(t in c.holder_key for t in tokens):
-            hit(c.pk, _name_rank(c.policyholder.name, tokens), "name", "")
+    found = _direct_hits(firm, number, tokens, hit)
     if number:
         _vehicle_hits(firm, number, hit)
         _offer_hits(firm, number, hit)
@@ -318,6 +304,30 @@ def portfolio_search(*, firm: PartnerFirm, query: str, limit: int = 50) -> list[
             (c.pk, c)
             for c in firm_contracts(firm=firm).filter(pk__in=missing).select_related("policyholder")
         )
+    return _ranked(found, hits)[:limit]
+
+
+def _direct_hits(firm, number: str, tokens: list[str], hit) -> dict[int, Any]:
+    """Rank the contracts whose own number or policyholder's name matches; return them by pk.
+
+    The contracts carry the search's attributes (number_key, holder_key, then rank, match_*).
+    """
+    by_name = Q(*[Q(holder_key__contains=t) for t in tokens]) if tokens else Q(pk__in=[])
+    direct: list[Any] = list(
+        firm_contracts(firm=firm)
+        .annotate(number_key=Compact("policy_number"), holder_key=Fold("policyholder__name"))
+        .filter(_number_filter("number_key", number) | by_name)
+        .select_related("policyholder")[:_SUBQUERY_ROWS]
+    )
+    for c in direct:
+        hit(c.pk, number_rank(c.number_key, number), "policy_number", c.policy_number)
+        if tokens and all(t in c.holder_key for t in tokens):
+            hit(c.pk, _name_rank(c.policyholder.name, tokens), "name", "")
+    return {c.pk: c for c in direct}
+
+
+def _ranked(found: dict[int, Any], hits: dict[int, tuple[int, str, str]]) -> list[Any]:
+    """Best match first, then the newest; each contract told what matched."""
     ordered = sorted(
         (found[pk] for pk in hits if pk in found),
         key=lambda c: (-hits[c.pk][0], -c.start_date.toordinal(), c.policy_number),
@@ -325,7 +335,7 @@ def portfolio_search(*, firm: PartnerFirm, query: str, limit: int = 50) -> list[
     for contract in ordered:
         contract.rank, contract.match_kind, contract.match_value = hits[contract.pk]
         contract.match_label = MATCH_LABELS[contract.match_kind]
-    return ordered[:limit]
+    return ordered
 
 
 def _vehicle_hits(firm, number, hit) -> None:
