@@ -575,6 +575,7 @@ def callback_stats(*, start: datetime.datetime, end: datetime.datetime) -> Callb
         attempts=tried["attempts"],
     )
 
+
 def timeline_events(ticket: CallTicket) -> list[tuple]:
     """Return (at, kind, what, detail) of the callbacks on this call: for a callback's own
     ticket, what it called back and how it went; for an original call, its promises' callbacks."""
