@@ -130,6 +130,7 @@ def test_the_shortcuts_help_opens_with_a_question_mark_traps_focus_and_gives_it_
     expect(page.locator("[data-help-open]")).to_be_focused()  # focus given back
 
     # Each key of the list acts: s goes to the SOS form, z to the outcome.
+    expect(page.locator("#library form")).to_be_visible()
     page.keyboard.press("s")
     expect(page.locator("#library select").first).to_be_focused()
     page.keyboard.press("Escape")
