@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from partners.models import Offer, OfferMissingItem, Policyholder
+from partners.models import Offer, OfferMissingItem
 from partners.selectors import (
     firm_contracts,
     offer_for_firm,
@@ -26,7 +26,7 @@ from partners.selectors import (
 )
 
 from .models import CallHandling, Disclosure, OfferIdentificationCheck
-from .services import IdentificationRefused, _ensure_open, _plain, disclosure_log
+from .services import IdentificationRefused, _ensure_open, disclosure_log, holder_fact_matches
 
 # The facts that identify an offer's client (an offer has no vehicle: no plate).
 OFFER_IDENTIFYING_FACTS = ("name", "birth_date", "tax_number", "mothers_name", "postcode")
@@ -95,20 +95,6 @@ def offer_access_for_call(*, handling: CallHandling, offer_number: str) -> Offer
     )
 
 
-def _holder_fact_matches(holder: Policyholder, fact: str, given) -> bool:
-    if fact == "name":
-        return _plain(given) == _plain(holder.name)
-    if fact == "birth_date":
-        return holder.birth_date is not None and given == holder.birth_date
-    if fact == "tax_number":
-        return bool(holder.tax_number) and _plain(given) == _plain(holder.tax_number)
-    if fact == "mothers_name":
-        return bool(holder.mothers_name) and _plain(given) == _plain(holder.mothers_name)
-    if fact == "postcode":
-        return _plain(given) == _plain(holder.postal_code)
-    return False
-
-
 @transaction.atomic
 def offer_identify(
     *, handling: CallHandling, offer: Offer, facts: dict
@@ -130,7 +116,7 @@ def offer_identify(
     if failures >= settings.DESK_IDENTIFICATION_TRIES:
         raise IdentificationRefused
     holder = offer.policyholder
-    matched = [f for f in given if _holder_fact_matches(holder, f, facts[f])]
+    matched = [f for f in given if holder_fact_matches(holder, f, facts[f])]
     return OfferIdentificationCheck.objects.create(
         handling=handling,
         offer=offer,

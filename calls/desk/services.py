@@ -26,7 +26,7 @@ from certificates.services import DeliverySpec, certificate_request_create
 from claims.services import PhoneReport, claim_report_by_phone
 from outbox.enqueue import enqueue_on_commit
 from outbox.services import email_queue
-from partners.models import Contract, ContractVehicle, DirektCode, Invoice
+from partners.models import Contract, ContractVehicle, DirektCode, Invoice, Policyholder
 from partners.verification import direkt_verify, stored_calling_number
 
 from . import connection
@@ -250,8 +250,9 @@ def _plain(value: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
 
 
-def _fact_matches(contract: Contract, fact: str, given) -> bool:
-    holder = contract.policyholder
+def holder_fact_matches(holder: Policyholder, fact: str, given) -> bool:
+    """Tell whether what the caller gave for ``fact`` matches the client on file (the facts
+    of the person; a contract's vehicle is ``_fact_matches``'s)."""
     if fact == "name":
         return _plain(given) == _plain(holder.name)
     if fact == "birth_date":
@@ -262,12 +263,16 @@ def _fact_matches(contract: Contract, fact: str, given) -> bool:
         return bool(holder.mothers_name) and _plain(given) == _plain(holder.mothers_name)
     if fact == "postcode":
         return _plain(given) == _plain(holder.postal_code)
+    return False
+
+
+def _fact_matches(contract: Contract, fact: str, given) -> bool:
     if fact == "plate":
         plates = ContractVehicle.objects.filter(contract=contract).values_list(
             "vehicle__plate", flat=True
         )
         return _plain(given) in {_plain(p) for p in plates}
-    return False
+    return holder_fact_matches(contract.policyholder, fact, given)
 
 
 class IdentificationRefused(Exception):
