@@ -3,20 +3,15 @@ install-dev` fetches it to var/vendor/) runs in the browser on each page and no 
 critical violation may remain: login, desk, call screen, contract page with the certificate
 form, review log, partner portal."""
 
-import datetime
 import json
 import os
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
-from calls.desk import services
-from calls.models import CallTicket, SpecialDay
-from gratisz.demo import seed_demo
 from gratisz.roles import Role
-from partners.models import PartnerFirm
 from tests.conftest import PASSWORD
+from tests.e2e.demo_desk import open_demo, taken_call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -49,36 +44,7 @@ def serious_violations(page, axe_source) -> list[str]:
 
 @pytest.fixture
 def demo(settings, live_server):
-    settings.PUBLIC_BASE_URL = live_server.url
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    from gratisz.celery import app as celery_app
-
-    celery_app.conf.broker_url = "memory://"
-    today = timezone.localdate()
-    seed_demo(today=today)
-    SpecialDay.objects.update_or_create(
-        date=today,
-        defaults={"is_open": True, "opens": datetime.time(0), "closes": datetime.time(23, 59)},
-    )
-    return PartnerFirm.objects.get(grid="314159265")
-
-
-def a_taken_call(firm, agent):
-    now = timezone.now()
-    ticket = CallTicket.objects.create(
-        call_sid="CA" + "a" * 32,
-        from_number="+36301112233",
-        to_number="+3614623800",
-        state=CallTicket.State.WAITING,
-        menu="1",
-        grid_entered=firm.grid,
-        firm=firm,
-        verified_at=now - datetime.timedelta(minutes=2),
-        queue_name="contracts",
-        enqueued_at=now - datetime.timedelta(minutes=2),
-        stage=CallTicket.Stage.DONE,
-    )
-    return services.call_take(ticket_id=ticket.pk, agent=agent)
+    return open_demo(settings, live_server)
 
 
 def scan(page, axe_source, url, found):
@@ -96,7 +62,7 @@ def test_the_main_pages_have_no_serious_accessibility_violation(
     scan(page, axe_source, "/accounts/login/", found)
 
     agent = make_user(Role.AGENT)
-    handling = a_taken_call(demo, agent)
+    handling = taken_call(demo, agent)
     browser_login(agent)
     scan(page, axe_source, "/desk/", found)
     call = f"/desk/call/{handling.ticket_id}/"

@@ -4,18 +4,13 @@ keyboard shortcuts' help window (?, Esc, focus kept inside and given back).
 
 Selectors use names and ids, not wording: the screens are Hungarian."""
 
-import datetime
 import re
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from calls.desk import services
 from calls.desk.models import CallHandling
-from calls.models import CallTicket, SpecialDay
-from gratisz.demo import seed_demo
-from partners.models import PartnerFirm
+from tests.e2e.demo_desk import open_demo, taken_call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -23,33 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def on_call(settings, live_server, agent):
     """The demo data, and a verified call of Demo Alkusz Kft. taken by ``agent``."""
-    settings.PUBLIC_BASE_URL = live_server.url
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    from gratisz.celery import app as celery_app
-
-    celery_app.conf.broker_url = "memory://"  # putting callers through is tested elsewhere
-    today = timezone.localdate()
-    seed_demo(today=today)
-    SpecialDay.objects.update_or_create(
-        date=today,
-        defaults={"is_open": True, "opens": datetime.time(0), "closes": datetime.time(23, 59)},
-    )
-    firm = PartnerFirm.objects.get(grid="314159265")
-    now = timezone.now()
-    ticket = CallTicket.objects.create(
-        call_sid="CA" + "e" * 32,
-        from_number="+36301112233",
-        to_number="+3614623800",
-        state=CallTicket.State.WAITING,
-        menu="1",
-        grid_entered=firm.grid,
-        firm=firm,
-        verified_at=now - datetime.timedelta(minutes=1),
-        queue_name="contracts",
-        enqueued_at=now - datetime.timedelta(minutes=1),
-        stage=CallTicket.Stage.DONE,
-    )
-    return services.call_take(ticket_id=ticket.pk, agent=agent)
+    return taken_call(open_demo(settings, live_server), agent)
 
 
 def test_search_answers_as_the_agent_types_and_the_keyboard_opens_a_hit(
