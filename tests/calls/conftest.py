@@ -56,9 +56,18 @@ def _celery_eager(celery_eager):
 
 @pytest.fixture
 def line_open(db):
-    """Open the line all of today (a special day), whatever the real clock says."""
+    """Open the line all of today and tomorrow (special days), whatever the real clock says:
+    a test run just before midnight still finds opening hours ahead."""
+    today = timezone.localdate()
+    SpecialDay.objects.create(
+        date=today + datetime.timedelta(days=1),
+        is_open=True,
+        opens=datetime.time(0, 0),
+        closes=datetime.time(23, 59, 59),
+        note="tests",
+    )
     return SpecialDay.objects.create(
-        date=timezone.localdate(),
+        date=today,
         is_open=True,
         opens=datetime.time(0, 0),
         closes=datetime.time(23, 59, 59),
