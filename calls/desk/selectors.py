@@ -15,10 +15,9 @@ from django.utils import timezone
 from boundary.fields import int_or_none
 from calls.models import CallTicket
 from claims.models import Claim
-from claims.selectors import claim_for_firm, claim_search, firm_claims
+from claims.selectors import claim_search, firm_claims
 from partners.models import BonusMalusEntry, Contract, ContractVehicle, Invoice, Offer, Payment
 from partners.selectors import (
-    contract_for_firm,
     contract_premium_status,
     mandate_diagnosis,
     offer_search,
@@ -167,22 +166,6 @@ def call_search(*, handling: CallHandling, query: str, limit: int = 20) -> Searc
         claims=claim_search(firm=firm, query=query),
         offers=offer_search(firm=firm, query=query),
     )
-
-
-def contract_for_call(*, handling: CallHandling, policy_number: str) -> Contract:
-    """Return the contract if the call's firm holds it, else raise ``Http404``."""
-    try:
-        return contract_for_firm(firm=handling.firm, policy_number=policy_number)
-    except Contract.DoesNotExist as exc:
-        raise Http404 from exc
-
-
-def claim_for_call(*, handling: CallHandling, claim_number: str) -> Claim:
-    """Return the claim if it is on the call's firm's contracts, else raise ``Http404``."""
-    try:
-        return claim_for_firm(firm=handling.firm, claim_number=claim_number)
-    except Claim.DoesNotExist as exc:
-        raise Http404 from exc
 
 
 def contract_details(

@@ -30,13 +30,13 @@ from partners.models import Contract, ContractVehicle, DirektCode, Invoice, Poli
 from partners.verification import direkt_verify, stored_calling_number
 
 from . import connection
+from .access import client_is_identified
 from .models import (
     AgentPresence,
     CallHandling,
     ClaimReport,
     DeskEmail,
     DeskRequest,
-    Disclosure,
     IdentificationCheck,
     Remark,
     WrittenRequestType,
@@ -227,18 +227,6 @@ def call_verify_manually(
     return handling
 
 
-def disclosure_log(*, handling: CallHandling, record_type: str, record_ref: str) -> None:
-    """Write that the handling's agent saw ``record_ref`` during this call."""
-    Disclosure.objects.create(
-        agent_id=handling.agent_id,
-        ticket_id=handling.ticket_id,
-        firm_id=handling.firm.pk,
-        record_type=record_type,
-        record_ref=record_ref[:40],
-        at=timezone.now(),
-    )
-
-
 # --- client identification ---------------------------------------------------------------------
 
 IDENTIFYING_FACTS = ("name", "birth_date", "tax_number", "mothers_name", "plate", "postcode")
@@ -307,21 +295,6 @@ def client_identify(
         facts_matched=matched,
         passed=len(matched) >= 2,
         at=timezone.now(),
-    )
-
-
-def client_is_identified(*, handling: CallHandling, contract: Contract) -> bool:
-    return IdentificationCheck.objects.filter(
-        handling=handling, contract=contract, passed=True
-    ).exists()
-
-
-def claim_is_disclosable(*, handling: CallHandling, claim) -> bool:
-    """Tell whether the claim's details may be told on this call: after the client of its
-    contract was identified, or when the claim was reported on this very call."""
-    return (
-        client_is_identified(handling=handling, contract=claim.contract)
-        or ClaimReport.objects.filter(handling=handling, claim=claim).exists()
     )
 
 

@@ -24,7 +24,7 @@ from certificates.selectors import NotEligible
 from partners.models import Contract
 from partners.verification import Outcome
 
-from . import callbacks, complaints, offers, selectors, services
+from . import access, callbacks, complaints, offers, selectors, services
 from .forms import (
     REPORT_FORMS,
     CertificateForm,
@@ -40,7 +40,7 @@ from .forms import (
     SearchForm,
 )
 from .masking import masked_holder
-from .models import CallHandling, ClaimReport, DeskRequest, Disclosure
+from .models import CallHandling, ClaimReport, DeskRequest
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -332,7 +332,7 @@ def _call_timers(handling) -> dict:
 def contract(request: HttpRequest, ticket_id: int, policy_number: str) -> HttpResponse:
     """The contract, read-only; personal data masked until the client is identified."""
     handling = _open_handling(request, ticket_id)
-    contract = selectors.contract_for_call(handling=handling, policy_number=policy_number)
+    contract = access.access_contract(handling=handling, policy_number=policy_number)
     identify_form = IdentifyForm()
     certificate_form = CertificateForm(contract=contract)
     if request.method == "POST":
@@ -347,15 +347,6 @@ def contract(request: HttpRequest, ticket_id: int, policy_number: str) -> HttpRe
         vehicle_page=request.GET.get("page"),
         per_page=settings.DESK_VEHICLES_PER_PAGE,
     )
-    services.disclosure_log(
-        handling=handling, record_type=Disclosure.Record.CONTRACT, record_ref=contract.policy_number
-    )
-    if details["identified"]:
-        services.disclosure_log(
-            handling=handling,
-            record_type=Disclosure.Record.PERSONAL,
-            record_ref=contract.policyholder.external_id,
-        )
     return render(
         request,
         "desk/contract.html",
@@ -423,18 +414,15 @@ def _contract_post(request, handling, contract, identify_form, certificate_form)
 def claim(request: HttpRequest, ticket_id: int, claim_number: str) -> HttpResponse:
     """The claim; its status, documents, payments and adjuster only after identification."""
     handling = _open_handling(request, ticket_id)
-    claim = selectors.claim_for_call(handling=handling, claim_number=claim_number)
-    services.disclosure_log(
-        handling=handling, record_type=Disclosure.Record.CLAIM, record_ref=claim.claim_number
-    )
+    view = access.access_claim(handling=handling, claim_number=claim_number)
     return render(
         request,
         "desk/claim.html",
         {
             "handling": handling,
             "ticket": handling.ticket,
-            "claim": claim,
-            "identified": services.claim_is_disclosable(handling=handling, claim=claim),
+            "claim": view.claim,
+            "identified": view.identified,
         },
     )
 
@@ -445,12 +433,14 @@ def offer(request: HttpRequest, ticket_id: int, offer_number: str) -> HttpRespon
     """The offer: its number and product; its status, missing items, premium and the contract
     it became only after the client is identified. Another firm's offer is a 404."""
     handling = _open_handling(request, ticket_id)
+    view = access.access_offer(handling=handling, offer_number=offer_number)
     identify_form = OfferIdentifyForm()
     if request.method == "POST":
-        identify_form = _offer_identify_post(request, handling, offer_number)
+        identify_form = _offer_identify_post(request, handling, view.offer)
         if identify_form is None:
             return redirect(request.get_full_path())
-    view = offers.offer_access_for_call(handling=handling, offer_number=offer_number)
+        # The failed check is now among the offer's checks.
+        view = access.access_offer(handling=handling, offer_number=offer_number)
     return render(
         request,
         "desk/offer.html",
@@ -465,9 +455,8 @@ def offer(request: HttpRequest, ticket_id: int, offer_number: str) -> HttpRespon
     )
 
 
-def _offer_identify_post(request, handling, offer_number):
+def _offer_identify_post(request, handling, offer):
     """Check the facts the caller gave on the offer; ``None`` when identified (redirect)."""
-    offer = offers.offer_for_call(handling=handling, offer_number=offer_number)
     form = OfferIdentifyForm(request.POST)
     if not form.is_valid():
         return form
@@ -645,7 +634,7 @@ def claim_report(request: HttpRequest, ticket_id: int, policy_number: str) -> Ht
     """The phone claim report: opening it creates nothing; a draft saves itself while the agent
     types (and on "Save draft"); submit once, show the claim number."""
     handling = _open_handling(request, ticket_id)
-    contract = selectors.contract_for_call(handling=handling, policy_number=policy_number)
+    contract = access.access_contract(handling=handling, policy_number=policy_number)
     report: ClaimReport | None
     if request.method == "POST":
         autosave = request.headers.get("X-Requested-With") == "fetch"

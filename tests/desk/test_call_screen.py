@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from calls.desk import services
 from calls.desk.models import Disclosure, IdentificationCheck
 from calls.models import CallTicket
 from tests.desk.conftest import identify
@@ -128,6 +129,24 @@ def test_every_contract_and_claim_view_is_logged(
     ]
 
 
+def test_the_log_keeps_the_first_showing_of_a_record_on_each_call(
+    agent, login, client, firm, contract, on_call
+):
+    first = on_call(agent, firm)
+    login(agent)
+    for _ in range(3):  # the agent goes back to the contract during the call
+        client.get(contract_url(first, contract.policy_number))
+    client.get(reverse("desk:claim-report", args=[first.ticket_id, contract.policy_number]))
+    assert Disclosure.objects.filter(record_ref=contract.policy_number).count() == 1
+    services.call_close(handling=first, notes="", outcome="answered")
+    second = on_call(agent, firm)  # the same contract on the next call is logged again
+    client.get(contract_url(second, contract.policy_number))
+    tickets = Disclosure.objects.filter(record_ref=contract.policy_number).values_list(
+        "ticket", flat=True
+    )
+    assert sorted(tickets) == [first.ticket_id, second.ticket_id]
+
+
 def test_claim_details_are_told_only_after_the_client_is_identified(
     agent, login, client, firm, claim, on_call
 ):
@@ -189,10 +208,12 @@ def test_contract_view_has_a_fixed_number_of_queries_whatever_the_fleet(
             PaymentFactory(contract=contract, external_id=f"{number}-P{n}")
         return contract
 
+    warm = fleet("CFL-T0000001", 1)
     small, big = fleet("CFL-T0000005", 5), fleet("CFL-T0000500", 500)
     handling = on_call(agent, firm)
     login(agent)
-    client.get(contract_url(handling, small.policy_number))  # warm caches (content types…)
+    client.get(contract_url(handling, warm.policy_number))  # warm caches (content types…)
+    # Both measured views are each contract's first on the call (each writes its disclosure).
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

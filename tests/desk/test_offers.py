@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from calls.desk import offers, services
+from calls.desk import access, offers, services
 from calls.desk.models import Disclosure, OfferIdentificationCheck
 from partners.models import Offer, OfferMissingItem
 from partners.selectors import offer_for_firm, offer_search
@@ -241,7 +241,7 @@ def test_identification_on_a_contract_does_not_identify_the_offer(
 ):
     handling = on_call(agent, firm)
     services.client_identify(handling=handling, contract=contract, facts=_identify_facts(holder))
-    view = offers.offer_access_for_call(handling=handling, offer_number=offer.offer_number)
+    view = access.access_offer(handling=handling, offer_number=offer.offer_number)
     assert not view.identified and view.missing == []
 
 
