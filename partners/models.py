@@ -748,6 +748,8 @@ class FirmAuditEntry(AppendOnly, models.Model):
         related_name="+",
     )
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # A change made by phone (a manager in the IVR's menu 3): the number called from.
+    calling_number = models.CharField(_("by phone from"), max_length=20, blank=True)
     roles = models.CharField(_("code roles"), max_length=20, blank=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
 
@@ -763,3 +765,15 @@ class FirmAuditEntry(AppendOnly, models.Model):
     @property
     def tells_referent(self) -> bool:
         return self.action in self.TELLS_REFERENT
+
+    @property
+    def who(self) -> str:
+        """Who made the change, as the firm's people read it."""
+        if self.by is not None:
+            return str(self.by)
+        if self.calling_number:
+            return str(
+                _("a manager by phone (menu 3), from the number %(number)s")
+                % {"number": self.calling_number}
+            )
+        return "—"

@@ -46,8 +46,9 @@ def direkt_code_policy_errors(*, firm: PartnerFirm, role: str, code: str) -> lis
 
 
 @transaction.atomic
-def direkt_code_set(*, firm: PartnerFirm, role: str, code: str, by=None) -> DirektCode:
-    """Make ``code`` the firm's active code for ``role``, retiring the previous one.
+def _direkt_code_set(*, firm: PartnerFirm, role: str, code: str, by=None) -> DirektCode:
+    """Make ``code`` the firm's active code for ``role``, retiring the previous one (the
+    audited entry points are ``firm_register`` and ``direkt_code_rotate``).
 
     Raises ``ValidationError`` (with the policy's messages) when the code breaks the policy;
     then nothing changes. The firm row is locked so that two parallel changes serialise.
@@ -75,9 +76,24 @@ class PortalError(ValidationError):
     """A portal action that cannot be done in the firm's present state (nothing changed)."""
 
 
-def _audit(*, firm: PartnerFirm, action: str, by, ip: str | None, roles: str = "", detail=""):
+def _audit(
+    *,
+    firm: PartnerFirm,
+    action: str,
+    by,
+    ip: str | None,
+    roles: str = "",
+    detail="",
+    calling_number: str = "",
+):
     return FirmAuditEntry.objects.create(
-        firm=firm, action=action, by=by, ip_address=ip or None, roles=roles, detail=detail[:300]
+        firm=firm,
+        action=action,
+        by=by,
+        ip_address=ip or None,
+        calling_number=calling_number,
+        roles=roles,
+        detail=detail[:300],
     )
 
 
@@ -333,7 +349,7 @@ def _set_codes(*, firm: PartnerFirm, codes: dict[str, str], by) -> None:
     for role, code in codes.items():
         try:
             with transaction.atomic():
-                direkt_code_set(firm=firm, role=role, code=code, by=by)
+                _direkt_code_set(firm=firm, role=role, code=code, by=by)
         except ValidationError as error:
             errors[role] = error.error_list
     roles = list(codes)
@@ -395,14 +411,21 @@ def firm_register(
 
 @transaction.atomic
 def direkt_code_rotate(
-    *, firm: PartnerFirm, codes: dict[str, str | None], by, ip: str | None = None
+    *,
+    firm: PartnerFirm,
+    codes: dict[str, str | None],
+    by,
+    ip: str | None = None,
+    calling_number: str = "",
 ) -> dict[str, str]:
-    """Replace the firm's code for each role in ``codes`` (None: a random one).
+    """Replace the firm's code for each role in ``codes`` (None: a random one): the one entry
+    point for a code change, from the portal (``by`` the manager, ``ip``) or by phone (a
+    manager in the IVR's menu 3: ``by`` None, ``calling_number``).
 
     Returns the new codes, for showing once. Raises ``PortalError`` when the firm is not
     registered, ``ValidationError`` keyed by role when a code breaks the policy (nothing
-    changes then). Side effects: old codes retired, an audit entry (who, when, IP), an e-mail
-    to every active manager of the firm (never with a code).
+    changes then). Side effects: old codes retired, an audit entry (who, when, address), an
+    e-mail to every active manager of the firm (never with a code).
     """
     locked = PartnerFirm.objects.select_for_update().get(pk=firm.pk)
     if locked.registered_at is None:
@@ -417,6 +440,7 @@ def direkt_code_rotate(
         by=by,
         ip=ip,
         roles=",".join(sorted(new)),
+        calling_number=calling_number,
     )
     _notify_managers(entry)
     return new

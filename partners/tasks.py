@@ -57,7 +57,7 @@ def firm_change_notice_task(entry_id: int) -> None:
             "action": entry.action,
             "what": FirmAuditEntry.Action(entry.action).label,
             "at": entry.at,
-            "who": (person_name(entry.by) or entry.by.username) if entry.by else "—",
+            "who": entry.who,
             "ip": entry.ip_address or "—",
             "roles": [ROLE_NAMES.get(r, r) for r in entry.roles.split(",") if r],
         },

@@ -16,7 +16,7 @@ from partners.models import (
     Policyholder,
     Vehicle,
 )
-from partners.services import direkt_code_set
+from partners.services import _direkt_code_set
 
 
 class PartnerFirmFactory(factory.django.DjangoModelFactory):
@@ -144,4 +144,4 @@ class ClaimPaymentFactory(factory.django.DjangoModelFactory):
 
 def set_direkt_code(firm: PartnerFirm, code: str, role: str = DirektCode.Role.STAFF) -> DirektCode:
     """Give ``firm`` an active Direkt code (the policy applies, as in production)."""
-    return direkt_code_set(firm=firm, role=role, code=code)
+    return _direkt_code_set(firm=firm, role=role, code=code)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -25,12 +26,11 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from boundary.fields import DURATION_MAX, int_or_none, is_ascii_digits
 from partners import direkt
 from partners.models import DirektCode
-from partners.services import direkt_code_policy_errors, direkt_code_set
+from partners.services import direkt_code_policy_errors, direkt_code_rotate
 from partners.verification import direkt_verify, stored_calling_number
 
 from .. import opening_hours, push
 from ..models import CallTicket, IvrPrompt, IvrStep, VerificationAttempt
-from ..tasks import code_changed_notice_task
 from .prompts import DEFAULT_PROMPTS
 
 logger = logging.getLogger(__name__)
@@ -407,9 +407,18 @@ def _on_new_code_again(ticket: CallTicket, digits: str, answer: _Answer) -> tupl
     )
     if errors:  # the policy changed under us (a parallel change): refuse, as the portal would
         return _new_code_refused(ticket, answer, POLICY_PROMPTS[errors[0]]), _shape(digits)
-    direkt_code_set(firm=ticket.identified_firm, role=DirektCode.Role.STAFF, code=digits, by=None)
+    try:
+        direkt_code_rotate(
+            firm=ticket.identified_firm,
+            codes={DirektCode.Role.STAFF: digits},
+            by=None,
+            calling_number=ticket.from_number,
+        )
+    except ValidationError:  # the firm's registration was withdrawn meanwhile: nothing changed
+        answer.say(Key.NEW_CODE_GIVE_UP)
+        _finish(ticket, answer, State.COMPLETED)
+        return "new code refused: the firm is not registered", _shape(digits)
     ticket.code_changed_at = timezone.now()
-    code_changed_notice_task.delay_on_commit(ticket.pk)
     answer.say(Key.CODE_CHANGED)
     _finish(ticket, answer, State.COMPLETED)
     return "staff code changed", _shape(digits)

@@ -85,7 +85,7 @@ def firm(make_user):
     referent = make_user("referent", username="referens")
     referent.email = "referens@biztosito.example.hu"
     referent.save()
-    firm = PartnerFirmFactory(grid="123456789", referent=referent)
+    firm = PartnerFirmFactory(grid="123456789", referent=referent, registered_at=timezone.now())
     set_direkt_code(firm, STAFF_CODE, DirektCode.Role.STAFF)
     set_direkt_code(firm, MANAGER_CODE, DirektCode.Role.MANAGER)
     for name, revoked in (("vezeto", None), ("helyettes", None), ("volt", timezone.now())):

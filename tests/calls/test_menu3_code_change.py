@@ -2,9 +2,10 @@
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from calls.models import CallTicket
-from partners.models import DirektCode
+from partners.models import DirektCode, FirmAuditEntry
 from partners.selectors import direkt_code_is_valid
 from partners.verification import Outcome
 from tests.calls.conftest import MANAGER_CODE, STAFF_CODE, texts
@@ -39,6 +40,13 @@ def test_manager_changes_the_staff_code_and_every_active_manager_is_emailed(
     ]
     assert "+36209876543" in mail.outbox[0].body
     assert NEW_CODE not in mail.outbox[0].body
+    # The change is in the firm's audit, as a portal change would be: who (by phone, from
+    # which number), when, which code.
+    entry = FirmAuditEntry.objects.get(firm=firm)
+    assert (entry.action, entry.roles, entry.by) == ("code_rotated", "staff", None)
+    assert entry.calling_number == "+36209876543"
+    with translation.override("hu"):
+        assert entry.who == "egy vezető telefonon (3-as menü), a +36209876543 számról"
     ticket = CallTicket.objects.get(call_sid=call.sid)
     assert ticket.state == CallTicket.State.COMPLETED
     assert ticket.code_changed_at is not None

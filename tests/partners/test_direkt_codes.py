@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from partners import direkt
 from partners.models import DirektCode
 from partners.selectors import direkt_code_is_valid
-from partners.services import direkt_code_policy_errors, direkt_code_set
+from partners.services import direkt_code_policy_errors
 from tests.factories import PartnerFirmFactory, set_direkt_code
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,7 @@ def test_refused_code_changes_nothing():
     firm = PartnerFirmFactory()
     current = set_direkt_code(firm, "3907")
     with pytest.raises(ValidationError) as error:
-        direkt_code_set(firm=firm, role="staff", code="1234")
+        set_direkt_code(firm, "1234")
     assert error.value.error_list[0].code == "trivial"
     current.refresh_from_db()
     assert current.retired_at is None
