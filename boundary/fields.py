@@ -144,26 +144,7 @@ def text_errors(value, *, max_length: int = TEXT_MAX) -> list[str]:
     return []
 
 
-def parse_text(value, *, max_length: int = TEXT_MAX) -> str:
-    return check_text("" if value is None else str(value), max_length=max_length)
-
-
 # --- form fields -------------------------------------------------------------------------------
-
-
-class DigitsField(forms.CharField):
-    """ASCII digits, exactly ``length`` of them when given (a GRID, a Direkt code …)."""
-
-    def __init__(self, *, length: int | None = None, **kwargs):
-        self.length = length
-        kwargs.setdefault("max_length", length or 64)
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return value
-        return parse_digits(value, length=self.length, max_length=self.max_length)
 
 
 class IntegerField(forms.IntegerField):
@@ -220,19 +201,6 @@ def _drf(call, value, **kwargs):
         return call(value, **kwargs)
     except ValidationError as error:
         raise serializers.ValidationError(error.messages) from None
-
-
-class DigitsSerializerField(serializers.CharField):
-    def __init__(self, *, length: int | None = None, **kwargs):
-        self.length = length
-        kwargs.setdefault("max_length", length or 64)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if value == "":
-            return value
-        return _drf(parse_digits, value, length=self.length, max_length=self.max_length)
 
 
 class IntegerSerializerField(serializers.IntegerField):

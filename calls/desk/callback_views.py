@@ -14,8 +14,8 @@ from boundary.sessions import mark_passive
 from partners.verification import Outcome, e164
 
 from . import callbacks
-from .forms import ManualVerifyForm
-from .views import _VERIFY_REFUSALS, desk_view
+from .forms import ManualVerifyForm, verification_refusal
+from .views import desk_view
 
 OTHER = "other"
 
@@ -158,11 +158,7 @@ def callback_verify(request: HttpRequest, attempt_id: int) -> HttpResponse:
             )
         except callbacks.VerificationRefused as refusal:
             outcome = refusal.outcome
-            message = (
-                _REFUSALS.get(outcome)
-                or _VERIFY_REFUSALS.get(outcome)
-                or _("The GRID and the Direkt code do not match our records.")
-            )
+            message = _REFUSALS.get(outcome) or verification_refusal(outcome)
             if outcome not in (Outcome.THROTTLED, Outcome.LOCKED, Outcome.NUMBER_CAPPED):
                 attempt.refresh_from_db()
             form.add_error(None, message)

@@ -13,6 +13,7 @@ from certificates.selectors import eligibility_overview
 from certificates.services import destinations_on_file
 from claims.selectors import covers_for_product
 from partners.models import Contract
+from partners.verification import Outcome
 
 from .masking import mask
 from .models import CallHandling, DeskRequest, WrittenRequestType
@@ -363,3 +364,19 @@ class ComplaintForm(forms.Form):
 
 class ComplaintUnmarkForm(forms.Form):
     reason = forms.CharField(label=_("Why the call is not a complaint"), max_length=300)
+
+
+# Keyed by Outcome, a str: the refusal carries the outcome as stored.
+_VERIFY_REFUSALS: "dict[str, StrPromise]" = {
+    Outcome.THROTTLED: _("Too many recent failures for this GRID: wait a little and try again."),
+    Outcome.LOCKED: _("This GRID is locked after repeated failures; the referent can unlock it."),
+    Outcome.NUMBER_CAPPED: _("Too many failures from this number today."),
+}
+
+
+def verification_refusal(outcome: str) -> "str | StrPromise":
+    """What the agent reads when a caller's GRID and Direkt code were refused (the manual
+    verification and the callback's): the limit that stopped it, or the plain mismatch."""
+    return _VERIFY_REFUSALS.get(
+        outcome, _("The GRID and the Direkt code do not match our records.")
+    )

@@ -15,14 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from boundary.fields import DRAFT_FIELD_MAX, text_errors
 from boundary.sessions import mark_passive
 from certificates.selectors import NotEligible
 from partners.models import Contract
-from partners.verification import Outcome
 
 from . import access, callbacks, complaints, offers, selectors, services
 from .forms import (
@@ -38,12 +36,13 @@ from .forms import (
     PromiseForm,
     RemarkForm,
     SearchForm,
+    verification_refusal,
 )
 from .masking import masked_holder
 from .models import CallHandling, ClaimReport, DeskRequest
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrPromise
+    pass
 
 
 def desk_view(view):
@@ -165,18 +164,6 @@ def take(request: HttpRequest, ticket_id: int) -> HttpResponse:
     return redirect("desk:call", ticket_id=ticket_id)
 
 
-# Keyed by Outcome, a str: the refusal carries the outcome as stored.
-_VERIFY_REFUSALS: "dict[str, StrPromise]" = {
-    Outcome.THROTTLED: gettext_lazy(
-        "Too many recent failures for this GRID: wait a little and try again."
-    ),
-    Outcome.LOCKED: gettext_lazy(
-        "This GRID is locked after repeated failures; the referent can unlock it."
-    ),
-    Outcome.NUMBER_CAPPED: gettext_lazy("Too many failures from this number today."),
-}
-
-
 @desk_view
 def manual_verify(request: HttpRequest) -> HttpResponse:
     """Verify a caller reached by an outbound callback, with the IVR's verifier."""
@@ -194,12 +181,7 @@ def manual_verify(request: HttpRequest) -> HttpResponse:
         except services.AgentBusy:
             form.add_error(None, _("Close your current call before taking another."))
         except services.VerificationFailed as failure:
-            form.add_error(
-                None,
-                _VERIFY_REFUSALS.get(
-                    failure.outcome, _("The GRID and the Direkt code do not match our records.")
-                ),
-            )
+            form.add_error(None, verification_refusal(failure.outcome))
         else:
             return redirect("desk:call", ticket_id=handling.ticket_id)
     return render(request, "desk/manual_verify.html", {"form": form})
