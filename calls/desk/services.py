@@ -267,34 +267,50 @@ class IdentificationRefused(Exception):
     """Too many failed identifications of this client in this call."""
 
 
-@transaction.atomic
-def client_identify(
-    *, handling: CallHandling, contract: Contract, facts: dict
-) -> IdentificationCheck:
-    """Compare the facts the caller gave with the contract's client; two matches identify.
+def identification_check(
+    *, handling: CallHandling, model, subject: dict, fact_names, matches, facts: dict
+):
+    """The desk's one identification rule, for a contract's and an offer's client: at least
+    two facts given, two matches identify, ``DESK_IDENTIFICATION_TRIES`` failures per record
+    and call at most; only the names of the facts given and matched are stored, never the
+    values. ``model`` is the check's model, ``subject`` its record (``{"contract": …}``),
+    ``matches(fact, value)`` compares one fact.
 
-    ``facts`` maps fact names (``IDENTIFYING_FACTS``) to what the caller said; empty ones are
-    ignored. Only the names of the facts given and matched are stored, never the values.
     Raises ``HandlingClosed``, ``IdentificationRefused`` after the allowed failures, or
     ``ValidationError`` when fewer than two facts were given.
     """
     _ensure_open(handling)
-    given = [f for f in IDENTIFYING_FACTS if facts.get(f) not in (None, "")]
+    given = [f for f in fact_names if facts.get(f) not in (None, "")]
     if len(given) < 2:
         raise ValidationError(_("Give at least two identifying facts."))
-    failures = IdentificationCheck.objects.filter(
-        handling=handling, contract=contract, passed=False
-    ).count()
+    failures = model.objects.filter(handling=handling, passed=False, **subject).count()
     if failures >= settings.DESK_IDENTIFICATION_TRIES:
         raise IdentificationRefused
-    matched = [f for f in given if _fact_matches(contract, f, facts[f])]
-    return IdentificationCheck.objects.create(
+    matched = [f for f in given if matches(f, facts[f])]
+    return model.objects.create(
         handling=handling,
-        contract=contract,
+        **subject,
         facts_given=given,
         facts_matched=matched,
         passed=len(matched) >= 2,
         at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def client_identify(
+    *, handling: CallHandling, contract: Contract, facts: dict
+) -> IdentificationCheck:
+    """Compare the facts the caller gave with the contract's client; two matches identify
+    (``identification_check``). ``facts`` maps fact names (``IDENTIFYING_FACTS``) to what the
+    caller said; empty ones are ignored."""
+    return identification_check(
+        handling=handling,
+        model=IdentificationCheck,
+        subject={"contract": contract},
+        fact_names=IDENTIFYING_FACTS,
+        matches=partial(_fact_matches, contract),
+        facts=facts,
     )
 
 
