@@ -128,6 +128,13 @@ class CallLogEntry(models.Model):
         return labels.choice_label(CallTicket.Menu, self.menu)
 
     @property
+    def source_display(self) -> str:
+        """Where the call came from (the page annotates ``source``; the exports read the
+        ticket they fetch anyway)."""
+        source = getattr(self, "source", None) or self.ticket.source
+        return labels.choice_label(CallTicket.Source, source)
+
+    @property
     def outcome_display(self) -> str:
         """The agent's outcome in words, or for a call no agent closed, how it ended."""
         if self.outcome:

@@ -153,7 +153,11 @@ def call_log_page(
                 **{column: value, "ticket_id__lte": ticket_id}
             )
     order = [f"-{column}", "-ticket_id"] if descending else [column, "ticket_id"]
-    rows = list(qs.select_related("firm", "agent").order_by(*order)[: size + 1])
+    rows = list(
+        qs.select_related("firm", "agent")
+        .annotate(source=F("ticket__source"))
+        .order_by(*order)[: size + 1]
+    )
     more = len(rows) > size
     rows = rows[:size]
     if backward:

@@ -70,7 +70,6 @@ def test_log_filters_by_date_range_and_verification(calls, supervisor, login):
 
 
 def test_log_filters_by_the_calls_source(calls, supervisor, login):
-    from calls.models import CallTicket
 
     pbx, desk = calls[3], calls[7]
     CallTicket.objects.filter(pk=pbx.pk).update(source=CallTicket.Source.PBX)
@@ -78,7 +77,9 @@ def test_log_filters_by_the_calls_source(calls, supervisor, login):
     client = login(supervisor)
     response = client.get(reverse("review:calls"), {"source": "pbx"})
     assert _ids(response) == [pbx.pk]
-    assert "alközpont (CTI)" in response.content.decode()
+    assert "<td>alközpont (CTI)</td>" in response.content.decode()  # the source column
+    response = client.get(reverse("review:calls"), {"source": "desk"})
+    assert "<td>ügyintézői visszahívás</td>" in response.content.decode()
     response = client.get(reverse("review:calls"), {"source": "ivr"})
     assert _ids(response) == [c.pk for c in calls if c.pk not in (pbx.pk, desk.pk)]
 
@@ -233,11 +234,11 @@ def test_csv_export_holds_exactly_the_filtered_calls_in_words(calls, agents, sup
         key=lambda c: c.started_at,
     )
     assert [int(r[0]) for r in rows[1:]] == [c.pk for c in expected]
-    assert {r[7] for r in rows[1:]} == {"anna"}
+    assert {r[8] for r in rows[1:]} == {"anna"}
     # Words, not codes: the outcome, the state and yes/no as a Hungarian reader reads them.
-    assert {r[10] for r in rows[1:]} == {answered}
+    assert {r[11] for r in rows[1:]} == {answered}
     assert {r[3] for r in rows[1:]} == {completed}
-    assert {r[17] for r in rows[1:]} == {no}
+    assert {r[18] for r in rows[1:]} == {no}
     first = expected[0]
     local = timezone.localtime(first.started_at)
     assert rows[1][2] == local.strftime("%Y. %m. %d. %H:%M:%S")
@@ -261,18 +262,19 @@ def test_xlsx_export_opens_and_matches_the_filter(calls, firm, supervisor, login
     sheet = book.active
     rows = list(sheet.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == [c.pk for c in calls if c.firm_id == firm.pk]
-    assert {r[6] for r in rows[1:]} == {firm.name}
+    assert {r[7] for r in rows[1:]} == {firm.name}
     # A sheet a supervisor can sort and sum: real dates and numbers, in Budapest time.
     first = next(c for c in calls if c.firm_id == firm.pk)
     assert rows[1][2] == timezone.localtime(first.started_at).replace(tzinfo=None, microsecond=0)
-    assert isinstance(rows[1][11], int)
+    assert isinstance(rows[1][12], int)
     assert sheet.cell(row=2, column=3).number_format == "yyyy. mm. dd. hh:mm:ss"
     # The header stays on screen, each column filters, and the columns are wide enough.
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:S{len(rows)}"  # S: the complaint column
-    assert sheet.column_dimensions["G"].width >= 25
+    assert sheet.auto_filter.ref == f"A1:T{len(rows)}"  # T: the complaint column
+    assert sheet.column_dimensions["H"].width >= 25
     with translation.override("hu"):
-        assert rows[1][10] == str(CallHandling.Outcome.ANSWERED.label)
+        assert rows[1][11] == str(CallHandling.Outcome.ANSWERED.label)
+        assert rows[1][4] == str(CallTicket.Source.IVR.label)
 
 
 def test_export_defuses_spreadsheet_formulas(make_call, supervisor, login):
@@ -282,4 +284,4 @@ def test_export_defuses_spreadsheet_formulas(make_call, supervisor, login):
     make_call(evil)
     client = login(supervisor)
     response = client.get(reverse("review:export-csv"), {"firm": evil.pk})
-    assert {r[6] for r in _csv_rows(response)[1:]} == {'\'=HYPERLINK("http://x")'}
+    assert {r[7] for r in _csv_rows(response)[1:]} == {'\'=HYPERLINK("http://x")'}
