@@ -70,7 +70,6 @@ def test_log_filters_by_date_range_and_verification(calls, supervisor, login):
 
 
 def test_log_filters_by_the_calls_source(calls, supervisor, login):
-
     pbx, desk = calls[3], calls[7]
     CallTicket.objects.filter(pk=pbx.pk).update(source=CallTicket.Source.PBX)
     CallTicket.objects.filter(pk=desk.pk).update(source=CallTicket.Source.DESK)
