@@ -97,6 +97,18 @@ def unsubmitted_reports(*, handling: CallHandling) -> QuerySet[ClaimReport]:
     return ClaimReport.objects.filter(handling=handling, state=ClaimReport.State.DRAFT)
 
 
+def callback_promise(*, ticket: CallTicket) -> DeskRequest | None:
+    """Return the promise this call keeps, when it is a callback the desk dialled: its subject,
+    when and by whom it was made (for the call screen's note)."""
+    if ticket.source != CallTicket.Source.CALLBACK:
+        return None
+    return (
+        DeskRequest.objects.filter(callback_attempts__ticket=ticket)
+        .select_related("handling__agent", "handling__ticket", "contract")
+        .first()
+    )
+
+
 def handling_has_work(*, handling: CallHandling) -> bool:
     """Tell whether anything was recorded or started on the call: requests, claim reports
     (a caller who hung up then leaves work to finish, not a call to close as dropped)."""

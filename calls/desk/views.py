@@ -243,6 +243,7 @@ def _render_call(request, handling, **overrides) -> HttpResponse:
         "handling": handling,
         "ticket": ticket,
         "recent": selectors.firm_recent_calls(handling=handling),
+        "kept_promise": selectors.callback_promise(ticket=ticket),
         "search": SearchForm(),
         "results": None,
         "requests": list(handling.requests.select_related("contract", "certificate_request")),

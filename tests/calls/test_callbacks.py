@@ -151,6 +151,10 @@ def test_the_whole_callback_is_dialled_recorded_verified_and_keeps_the_promise(
     assert handling.origin == CallHandling.Origin.CALLBACK
     page = client.get(reverse("desk:call", args=[ticket.pk])).content.decode()
     assert firm.name in page
+    # The call screen says which promise this call keeps: its subject, who made it and when.
+    note = page.split('id="kept-promise"')[1].split("</p>")[0]
+    made = timezone.localtime(kept.handling.ticket.started_at).strftime("%Y. %m. %d. %H:%M")
+    assert "Zöldkártya" in note and str(desk_agent) in note and made in note
 
     # They talk; the broker hangs up; the recording reaches the supervisors.
     twilio.recordings["RE" + "5" * 32] = b"ID3" + b"\x00" * 400
