@@ -12,19 +12,20 @@ One service, two interfaces: ``manage.py import_portfolio`` and the sync API
 Speed: records are taken in batches. For each batch the rows they name are fetched with one query
 per model (by natural key), every record is validated in memory against them, and then the batch
 is written with ``bulk_create`` / ``bulk_update`` in one transaction. Validation happens before
-any write, so a refused record writes nothing. What only the database can refuse (a check or
-unique constraint across rows) makes the batch roll back whole and run again record by record,
-each in its own savepoint (``portfolio_record_import``), which reports the refused record and
-lands the rest.
+any write, so a refused record writes nothing. The check and unique constraints (which may span
+rows) are left to the database: when it refuses, the batch rolls back whole and runs again record
+by record, each record a batch of one in its own savepoint (``portfolio_record_import``). That
+batch of one also runs those checks before writing, so the refused record is reported in words
+and the rest land. There is one engine, driven by one field spec (``SPECS`` and ``CHILDREN``).
 """
 
 import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
@@ -64,68 +65,6 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-_M = TypeVar("_M", bound=models.Model)
-
-
-def _upsert(model: type[_M], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[_M, str]:
-    """Create or update the row found by ``lookup``; write only when a value differs."""
-    existing = model._default_manager.filter(**lookup).first()
-    candidate = model(**lookup, **values)
-    if existing is not None:
-        candidate.pk = existing.pk
-        candidate._state.adding = False  # so that unique checks see the row as itself
-        for f in model._meta.concrete_fields:
-            if f.attname not in values and f.attname not in lookup:
-                setattr(candidate, f.attname, getattr(existing, f.attname))
-    candidate.full_clean()
-    if existing is None:
-        candidate.save(force_insert=True)
-        return candidate, CREATED
-    changed = [k for k in values if getattr(candidate, k) != getattr(existing, k)]
-    if not changed:
-        return existing, UNCHANGED
-    candidate.save(update_fields=changed)
-    return candidate, UPDATED
-
-
-def _sync_children(
-    manager, key: str, rows: list[dict[str, Any]], to_values: Callable[[dict], dict]
-) -> bool:
-    """Make the children under ``manager`` equal to ``rows`` (matched by ``key``); return
-    whether anything changed."""
-    seen, changed = [], False
-    for row in rows:
-        values = to_values(row)
-        lookup = {key: values.pop(key)}
-        obj, outcome = _upsert(manager.model, {**lookup, **manager.core_filters}, values)
-        seen.append(obj.pk)
-        changed |= outcome != UNCHANGED
-    deleted, _ = manager.exclude(pk__in=seen).delete()
-    return changed or bool(deleted)
-
-
-# (record field, the parent's related manager, the children's key, the entry's values)
-_ChildSync = tuple[str, str, str, Callable[[dict], dict]]
-
-
-def _sync_record_children(parent: models.Model, r: dict, children: list[_ChildSync]) -> bool:
-    """Sync each kind of child the record carries (a kind it leaves out stays as it is);
-    return whether anything changed."""
-    changed = False
-    for record_field, manager, key, to_values in children:
-        if record_field in r:
-            changed |= _sync_children(getattr(parent, manager), key, r[record_field], to_values)
-    return changed
-
-
-def _get(model: type[_M], label: str, **lookup: Any) -> _M:
-    try:
-        return model._default_manager.get(**lookup)
-    except ObjectDoesNotExist:
-        value = next(iter(lookup.values()))
-        raise RecordError(f"unknown {label}: {value}") from None
 
 
 def _pick(record: dict[str, Any], *names: str) -> dict[str, Any]:
@@ -239,145 +178,6 @@ SPECS: dict[str, tuple[type[models.Model], str, str, tuple[str, ...]]] = {
 }
 
 
-def _plain(kind: str, r: dict) -> dict[str, Any]:
-    """Take the plain fields of a record of ``kind``, as SPECS lists them."""
-    return _pick(r, *SPECS[kind][3])
-
-
-def _simple_handler(kind: str) -> Callable[[dict], str]:
-    """Return the handler of a record type without references or children."""
-    model, key, field_name, _fields = SPECS[kind]
-
-    def handler(r: dict) -> str:
-        return _upsert(model, {key: r[field_name]}, _plain(kind, r))[1]
-
-    return handler
-
-
-def _contract(r: dict) -> str:
-    values = _plain("contract", r)
-    values["firm_id"] = _get(PartnerFirm, "GRID", grid=r["grid"]).pk
-    values["policyholder_id"] = _get(
-        Policyholder, "policyholder", external_id=r["policyholder_id"]
-    ).pk
-    if "keeper_id" in r:
-        values["keeper_id"] = (
-            _get(Policyholder, "keeper", external_id=r["keeper_id"]).pk if r["keeper_id"] else None
-        )
-    contract, outcome = _upsert(Contract, {"policy_number": r["policy_number"]}, values)
-    changed = _sync_record_children(
-        contract,
-        r,
-        [
-            (
-                "vehicles",
-                "vehicle_links",
-                "vehicle_id",
-                lambda v: {
-                    "vehicle_id": _get(Vehicle, "vehicle", external_id=v["id"]).pk,
-                    **_pick(v, "insured_from", "insured_to"),
-                },
-            ),
-            (
-                "bonus_malus_history",
-                "bonus_malus_history",
-                "period_start",
-                lambda h: {
-                    "bonus_malus_class": h["class"],
-                    **_pick(h, "period_start", "period_end", "claims_paid"),
-                },
-            ),
-        ],
-    )
-    return UPDATED if outcome == UNCHANGED and changed else outcome
-
-
-def _offer(r: dict) -> str:
-    values = _plain("offer", r)
-    values["firm_id"] = _get(PartnerFirm, "GRID", grid=r["grid"]).pk
-    values["policyholder_id"] = _get(
-        Policyholder, "policyholder", external_id=r["policyholder_id"]
-    ).pk
-    if r.get("policy_number"):
-        values["contract_id"] = _get(Contract, "policy", policy_number=r["policy_number"]).pk
-    offer, outcome = _upsert(Offer, {"offer_number": r["offer_number"]}, values)
-    changed = False
-    if "missing_items" in r:
-        changed = _sync_children(
-            offer.missing_items,
-            "description",
-            r["missing_items"],
-            lambda d: _pick(d, "kind", "description", "requested_on", "received_on"),
-        )
-    return UPDATED if outcome == UNCHANGED and changed else outcome
-
-
-def _contract_id(r: dict) -> int:
-    return _get(Contract, "policy", policy_number=r["policy_number"]).pk
-
-
-def _contract_part_handler(kind: str) -> Callable[[dict], str]:
-    """Return the handler of a record type that belongs to a contract (named by its policy
-    number) and has no children: invoices, payments, mandates."""
-    model, key, field_name, _fields = SPECS[kind]
-
-    def handler(r: dict) -> str:
-        values = _plain(kind, r)
-        values["contract_id"] = _contract_id(r)
-        return _upsert(model, {key: r[field_name]}, values)[1]
-
-    return handler
-
-
-def _claim(r: dict) -> str:
-    values = _plain("claim", r)
-    values["contract_id"] = _contract_id(r)
-    if r.get("vehicle_id"):
-        values["vehicle_id"] = _get(Vehicle, "vehicle", external_id=r["vehicle_id"]).pk
-    if r.get("adjuster_id"):
-        values["adjuster_id"] = _get(Adjuster, "adjuster", external_id=r["adjuster_id"]).pk
-    claim, outcome = _upsert(Claim, {"claim_number": r["claim_number"]}, values)
-    changed = _sync_record_children(
-        claim,
-        r,
-        [
-            (
-                "status_history",
-                "status_history",
-                "changed_at",
-                lambda h: _pick(h, "changed_at", "status", "note"),
-            ),
-            (
-                "missing_documents",
-                "missing_documents",
-                "description",
-                lambda d: _pick(d, "description", "requested_on", "received_on"),
-            ),
-            (
-                "payments",
-                "payments",
-                "external_id",
-                lambda p: {"external_id": p["id"], **_pick(p, "paid_on", "amount", "cover")},
-            ),
-        ],
-    )
-    return UPDATED if outcome == UNCHANGED and changed else outcome
-
-
-HANDLERS: dict[str, Callable[[dict], str]] = {
-    "firm": _simple_handler("firm"),
-    "policyholder": _simple_handler("policyholder"),
-    "vehicle": _simple_handler("vehicle"),
-    "adjuster": _simple_handler("adjuster"),
-    "contract": _contract,
-    "offer": _offer,
-    "invoice": _contract_part_handler("invoice"),
-    "payment": _contract_part_handler("payment"),
-    "mandate": _contract_part_handler("mandate"),
-    "claim": _claim,
-}
-
-
 _WRONG_SHAPE = "a field has the wrong shape (a list or object where a value is expected)"
 
 
@@ -402,35 +202,6 @@ def _describe(error: ValidationError) -> str:
         )
     return " ".join(error.messages)
 
-
-def portfolio_record_import(record: Any) -> str:
-    """Import one record in its own transaction; return created, updated or unchanged.
-
-    Raises ``RecordError`` with a readable reason; then the record wrote nothing.
-    """
-    if not isinstance(record, dict):
-        raise RecordError("a record is a JSON object")
-    kind = record.get("type")
-    handler = HANDLERS.get(kind) if isinstance(kind, str) else None
-    if handler is None:
-        raise RecordError(f"unknown type: {record.get('type')!r} (one of {', '.join(HANDLERS)})")
-    _refuse_nul(record)
-    try:
-        with transaction.atomic():
-            return handler(record)
-    except KeyError as missing:
-        raise RecordError(f"missing field: {missing.args[0]}") from None
-    except ValidationError as error:
-        raise RecordError(_describe(error)) from None
-    except (TypeError, AttributeError):
-        raise RecordError(_WRONG_SHAPE) from None
-    except (DatabaseError, ValueError, OverflowError) as error:
-        # What the checks above let through and the database refused (a value out of its
-        # range, a constraint across rows): the savepoint is rolled back.
-        raise RecordError(f"refused by the database: {error}".strip()[:300]) from None
-
-
-# --- The batch engine ------------------------------------------------------------------------
 
 BATCH_SIZE = 1000
 
@@ -590,7 +361,8 @@ def _wanted_keys(records: list[Any]) -> dict[type[models.Model], set]:
         for ref, (ref_model, _label) in _REFS.items():
             if ref in record:
                 want(ref_model, record[ref])
-        for v in record.get("vehicles") or []:
+        vehicles = record.get("vehicles")
+        for v in vehicles if isinstance(vehicles, list) else []:
             if isinstance(v, dict):
                 want(Vehicle, v.get("id"))
     return wanted
@@ -603,14 +375,19 @@ def _record_type(record: Any) -> str:
     _refuse_nul(record)
     kind = record.get("type")
     if not isinstance(kind, str) or kind not in SPECS:
-        raise RecordError(f"unknown type: {kind!r} (one of {', '.join(HANDLERS)})")
+        raise RecordError(f"unknown type: {kind!r} (one of {', '.join(SPECS)})")
     return kind
 
 
 class _Batch:
-    """One batch of records: the rows they name, and what writing the batch will do."""
+    """One batch of records: the rows they name, and what writing the batch will do.
 
-    def __init__(self, records: list[Any]):
+    A ``thorough`` batch also runs Django's unique and constraint checks on every row it would
+    write (a query each), so what the database would refuse is said in words; a batch of a
+    thousand leaves those to the database and pays no query per row for them."""
+
+    def __init__(self, records: list[Any], *, thorough: bool = False):
+        self.thorough = thorough
         self.rows: dict[type[models.Model], dict[Any, models.Model]] = {m: {} for m in WRITE_ORDER}
         self.new: dict[type[models.Model], list[models.Model]] = {}
         self.dirty: dict[type[models.Model], dict[int, tuple[models.Model, set[str]]]] = {}
@@ -725,12 +502,16 @@ class _Batch:
         exclude = [f.name for f in model._meta.concrete_fields if f.is_relation]
         if existing is not None:
             candidate.pk = existing.pk
+            candidate._state.adding = False  # so that unique checks see the row as itself
             for f in model._meta.concrete_fields:
                 if f.attname not in values and f.name not in relations and f.attname not in lookup:
                     setattr(candidate, f.attname, getattr(existing, f.attname))
-        # Field checks only: the references were resolved above, the natural key is known to be
-        # free, and the database itself holds the remaining constraints (see the module doc).
-        candidate.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        # The references were resolved above and the natural key is known to be free; the
+        # database itself holds the remaining constraints (see the module doc), which only a
+        # thorough batch checks here too.
+        candidate.full_clean(
+            exclude=exclude, validate_unique=self.thorough, validate_constraints=self.thorough
+        )
         if existing is None:
             return candidate, set(values) | set(relations)
         return candidate, _differences(candidate, existing, values, relations)
@@ -848,22 +629,46 @@ class _Batch:
                 model._default_manager.bulk_update(objs, names, batch_size=500)
 
 
+def _run(batch: list[tuple[int, Any]], *, thorough: bool = False) -> list[tuple[int, str, str]]:
+    """Plan every record of ``batch``, then write what the valid ones book, in one transaction;
+    return (number, outcome, reason) per record. Raises what the database refuses (the
+    transaction is then rolled back whole)."""
+    results: list[tuple[int, str, str]] = []
+    with transaction.atomic():
+        plan = _Batch([record for _n, record in batch], thorough=thorough)
+        for number, record in batch:
+            try:
+                outcome, book = plan.plan(record)
+            except RecordError as error:
+                results.append((number, FAILED, str(error)))
+                continue
+            book()
+            results.append((number, outcome, ""))
+        plan.write()
+    return results
+
+
+def portfolio_record_import(record: Any) -> str:
+    """Import one record, as a thorough batch of one in its own savepoint; return created,
+    updated or unchanged.
+
+    Raises ``RecordError`` with a readable reason; then the record wrote nothing.
+    """
+    try:
+        [(_number, outcome, reason)] = _run([(0, record)], thorough=True)
+    except (DatabaseError, ValueError, OverflowError) as error:
+        # What the checks let through and the database refused (a value out of its range):
+        # the savepoint is rolled back.
+        raise RecordError(f"refused by the database: {error}".strip()[:300]) from None
+    if outcome == FAILED:
+        raise RecordError(reason)
+    return outcome
+
+
 def _import_batch(batch: list[tuple[int, Any]]) -> list[tuple[int, str, str]]:
     """Import one batch; return (number, outcome, reason) per record."""
-    results: list[tuple[int, str, str]] = []
     try:
-        with transaction.atomic():
-            plan = _Batch([record for _n, record in batch])
-            for number, record in batch:
-                try:
-                    outcome, book = plan.plan(record)
-                except RecordError as error:
-                    results.append((number, FAILED, str(error)))
-                    continue
-                book()
-                results.append((number, outcome, ""))
-            plan.write()
-        return results
+        return _run(batch)
     except (DatabaseError, ValueError, OverflowError):
         pass  # refused by the database only: find the record, one savepoint each
     results = []

@@ -55,19 +55,23 @@ def test_results_say_which_records_failed_and_why_and_the_rest_land(sync):
         "not an object",
         {"type": "vehicle", "plate": "X"},
         dict(RECORDS[4], policy_number="GFB-NUL", risk_address="a\x00b"),
+        dict(RECORDS[4], policy_number="GFB-SHAPE", vehicles=5),
     ]
     body = sync(records)
     failed = {r["index"]: r["error"] for r in body["results"] if r["outcome"] == "failed"}
-    assert set(failed) == {1, 4, 6, 7, 8, 9}
+    assert set(failed) == {1, 4, 6, 7, 8, 9, 10}
     assert failed[1].startswith("grid:")
     assert failed[4] == "unknown GRID: 999999999"
     assert failed[6].startswith("unknown type: 'spaceship'")
     assert failed[7] == "a record is a JSON object"
     assert failed[8] == "missing field: id"
     assert "NUL" in failed[9]
+    assert failed[10].startswith("a field has the wrong shape")
     assert body["counts"]["created"] == 4
     assert Contract.objects.filter(policy_number="GFB-100").exists()
-    assert not Contract.objects.filter(policy_number__in=["GFB-BAD", "GFB-NUL"]).exists()
+    assert not Contract.objects.filter(
+        policy_number__in=["GFB-BAD", "GFB-NUL", "GFB-SHAPE"]
+    ).exists()
     assert not PartnerFirm.objects.filter(grid="12345").exists()
 
 
@@ -122,8 +126,29 @@ def test_a_rule_only_the_database_checks_refuses_that_record_alone(sync):
     bad.pop("bonus_malus_history")
     body = sync([RECORDS[4], bad])
     assert [r["outcome"] for r in body["results"]] == ["created", "failed"]
+    assert "bonus_malus_only_for_gfb" in body["results"][1]["error"]
     assert Contract.objects.filter(policy_number="GFB-100").exists()
     assert not Contract.objects.filter(policy_number="HOME-1").exists()
+
+
+def test_a_constraint_across_rows_refuses_the_record_that_breaks_it_and_the_rest_land(sync):
+    # A claim payment's core-system id is unique across all claims: the database refuses the
+    # batch, which then runs again record by record.
+    sync(RECORDS)
+    thief = dict(copy.deepcopy(RECORDS[-1]), claim_number="2024124")  # carries KP1 too
+    renamed = dict(RECORDS[2], plate="XYZ-999")
+    honest = dict(thief, claim_number="2024125", payments=[])
+    body = sync([renamed, thief, honest])
+    assert [r["outcome"] for r in body["results"]] == ["updated", "failed", "created"]
+    assert body["results"][1]["error"].startswith("payments: external_id:")
+    assert Vehicle.objects.get(external_id="V1").plate == "XYZ-999"
+    assert Claim.objects.filter(claim_number="2024125").exists()
+    assert not Claim.objects.filter(claim_number="2024124").exists()
+    assert Claim.objects.get(claim_number="2024123").payments.get().external_id == "KP1"
+
+    again = sync([renamed, thief, honest])
+    assert [r["outcome"] for r in again["results"]] == ["unchanged", "failed", "unchanged"]
+    assert again["results"][1]["error"] == body["results"][1]["error"]
 
 
 def test_too_many_records_are_refused_whole(sync, make_client, settings):
