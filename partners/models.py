@@ -12,6 +12,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from .audit import AppendOnly
+from .withheld import is_withheld
 
 GRID_PATTERN = r"^[0-9]{9}$"
 grid_validator = RegexValidator(
@@ -749,7 +750,7 @@ class FirmAuditEntry(AppendOnly, models.Model):
     )
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     # A change made by phone (a manager in the IVR's menu 3): the number called from.
-    calling_number = models.CharField(_("by phone from"), max_length=20, blank=True)
+    calling_number = models.CharField(_("by phone from"), max_length=40, blank=True)
     roles = models.CharField(_("code roles"), max_length=20, blank=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
 
@@ -772,6 +773,8 @@ class FirmAuditEntry(AppendOnly, models.Model):
         if self.by is not None:
             return str(self.by)
         if self.calling_number:
+            if is_withheld(self.calling_number):
+                return str(_("a manager by phone (menu 3), from a withheld number"))
             return str(
                 _("a manager by phone (menu 3), from the number %(number)s")
                 % {"number": self.calling_number}

@@ -27,7 +27,7 @@ from boundary.fields import DURATION_MAX, int_or_none, is_ascii_digits
 from partners import direkt
 from partners.models import DirektCode
 from partners.services import direkt_code_policy_errors, direkt_code_rotate
-from partners.verification import direkt_verify, stored_calling_number
+from partners.verification import WITHHELD, direkt_verify, stored_calling_number
 
 from .. import opening_hours, push
 from ..models import CallTicket, IvrPrompt, IvrStep, VerificationAttempt
@@ -412,7 +412,7 @@ def _on_new_code_again(ticket: CallTicket, digits: str, answer: _Answer) -> tupl
             firm=ticket.identified_firm,
             codes={DirektCode.Role.STAFF: digits},
             by=None,
-            calling_number=ticket.from_number,
+            calling_number=ticket.from_number or WITHHELD,
         )
     except ValidationError:  # the firm's registration was withdrawn meanwhile: nothing changed
         answer.say(Key.NEW_CODE_GIVE_UP)

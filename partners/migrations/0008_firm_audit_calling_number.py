@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='firmauditentry',
             name='calling_number',
-            field=models.CharField(blank=True, max_length=20, verbose_name='by phone from'),
+            field=models.CharField(blank=True, max_length=40, verbose_name='by phone from'),
         ),
     ]

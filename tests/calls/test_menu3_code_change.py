@@ -107,3 +107,12 @@ def test_staff_code_on_menu_3_is_refused_with_the_advice_to_ask_the_firm_leader(
 def test_manager_code_is_not_accepted_on_menu_1(provider, firm):
     call = provider.call().press("1").press(firm.grid).press(MANAGER_CODE)
     assert call.heard[-2:] == texts("retry", "ask_grid")
+
+
+def test_a_change_from_a_withheld_number_says_so_in_the_audit(provider, firm):
+    call = provider.call(from_number="anonymous").press("3").press(firm.grid)
+    call.press(MANAGER_CODE).press(NEW_CODE).press(NEW_CODE)
+    assert call.last_heard == texts("code_changed")[0]
+    entry = FirmAuditEntry.objects.get(firm=firm)
+    with translation.override("hu"):
+        assert entry.who == "egy vezető telefonon (3-as menü), rejtett számról"
