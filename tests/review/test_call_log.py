@@ -76,9 +76,12 @@ def test_log_filters_by_the_calls_source(calls, supervisor, login):
     client = login(supervisor)
     response = client.get(reverse("review:calls"), {"source": "pbx"})
     assert _ids(response) == [pbx.pk]
-    assert "<td>alközpont (CTI)</td>" in response.content.decode()  # the source column
+    # A call that did not come through the IVR says where it came from among its flags.
+    assert '<span class="flag source">alközpont (CTI)</span>' in response.content.decode()
     response = client.get(reverse("review:calls"), {"source": "desk"})
-    assert "<td>ügyintézői visszahívás</td>" in response.content.decode()
+    assert '<span class="flag source">ügyintézői visszahívás</span>' in response.content.decode()
+    response = client.get(reverse("review:calls"), {"source": "ivr"})
+    assert 'class="flag source"' not in response.content.decode()
     response = client.get(reverse("review:calls"), {"source": "ivr"})
     assert _ids(response) == [c.pk for c in calls if c.pk not in (pbx.pk, desk.pk)]
 
