@@ -4,6 +4,7 @@ recording notice), the agent verifies the broker with the GRID and the Direkt co
 screen opens and the promise is kept; the broker hangs up and the call ends."""
 
 import datetime
+import os
 
 import pytest
 from django.utils import timezone
@@ -122,6 +123,10 @@ def test_a_promise_is_called_back_through_the_demo_phone_verified_and_kept(
         desk.get_by_role("button", name="Azonosítás és a hívás megnyitása").click()
         expect(desk.locator("main")).to_contain_text("A partner azonosítva; a vállalás teljesült.")
         expect(desk.locator("h1")).to_contain_text("Demo Alkusz Kft.")
+        # The call screen says which promise the call keeps.
+        expect(desk.locator("#kept-promise")).to_contain_text("Zöldkártya kérése")
+        if os.environ.get("DESK_SCREENSHOT"):
+            desk.screenshot(path=os.environ["DESK_SCREENSHOT"])
 
         phone.locator("#callbacks").get_by_role("button", name="Bontás").click()
         expect(phone.locator("#callback-outcome")).to_contain_text("a vállalás teljesült")
