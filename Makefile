@@ -58,11 +58,14 @@ run: install messages
 # up a page an agent is waiting for, and one for telephony (putting callers through), so that a
 # caller never waits behind a render. Secrets are
 # generated once into var/serve.env (keep that file; a new pepper voids every Direkt code).
-# No persistent database connections: under ASGI a sync view runs on any thread of a worker's
-# pool and a kept connection stays with its thread, so they pile up past PostgreSQL's
-# max_connections (bench/load.py with 100 agents: "too many clients", 503s); Django's advice.
+# Database connections come from a bounded pool in each process, not kept per thread: under
+# ASGI a sync view runs on a thread of its own and a kept connection stays with its thread, so
+# they piled up past PostgreSQL's max_connections (bench/load.py with 100 agents: "too many
+# clients", 503s). The web workers share DATABASE_CONNECTIONS (default 60) among themselves
+# (WEB_CONCURRENCY, gunicorn's own variable, tells the settings how many there are).
+WEB_WORKERS ?= $(shell echo $$((2 * $$(nproc) + 1)))
 SERVE_ENV := DJANGO_DEBUG=0 LOG_FORMAT=json \
-	DATABASE_CONN_MAX_AGE=$${DATABASE_CONN_MAX_AGE:-0} \
+	DATABASE_CONN_MAX_AGE=$${DATABASE_CONN_MAX_AGE:-0} WEB_CONCURRENCY=$(WEB_WORKERS) \
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gratisz} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} \
@@ -73,7 +76,6 @@ SERVE_ENV := DJANGO_DEBUG=0 LOG_FORMAT=json \
 	GREEN_CARD_BUREAU=$${GREEN_CARD_BUREAU:-MABISZ} GREEN_CARD_INSURER_CODE=$${GREEN_CARD_INSURER_CODE:-000} \
 	INSURER_TAX_NUMBER=$${INSURER_TAX_NUMBER:-11111111-1-11} \
 	INSURER_REGISTRATION_NUMBER=$${INSURER_REGISTRATION_NUMBER:-11-11-111111}
-WEB_WORKERS ?= $(shell echo $$((2 * $$(nproc) + 1)))
 
 serve: install messages
 	@mkdir -p var

@@ -151,8 +151,10 @@ def stack_env(args, **extra) -> dict[str, str]:
         # Under ASGI a sync view may run on any thread of the worker's pool, and a persistent
         # connection stays with its thread: with CONN_MAX_AGE 60 they piled up past
         # PostgreSQL's max_connections (100, shared on this machine) and pages answered 503.
-        # Django's advice for ASGI: no persistent connections (or a pool).
+        # Django's advice for ASGI: no persistent connections; as make serve, a bounded pool per
+        # process instead, sized from the number of web workers.
         env["DATABASE_CONN_MAX_AGE"] = "0"
+        env["WEB_CONCURRENCY"] = str(args.web_workers)
     if args.attach:
         for name in ("DIREKT_CODE_PEPPER", "TELEPHONY_AUTH_TOKEN", "DJANGO_SECRET_KEY"):
             if name in os.environ:
@@ -1214,6 +1216,35 @@ def end_check(day: Day, sink: MailSink, drain: float) -> bool:
     return good
 
 
+class ConnectionCount:
+    """The most connections the database had at once during the day (sampled each second):
+    the pools must keep the stack under PostgreSQL's max_connections."""
+
+    def __init__(self, url: str):
+        self.url, self.most = url, 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+
+    def start(self) -> "ConnectionCount":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=5)
+
+    def sample(self) -> None:
+        import psycopg
+
+        name = self.url.rsplit("/", 1)[1]
+        with contextlib.suppress(psycopg.Error), psycopg.connect(self.url, autocommit=True) as conn:
+            while not self.stopping.wait(1):
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [name]
+                ).fetchone()
+                self.most = max(self.most, row[0] - 1 if row else 0)  # less this one
+
+
 @dataclass
 class Outcome:
     day: "Day"
@@ -1246,7 +1277,11 @@ def run(args, env: dict[str, str], during=None, setup=None) -> Outcome:
         provider.on_redirect = day.redirected
         load_before = os.getloadavg()[0]
         side = (lambda: during(stack, sink, day)) if during else None
-        wall = asyncio.run(day.run(args.minutes, side))
+        connections = ConnectionCount(args.db).start()
+        try:
+            wall = asyncio.run(day.run(args.minutes, side))
+        finally:
+            connections.stop()
         load_after = os.getloadavg()[0]
         print(
             f"\n{args.agents} agents, {day.calls['arrived']} calls in {wall:.0f} s "
@@ -1262,6 +1297,7 @@ def run(args, env: dict[str, str], during=None, setup=None) -> Outcome:
                     f" ms, max {max(values):.0f} ms"
                 )
         print_stats(stats, wall)
+        print(f"PostgreSQL connections to {args.db.rsplit('/', 1)[1]}: at most {connections.most}")
         print_targets(stats)
         good = end_check(day, sink, args.drain)
         twice = sum(1 for n in provider.redirects.values() if n > 1)
