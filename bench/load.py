@@ -33,10 +33,10 @@ The day: calls arrive at random (Poisson) at ``--calls-per-minute`` for ``--minu
 caller goes through the IVR with signed provider webhooks (voice, menu, GRID, Direkt code;
 one in twenty keys a wrong code twice and is refused), waits in the queue (the provider
 fetches the wait URL) and hangs up after ``--patience`` seconds if nobody takes the call. Each
-agent logs in (password, then the TOTP code computed from the device's key), opens the desk
-and its push connection (the websocket ``/ws/desk/``: a call joining or leaving the queue
+agent logs in (password, then the TOTP code computed from the device's key; two agents at a
+time, before the day) and, as the login's redirect does, opens the desk and its push connection (the websocket ``/ws/desk/``: a call joining or leaving the queue
 arrives as a message, as in the browser; with ``--wsgi``, or while the socket is down, the
-agent polls the queue every ``DESK_POLL_SECONDS`` instead), takes a waiting call, opens the call
+agent polls the queue every ``DESK_POLL_SECONDS`` instead, as desk.js does), takes a waiting call, opens the call
 screen, searches the portfolio as the agent types (the search fragment, a part of the query
 and then all of it), the notes save themselves once, opens the contract and, for menu 1,
 identifies the client and requests a coverage certificate by e-mail (3 calls in 5), then
@@ -148,11 +148,10 @@ def stack_env(args, **extra) -> dict[str, str]:
         "INSURER_REGISTRATION_NUMBER": "11-11-111111",
     }
     if not args.wsgi:
-        # Under ASGI a sync view may run on any thread of the worker's pool, and a persistent
-        # connection stays with its thread: with CONN_MAX_AGE 60 they piled up past
-        # PostgreSQL's max_connections (100, shared on this machine) and pages answered 503.
-        # Django's advice for ASGI: no persistent connections; as make serve, a bounded pool per
-        # process instead, sized from the number of web workers.
+        # Under ASGI a sync view runs on a thread of its own, and a persistent connection stays
+        # with its thread: with CONN_MAX_AGE 60 they piled up past PostgreSQL's max_connections
+        # (100, shared on this machine) and pages answered 503. As make serve: no persistent
+        # connections, a bounded pool per process, sized from the web workers' number.
         env["DATABASE_CONN_MAX_AGE"] = "0"
         env["WEB_CONCURRENCY"] = str(args.web_workers)
     if args.attach:
@@ -607,7 +606,7 @@ def percentile(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
 
 
-LOGIN_STEPS = ("login page", "login password", "login code page", "login code")
+LOGIN_STEPS = ("login page", "login password", "login code page", "login code", "desk after login")
 
 
 def print_stats(stats: Stats, wall: float, exclude=(*LOGIN_STEPS, "put through")) -> None:
@@ -694,9 +693,11 @@ class AgentQueue:
         self.rows: dict[int, str] = {}
         self.socket_up = False
         self.changed = asyncio.Event()
+        self.loaded_at = time.monotonic()
 
     def reset(self, html_text: str) -> None:
         self.rows = {int(ticket): number for number, ticket in TAKE_ROW.findall(html_text)}
+        self.loaded_at = time.monotonic()
         self.changed.set()
 
     def push(self, message: dict) -> None:
@@ -951,16 +952,22 @@ class Day:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
             async with self.login_slots:
                 logged_in = await self.login(session, username, key_hex)
+                if logged_in:
+                    # The login's redirect: the browser opens the desk and its push connection
+                    # at once (before the day, like the login; not the whole shift in the same
+                    # second, which only a barrier in this script would do).
+                    queue = AgentQueue()
+                    _status, text, _ = await self.request(
+                        session, "desk after login", "GET", "/desk/"
+                    )
+                    queue.reset(text)
             self.logins_done += 1
             if not logged_in:
                 self.stats.error("login", "failed", username)
                 return
+            socket = None if self.args.wsgi else asyncio.create_task(self.listen(session, queue))
             await ready.wait()
             csrf = session.cookie_jar.filter_cookies(URL(self.base))["csrftoken"].value
-            queue = AgentQueue()
-            _status, text, _ = await self.request(session, "home", "GET", "/desk/")
-            queue.reset(text)
-            socket = None if self.args.wsgi else asyncio.create_task(self.listen(session, queue))
             try:
                 await self.work(session, csrf, queue)
             finally:
@@ -1004,16 +1011,20 @@ class Day:
         ]
 
     async def work(self, session, csrf: str, queue: "AgentQueue") -> None:
+        poll_every = 3 * self.rng.uniform(0.8, 1.2)  # DESK_POLL_SECONDS, one timer a page
         while not (self.arrivals_over and self.callers_active == 0):
-            if not queue.socket_up:  # the fallback: poll like the page does without a socket
+            # The fallback, as desk.js does it: while the socket is down, the queue is fetched
+            # again once DESK_POLL_SECONDS have passed since the page or the last poll.
+            due = queue.loaded_at + poll_every - time.monotonic()
+            if not queue.socket_up and due <= 0:
                 _status, text, _ = await self.request(session, "queue poll", "GET", "/desk/queue/")
                 queue.reset(text)
             rows = self.takeable(queue)
             if not rows:
                 queue.changed.clear()
-                wait = 3 * self.rng.uniform(0.8, 1.2)  # DESK_POLL_SECONDS, or the next push
+                wait = max(due, 0.1) if not queue.socket_up else 5  # the next poll or push
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(queue.changed.wait(), wait if not queue.socket_up else 5)
+                    await asyncio.wait_for(queue.changed.wait(), wait)
                 continue
             number, ticket = self.rng.choice(rows)
             caller = self.waiting.get(number)
@@ -1040,12 +1051,13 @@ class Day:
                 caller.taken.set()
                 try:
                     await self.put_through(caller, clicked)
-                    await self.handle(session, csrf, ticket, caller)
+                    await self.handle(session, csrf, ticket, caller, queue)
                 finally:
                     caller.ended.set()
-            elif status == 302:
+                continue  # the close's redirect brought the desk back (handle)
+            if status == 302:
                 self.calls["take conflicts"] += 1  # another agent was faster
-            if status:
+            if status:  # the take's redirect back to the desk, with the message
                 _status, text, _ = await self.request(session, "home", "GET", "/desk/")
                 queue.reset(text)
 
@@ -1059,7 +1071,9 @@ class Day:
         else:
             self.stats.ok("put through", (time.perf_counter() - clicked) * 1000)
 
-    async def handle(self, session, csrf: str, ticket: int, caller: Caller) -> None:
+    async def handle(
+        self, session, csrf: str, ticket: int, caller: Caller, queue: "AgentQueue"
+    ) -> None:
         call = f"/desk/call/{ticket}/"
         await self.request(session, "call screen", "GET", call)
         await self.think()
@@ -1123,7 +1137,8 @@ class Day:
             if status == 302:
                 break
             await asyncio.sleep(2)
-        await self.request(session, "home", "GET", "/desk/")
+        _status, text, _ = await self.request(session, "home", "GET", "/desk/")  # the redirect
+        queue.reset(text)
         self.calls["handled"] += 1
 
     async def run(self, minutes: float, during=None) -> float:
