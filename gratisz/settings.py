@@ -172,11 +172,18 @@ else:
 # The desk's push connection (Django Channels): the Redis channel layer when REDIS_URL is given
 # (make serve: every web worker reaches every agent's socket), otherwise an in-memory layer that
 # reaches the sockets of this one process (make run's single server).
+# Each socket's consumer waits for its messages with a blocking pop of 5 s (channels_redis);
+# redis-py 8's default read timeout is 5 s too and lost that race on a quiet socket: the
+# consumer died with "Timeout reading from" and the browser reconnected (bench/load.py: 20
+# reconnects for 50 agents in a minute). The read may take a little longer than the pop.
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "gratisz-desk"},
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": "gratisz-desk",
+            },
         }
     }
 else:
