@@ -172,14 +172,16 @@ else:
 # The desk's push connection (Django Channels): the Redis channel layer when REDIS_URL is given
 # (make serve: every web worker reaches every agent's socket), otherwise an in-memory layer that
 # reaches the sockets of this one process (make run's single server).
-# Each socket's consumer waits for its messages with a blocking pop of 5 s (channels_redis);
-# redis-py 8's default read timeout is 5 s too and lost that race on a quiet socket: the
-# consumer died with "Timeout reading from" and the browser reconnected (bench/load.py: 20
-# reconnects for 50 agents in a minute). The read may take a little longer than the pop.
+# Redis pub/sub: a message to a group (every desk hears of a call joining or leaving the queue)
+# is published once and each web worker hands it to its own sockets, where the list-based layer
+# made a Redis round trip for every socket (a quarter of the desk workers' CPU with 50 agents).
+# What a socket misses while it is down it fetches on reconnecting (desk.js), as before. The
+# read timeout stays above 5 s: the list-based layer's blocking pop of 5 s lost that race to
+# redis-py 8's default of 5 s on a quiet socket, which then died and reconnected.
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 "prefix": "gratisz-desk",

@@ -130,18 +130,18 @@ def test_the_agents_call_screen_hears_the_caller_hang_up(login, agent, firm, on_
 
 
 def test_a_quiet_desk_keeps_its_push_connection(login, agent):
-    # Each consumer waits for Redis with a blocking pop; a read timeout no longer than the pop
-    # killed the consumer of a socket that heard nothing for a few seconds, and the desk lost
-    # its push connection until the browser reconnected.
+    # A consumer waited for Redis with a blocking pop of 5 s; a read timeout no longer than the
+    # pop killed the consumer of a socket that heard nothing for a few seconds, and the desk
+    # lost its push connection until the browser reconnected.
     layer = get_channel_layer()
-    if not hasattr(layer, "brpop_timeout"):
-        pytest.skip("the Redis channel layer's blocking pop (make serve)")
+    if "Redis" not in type(layer).__name__:
+        pytest.skip("the Redis channel layer (make serve)")
     client = login(agent, Client())
 
     async def scenario():
         ws = socket(client)
         assert (await ws.connect())[0]
-        await asyncio.sleep(layer.brpop_timeout + 2)  # nothing for longer than one pop
+        await asyncio.sleep(7)  # nothing for longer than a blocking pop and a read timeout
         payload = {"op": "queue-remove", "id": 1}
         await layer.group_send(push.QUEUE_GROUP, {"type": push.EVENT_TYPE, "payload": payload})
         message = await ws.receive_json_from(timeout=5)
