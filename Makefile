@@ -58,11 +58,20 @@ run: install messages
 # up a page an agent is waiting for, and one for telephony (putting callers through), so that a
 # caller never waits behind a render. Secrets are
 # generated once into var/serve.env (keep that file; a new pepper voids every Direkt code).
-# No persistent database connections: under ASGI a sync view runs on any thread of a worker's
-# pool and a kept connection stays with its thread, so they pile up past PostgreSQL's
-# max_connections (bench/load.py with 100 agents: "too many clients", 503s); Django's advice.
+# Database connections come from a bounded pool in each process, not kept per thread: under
+# ASGI a sync view runs on a thread of its own and a kept connection stays with its thread, so
+# they piled up past PostgreSQL's max_connections (bench/load.py with 100 agents: "too many
+# clients", 503s). The web workers (the desk's and the IVR's) share DATABASE_CONNECTIONS
+# (default 60) among themselves (WEB_CONCURRENCY tells the settings how many there are).
+WEB_WORKERS ?= $(shell echo $$((2 * $$(nproc) + 1)))
+# The telephony provider's webhooks (/ivr/) have web workers of their own, so that a caller in
+# the voice menu never waits behind the agents' pages: the proxy in front (TLS) routes /ivr/ to
+# IVR_PORT and everything else to PORT. Both serve the whole application; the signatures are
+# checked against PUBLIC_BASE_URL, whichever port the request came in on.
+IVR_WORKERS ?= 2
+IVR_PORT ?= $(shell echo $$(($(PORT) + 1)))
 SERVE_ENV := DJANGO_DEBUG=0 LOG_FORMAT=json \
-	DATABASE_CONN_MAX_AGE=$${DATABASE_CONN_MAX_AGE:-0} \
+	DATABASE_CONN_MAX_AGE=$${DATABASE_CONN_MAX_AGE:-0} WEB_CONCURRENCY=$$(($(WEB_WORKERS)+$(IVR_WORKERS))) \
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gratisz} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} \
@@ -73,7 +82,6 @@ SERVE_ENV := DJANGO_DEBUG=0 LOG_FORMAT=json \
 	GREEN_CARD_BUREAU=$${GREEN_CARD_BUREAU:-MABISZ} GREEN_CARD_INSURER_CODE=$${GREEN_CARD_INSURER_CODE:-000} \
 	INSURER_TAX_NUMBER=$${INSURER_TAX_NUMBER:-11111111-1-11} \
 	INSURER_REGISTRATION_NUMBER=$${INSURER_REGISTRATION_NUMBER:-11-11-111111}
-WEB_WORKERS ?= $(shell echo $$((2 * $$(nproc) + 1)))
 
 serve: install messages
 	@mkdir -p var
@@ -85,7 +93,8 @@ serve: install messages
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
 	$(PY) manage.py check --deploy --fail-level ERROR && \
-	echo "GrATISZ (production shape) at http://$(HOST):$(PORT)/ with $(WEB_WORKERS) web workers." && \
+	echo "GrATISZ (production shape) at http://$(HOST):$(PORT)/ with $(WEB_WORKERS) web workers," && \
+	echo "the telephony webhooks (/ivr/) at http://$(HOST):$(IVR_PORT)/ with $(IVR_WORKERS)." && \
 	echo "No users yet? manage.py createsuperuser, or demo data: manage.py seed_demo --force" && \
 	trap 'kill 0' INT TERM EXIT; \
 	again() { while true; do "$$@"; echo "$$* exited ($$?); starting it again" >&2; sleep 2; done; }; \
@@ -96,6 +105,9 @@ serve: install messages
 	$(VENV)/bin/celery -A gratisz beat --loglevel INFO --schedule var/celerybeat-schedule & \
 	$(VENV)/bin/gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker \
 		--preload --workers $(WEB_WORKERS) --bind $(HOST):$(PORT) \
+		--access-logfile - --graceful-timeout 20 & \
+	$(VENV)/bin/gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker \
+		--preload --workers $(IVR_WORKERS) --bind $(HOST):$(IVR_PORT) \
 		--access-logfile - --graceful-timeout 20 & \
 	wait
 

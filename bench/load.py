@@ -14,6 +14,10 @@ commands as the Makefile's ``serve`` target, with the same environment (``DJANGO
     celery -A gratisz beat --loglevel INFO --schedule var/load/celerybeat-schedule
     gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker --preload
         --workers 2*cores+1 --bind 127.0.0.1:8765 --access-logfile - --graceful-timeout 20
+    gunicorn ... --workers 2 --bind 127.0.0.1:8768 ...  (the telephony webhooks', --ivr-workers)
+
+The provider's webhooks (``/ivr/``) go to the second server, as a proxy in front of make serve
+routes them, signed with the public URL (``PUBLIC_BASE_URL``) all the same.
 
 (``--wsgi`` runs the former shape instead: ``gunicorn gratisz.wsgi`` and agents that poll.)
 
@@ -30,18 +34,19 @@ The data: ``seed_scale`` contracts (100 a firm, staff codes from ``scale_firm_co
 e-mail address on file for each policyholder, and ``--agents`` agent users with TOTP devices.
 
 The day: calls arrive at random (Poisson) at ``--calls-per-minute`` for ``--minutes``. Each
-caller goes through the IVR with signed provider webhooks (voice, menu, GRID, Direkt code;
-one in twenty keys a wrong code twice and is refused), waits in the queue (the provider
-fetches the wait URL) and hangs up after ``--patience`` seconds if nobody takes the call. Each
-agent logs in (password, then the TOTP code computed from the device's key), opens the desk
-and its push connection (the websocket ``/ws/desk/``: a call joining or leaving the queue
-arrives as a message, as in the browser; with ``--wsgi``, or while the socket is down, the
-agent polls the queue every ``DESK_POLL_SECONDS`` instead), takes a waiting call, opens the call
-screen, searches the portfolio as the agent types (the search fragment, a part of the query
-and then all of it), the notes save themselves once, opens the contract and, for menu 1,
-identifies the client and requests a coverage certificate by e-mail (3 calls in 5), then
-closes the call; the caller's queue-result and status callbacks follow. Agents think
-``--think`` seconds between clicks.
+caller goes through the IVR with signed provider webhooks (voice, menu, GRID, Direkt code; one
+in twenty keys a wrong code twice and is refused), waits in the queue (the provider fetches the
+wait URL) and hangs up after ``--patience`` seconds if nobody takes the call. Each agent logs
+in (password, then the TOTP code computed from the device's key; two agents at a time, before
+the day) and, as the login's redirect does, opens the desk and its push connection (the
+websocket ``/ws/desk/``: a call joining or leaving the queue arrives as a message, as in the
+browser; with ``--wsgi``, or while the socket is down, the agent polls the queue every
+``DESK_POLL_SECONDS`` instead, as desk.js does), takes a waiting call, opens the call screen,
+searches the portfolio as the agent types (the search fragment, a part of the query and then
+all of it), the notes save themselves once, opens the contract and, for menu 1, identifies the
+client and requests a coverage certificate by e-mail (3 calls in 5), then closes the call; the
+caller's queue-result and status callbacks follow. Agents think ``--think`` seconds between
+clicks.
 After the last arrival the queue drains and the documents go out.
 
 Prints throughput (requests/s, calls/min), p50/p99/max per action, errors per action, and the
@@ -81,6 +86,7 @@ AUTH_TOKEN = "load-auth-token-0123456789abcdef"  # noqa: S105 (loopback benchmar
 PEPPER = "load-pepper-0123456789abcdefghijklmnopqrstuvwxyz"
 SECRET_KEY = "load-secret-key-" + "y" * 40
 AGENT_PASSWORD = "load-agent-password"  # noqa: S105
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 FINAL_STATES = {"completed", "abandoned", "failed_verification", "closed_hours"}
 
 
@@ -98,8 +104,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--smtp-port", type=int, default=8766)
     parser.add_argument("--provider-port", type=int, default=8767, help="the fake Twilio API")
     parser.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument(
+        "--ivr-workers",
+        type=int,
+        default=2,
+        help="the telephony webhooks' own web workers, as make serve (0: the desk's serve them)",
+    )
+    parser.add_argument("--ivr-port", type=int, default=8768)
     parser.add_argument("--drain", type=float, default=240, help="seconds to wait at the end")
     parser.add_argument("--attach", default="", help="URL of a stack you started yourself")
+    parser.add_argument("--attach-ivr", default="", help="its telephony webhooks' URL, if apart")
     parser.add_argument(
         "--db",
         default=os.environ.get(
@@ -148,11 +162,12 @@ def stack_env(args, **extra) -> dict[str, str]:
         "INSURER_REGISTRATION_NUMBER": "11-11-111111",
     }
     if not args.wsgi:
-        # Under ASGI a sync view may run on any thread of the worker's pool, and a persistent
-        # connection stays with its thread: with CONN_MAX_AGE 60 they piled up past
-        # PostgreSQL's max_connections (100, shared on this machine) and pages answered 503.
-        # Django's advice for ASGI: no persistent connections (or a pool).
+        # Under ASGI a sync view runs on a thread of its own, and a persistent connection stays
+        # with its thread: with CONN_MAX_AGE 60 they piled up past PostgreSQL's max_connections
+        # (100, shared on this machine) and pages answered 503. As make serve: no persistent
+        # connections, a bounded pool per process, sized from the web workers' number.
         env["DATABASE_CONN_MAX_AGE"] = "0"
+        env["WEB_CONCURRENCY"] = str(args.web_workers + args.ivr_workers)
     if args.attach:
         for name in ("DIREKT_CODE_PEPPER", "TELEPHONY_AUTH_TOKEN", "DJANGO_SECRET_KEY"):
             if name in os.environ:
@@ -198,6 +213,19 @@ class Stack:
         self._worker_starts = Counter()
         self.stopping = threading.Event()
         VAR.mkdir(parents=True, exist_ok=True)
+
+    def cpu_seconds(self) -> Counter[str]:
+        """CPU seconds used so far by each piece, its children included (each piece is a
+        process group of its own)."""
+        groups = {proc.pid: name for name, proc in self.procs.items()}
+        used: Counter[str] = Counter()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                name = groups.get(int(fields[2]))  # the process group
+                if name:
+                    used[name] += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        return used
 
     def supervise_worker(self) -> None:
         """Start a Celery worker again whenever it exits, as ``make serve``'s loop (or
@@ -245,31 +273,36 @@ class Stack:
             raise SystemExit(f"manage.py {command[0]} failed:\n{done.stdout}{done.stderr}")
 
     def start_web(self) -> None:
-        proc = self._start(
-            "gunicorn",
-            [
-                str(ROOT / ".venv/bin/gunicorn"),
-                *(
-                    ["gratisz.wsgi"]
-                    if self.args.wsgi
-                    else [
-                        "gratisz.asgi:application",
-                        "--worker-class",
-                        "uvicorn_worker.UvicornWorker",
-                    ]
-                ),
-                "--preload",
-                "--workers",
-                str(self.args.web_workers),
-                "--bind",
-                f"127.0.0.1:{self.args.port}",
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "20",
-            ],
-        )
-        wait_for_port(self.args.port, proc)
+        """The desk's web server and, as make serve, the telephony webhooks' own."""
+        servers = [("gunicorn", self.args.web_workers, self.args.port)]
+        if self.args.ivr_workers:
+            servers.append(("gunicorn-ivr", self.args.ivr_workers, self.args.ivr_port))
+        for name, workers, port in servers:
+            proc = self._start(
+                name,
+                [
+                    str(ROOT / ".venv/bin/gunicorn"),
+                    *(
+                        ["gratisz.wsgi"]
+                        if self.args.wsgi
+                        else [
+                            "gratisz.asgi:application",
+                            "--worker-class",
+                            "uvicorn_worker.UvicornWorker",
+                        ]
+                    ),
+                    "--preload",
+                    "--workers",
+                    str(workers),
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--access-logfile",
+                    "-",
+                    "--graceful-timeout",
+                    "20",
+                ],
+            )
+            wait_for_port(port, proc)
 
     def start_worker(self, name: str = "worker") -> subprocess.Popen:
         proc = self._start(name, WORKERS[name])
@@ -309,7 +342,7 @@ class Stack:
         )
 
     def start(self) -> None:
-        for name in ("gunicorn", *WORKERS, "beat"):
+        for name in ("gunicorn", "gunicorn-ivr", *WORKERS, "beat"):
             (VAR / f"{name}.log").unlink(missing_ok=True)
         self.manage("collectstatic", "--noinput", "--verbosity", "0")
         self.manage("check", "--deploy", "--fail-level", "ERROR")
@@ -605,7 +638,7 @@ def percentile(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
 
 
-LOGIN_STEPS = ("login page", "login password", "login code page", "login code")
+LOGIN_STEPS = ("login page", "login password", "login code page", "login code", "desk after login")
 
 
 def print_stats(stats: Stats, wall: float, exclude=(*LOGIN_STEPS, "put through")) -> None:
@@ -692,9 +725,11 @@ class AgentQueue:
         self.rows: dict[int, str] = {}
         self.socket_up = False
         self.changed = asyncio.Event()
+        self.loaded_at = time.monotonic()
 
     def reset(self, html_text: str) -> None:
         self.rows = {int(ticket): number for number, ticket in TAKE_ROW.findall(html_text)}
+        self.loaded_at = time.monotonic()
         self.changed.set()
 
     def push(self, message: dict) -> None:
@@ -710,10 +745,21 @@ class AgentQueue:
 class Day:
     """One run: the callers, the agents, the measurements."""
 
-    def __init__(self, args, world: World, base: str, stats: Stats, rng: random.Random):
+    def __init__(
+        self,
+        args,
+        world: World,
+        base: str,
+        stats: Stats,
+        rng: random.Random,
+        ivr_base: str = "",
+    ):
         from twilio.request_validator import RequestValidator
 
         self.args, self.world, self.base, self.stats, self.rng = args, world, base, stats, rng
+        # Where the provider's webhooks go: the telephony web server (a proxy routes /ivr/ there
+        # in production); signed with the public URL all the same.
+        self.ivr_base = ivr_base or base
         self.validator = RequestValidator(AUTH_TOKEN)
         self.public = f"http://127.0.0.1:{args.port}"
         self.waiting: dict[str, Caller] = {}
@@ -729,6 +775,7 @@ class Day:
         self.started_at = datetime.datetime.now(datetime.UTC)
         self.login_slots: asyncio.Semaphore | None = None
         self.logins_done = 0
+        self.on_start = lambda: None  # called when the day starts (after the logins)
 
     async def request(
         self,
@@ -740,6 +787,7 @@ class Day:
         data=None,
         headers=None,
         expect=(200,),
+        base: str = "",
     ) -> tuple[int, str, str]:
         """Send one request, time it, count an unexpected status as an error of ``action``."""
         import aiohttp
@@ -748,7 +796,7 @@ class Day:
         try:
             async with session.request(
                 method,
-                self.base + path,
+                (base or self.base) + path,
                 data=data,
                 headers=headers,
                 allow_redirects=False,
@@ -784,6 +832,7 @@ class Day:
             data=urlencode(params),
             headers=headers,
             expect=expect,
+            base=self.ivr_base,
         )
         return text if status in expect else None
 
@@ -949,16 +998,22 @@ class Day:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
             async with self.login_slots:
                 logged_in = await self.login(session, username, key_hex)
+                if logged_in:
+                    # The login's redirect: the browser opens the desk and its push connection
+                    # at once (before the day, like the login; not the whole shift in the same
+                    # second, which only a barrier in this script would do).
+                    queue = AgentQueue()
+                    _status, text, _ = await self.request(
+                        session, "desk after login", "GET", "/desk/"
+                    )
+                    queue.reset(text)
             self.logins_done += 1
             if not logged_in:
                 self.stats.error("login", "failed", username)
                 return
+            socket = None if self.args.wsgi else asyncio.create_task(self.listen(session, queue))
             await ready.wait()
             csrf = session.cookie_jar.filter_cookies(URL(self.base))["csrftoken"].value
-            queue = AgentQueue()
-            _status, text, _ = await self.request(session, "home", "GET", "/desk/")
-            queue.reset(text)
-            socket = None if self.args.wsgi else asyncio.create_task(self.listen(session, queue))
             try:
                 await self.work(session, csrf, queue)
             finally:
@@ -1002,16 +1057,20 @@ class Day:
         ]
 
     async def work(self, session, csrf: str, queue: "AgentQueue") -> None:
+        poll_every = 3 * self.rng.uniform(0.8, 1.2)  # DESK_POLL_SECONDS, one timer a page
         while not (self.arrivals_over and self.callers_active == 0):
-            if not queue.socket_up:  # the fallback: poll like the page does without a socket
+            # The fallback, as desk.js does it: while the socket is down, the queue is fetched
+            # again once DESK_POLL_SECONDS have passed since the page or the last poll.
+            due = queue.loaded_at + poll_every - time.monotonic()
+            if not queue.socket_up and due <= 0:
                 _status, text, _ = await self.request(session, "queue poll", "GET", "/desk/queue/")
                 queue.reset(text)
             rows = self.takeable(queue)
             if not rows:
                 queue.changed.clear()
-                wait = 3 * self.rng.uniform(0.8, 1.2)  # DESK_POLL_SECONDS, or the next push
+                wait = max(due, 0.1) if not queue.socket_up else 5  # the next poll or push
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(queue.changed.wait(), wait if not queue.socket_up else 5)
+                    await asyncio.wait_for(queue.changed.wait(), wait)
                 continue
             number, ticket = self.rng.choice(rows)
             caller = self.waiting.get(number)
@@ -1038,12 +1097,13 @@ class Day:
                 caller.taken.set()
                 try:
                     await self.put_through(caller, clicked)
-                    await self.handle(session, csrf, ticket, caller)
+                    await self.handle(session, csrf, ticket, caller, queue)
                 finally:
                     caller.ended.set()
-            elif status == 302:
+                continue  # the close's redirect brought the desk back (handle)
+            if status == 302:
                 self.calls["take conflicts"] += 1  # another agent was faster
-            if status:
+            if status:  # the take's redirect back to the desk, with the message
                 _status, text, _ = await self.request(session, "home", "GET", "/desk/")
                 queue.reset(text)
 
@@ -1057,7 +1117,9 @@ class Day:
         else:
             self.stats.ok("put through", (time.perf_counter() - clicked) * 1000)
 
-    async def handle(self, session, csrf: str, ticket: int, caller: Caller) -> None:
+    async def handle(
+        self, session, csrf: str, ticket: int, caller: Caller, queue: "AgentQueue"
+    ) -> None:
         call = f"/desk/call/{ticket}/"
         await self.request(session, "call screen", "GET", call)
         await self.think()
@@ -1121,7 +1183,8 @@ class Day:
             if status == 302:
                 break
             await asyncio.sleep(2)
-        await self.request(session, "home", "GET", "/desk/")
+        _status, text, _ = await self.request(session, "home", "GET", "/desk/")  # the redirect
+        queue.reset(text)
         self.calls["handled"] += 1
 
     async def run(self, minutes: float, during=None) -> float:
@@ -1143,6 +1206,7 @@ class Day:
                 await asyncio.sleep(0.2)
             logged_in = len(agents) - self.stats.errors["login: failed"]
             print(f"{logged_in} agents logged in; the day starts")
+            self.on_start()
             ready.set()
             started = time.perf_counter()
             side = asyncio.create_task(during()) if during else None
@@ -1214,6 +1278,35 @@ def end_check(day: Day, sink: MailSink, drain: float) -> bool:
     return good
 
 
+class ConnectionCount:
+    """The most connections the database had at once during the day (sampled each second):
+    the pools must keep the stack under PostgreSQL's max_connections."""
+
+    def __init__(self, url: str):
+        self.url, self.most = url, 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+
+    def start(self) -> "ConnectionCount":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=5)
+
+    def sample(self) -> None:
+        import psycopg
+
+        name = self.url.rsplit("/", 1)[1]
+        with contextlib.suppress(psycopg.Error), psycopg.connect(self.url, autocommit=True) as conn:
+            while not self.stopping.wait(1):
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [name]
+                ).fetchone()
+                self.most = max(self.most, row[0] - 1 if row else 0)  # less this one
+
+
 @dataclass
 class Outcome:
     day: "Day"
@@ -1242,17 +1335,29 @@ def run(args, env: dict[str, str], during=None, setup=None) -> Outcome:
         if setup:
             setup(stack, sink)
         stats = Stats()
-        day = Day(args, world, base, stats, random.Random(20261127))
+        ivr_base = (
+            f"http://127.0.0.1:{args.ivr_port}" if stack and args.ivr_workers else args.attach_ivr
+        )
+        day = Day(args, world, base, stats, random.Random(20261127), ivr_base=ivr_base)
         provider.on_redirect = day.redirected
         load_before = os.getloadavg()[0]
         side = (lambda: during(stack, sink, day)) if during else None
-        wall = asyncio.run(day.run(args.minutes, side))
+        connections = ConnectionCount(args.db).start()
+        cpu_start: Counter[str] = Counter()
+        if stack:
+            day.on_start = lambda: cpu_start.update(stack.cpu_seconds())
+        try:
+            wall = asyncio.run(day.run(args.minutes, side))
+        finally:
+            connections.stop()
+        cpu = stack.cpu_seconds() - cpu_start if stack else Counter()
         load_after = os.getloadavg()[0]
         print(
             f"\n{args.agents} agents, {day.calls['arrived']} calls in {wall:.0f} s "
             f"({day.calls['arrived'] / wall * 60:.0f} calls/min arriving, "
             f"{day.calls['handled'] / wall * 60:.0f} calls/min handled): {dict(day.calls)}; "
-            f"{args.web_workers} gunicorn workers; load average {load_before:.1f} → "
+            f"{args.web_workers} gunicorn workers for the desk, {args.ivr_workers} for the IVR; "
+            f"load average {load_before:.1f} → "
             f"{load_after:.1f} on {os.cpu_count()} cores"
         )
         for step in LOGIN_STEPS:  # before the day, two agents at a time: not in the totals
@@ -1262,6 +1367,24 @@ def run(args, env: dict[str, str], during=None, setup=None) -> Outcome:
                     f" ms, max {max(values):.0f} ms"
                 )
         print_stats(stats, wall)
+        if cpu:
+            served = Counter()
+            for action, values in stats.latencies.items():
+                if action not in (*LOGIN_STEPS, "put through"):
+                    served["ivr" if action.startswith("ivr") else "desk"] += len(values)
+            pieces = ", ".join(f"{name} {seconds:.1f}" for name, seconds in cpu.most_common())
+            if "gunicorn-ivr" in cpu:
+                per_request = (
+                    f"desk {cpu['gunicorn'] / max(served['desk'], 1) * 1000:.1f}, "
+                    f"IVR {cpu['gunicorn-ivr'] / max(served['ivr'], 1) * 1000:.1f}"
+                )
+            else:
+                per_request = f"{cpu['gunicorn'] / max(served.total(), 1) * 1000:.1f}"
+            print(
+                f"CPU seconds in the day ({os.cpu_count()} cores × {wall:.0f} s): {pieces}; "
+                f"web server CPU ms a request: {per_request} (websockets included)"
+            )
+        print(f"PostgreSQL connections to {args.db.rsplit('/', 1)[1]}: at most {connections.most}")
         print_targets(stats)
         good = end_check(day, sink, args.drain)
         twice = sum(1 for n in provider.redirects.values() if n > 1)

@@ -18,6 +18,15 @@ def _hungarian_calendar(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("HU", years=[year - 1, year, year + 1])
 
 
+def load_calendar(today: datetime.date | None = None) -> None:
+    """Compute the public holidays around this year and the next now (about 0.3 s of CPU each,
+    then cached): the web server does it before its workers fork, so that the first caller or
+    agent of each worker does not wait for it."""
+    year = (today or timezone.localdate()).year
+    _hungarian_calendar(year)
+    _hungarian_calendar(year + 1)
+
+
 def _swapped_weekday(day: datetime.date) -> int:
     """Return the weekday whose hours a transferred working day keeps: the day off it was
     swapped with (a working Saturday pays for a bridge day), found by the day off's label

@@ -5,7 +5,6 @@
 """
 
 import os
-from importlib import import_module
 
 from django.core.asgi import get_asgi_application
 
@@ -15,9 +14,9 @@ django_application = get_asgi_application()  # sets Django up before the consume
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.conf import settings  # noqa: E402
 
 from calls.desk.routing import websocket_urlpatterns  # noqa: E402
+from gratisz.warmup import warm_up  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -28,5 +27,5 @@ application = ProtocolTypeRouter(
     }
 )
 
-# Import the URLconf now rather than on a process's first request (see wsgi.py).
-import_module(settings.ROOT_URLCONF)
+# Load now what the first requests would (see gratisz.warmup): once, before the workers fork.
+warm_up()

@@ -16,6 +16,7 @@ from typing import Any
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -127,6 +128,36 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo runs a web server and a Celery worker on one file: wait for the other's lock
     # instead of failing at once, and take the write lock at BEGIN to avoid upgrade deadlocks.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_POOL", default=DATABASES["default"]["CONN_MAX_AGE"] == 0
+):
+    # A bounded pool of connections per process (psycopg's pool; Django closes a request's
+    # connection back into it). Under ASGI every request runs its view on a thread of its own,
+    # so without a bound the connections grow with the requests in flight, past PostgreSQL's
+    # max_connections ("too many clients"); a request beyond the bound waits for a connection
+    # instead. DATABASE_CONNECTIONS is what the web server may hold in all, shared by its worker
+    # processes (WEB_CONCURRENCY, gunicorn's own variable for --workers, which make serve sets);
+    # keep it under PostgreSQL's max_connections less the Celery workers (a connection per
+    # process: one task at a time), management commands and other clients of the cluster. A
+    # request that waits DATABASE_POOL_TIMEOUT seconds fails as the database being away would
+    # (a 503, the IVR's hold message). The pool replaces persistent connections: on unless
+    # DATABASE_CONN_MAX_AGE asks for those (DATABASE_POOL=0 turns it off; both at once is an
+    # error Django would only raise at the first query).
+    if DATABASES["default"]["CONN_MAX_AGE"] != 0:
+        raise ImproperlyConfigured("DATABASE_POOL needs DATABASE_CONN_MAX_AGE=0")
+    _web_workers = max(1, env.int("WEB_CONCURRENCY", default=1))
+    DATABASE_CONNECTIONS = env.int("DATABASE_CONNECTIONS", default=60)
+    _pool_max = env.int(
+        "DATABASE_POOL_MAX_SIZE", default=max(2, DATABASE_CONNECTIONS // _web_workers)
+    )
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "pool": {
+            "min_size": min(env.int("DATABASE_POOL_MIN_SIZE", default=2), _pool_max),
+            "max_size": _pool_max,
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        },
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and the desk's push connection -------------------------------------------------------
@@ -141,11 +172,20 @@ else:
 # The desk's push connection (Django Channels): the Redis channel layer when REDIS_URL is given
 # (make serve: every web worker reaches every agent's socket), otherwise an in-memory layer that
 # reaches the sockets of this one process (make run's single server).
+# Redis pub/sub: a message to a group (every desk hears of a call joining or leaving the queue)
+# is published once and each web worker hands it to its own sockets, where the list-based layer
+# made a Redis round trip for every socket (a quarter of the desk workers' CPU with 50 agents).
+# What a socket misses while it is down it fetches on reconnecting (desk.js), as before. The
+# read timeout stays above 5 s: the list-based layer's blocking pop of 5 s lost that race to
+# redis-py 8's default of 5 s on a quiet socket, which then died and reconnected.
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "gratisz-desk"},
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": "gratisz-desk",
+            },
         }
     }
 else:

@@ -1,13 +1,13 @@
 import os
-from importlib import import_module
 
-from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gratisz.settings")
 application = get_wsgi_application()
 
-# Import the URLconf, and with it every view, now rather than on a process's first request
-# (about half a second): under ``gunicorn --preload`` (make serve) it is done once, before the
-# workers fork, so the first agents after a start or restart do not wait for it.
-import_module(settings.ROOT_URLCONF)
+# Load the URLconf, and with it every view, and what else the first requests would load, now
+# rather than on a process's first request (see gratisz.warmup): under ``gunicorn --preload``
+# it is done once, before the workers fork, so the first agents after a start do not wait.
+from gratisz.warmup import warm_up  # noqa: E402
+
+warm_up()

@@ -254,11 +254,18 @@ class Presence:
         return str(AgentPresence.State(self.state).label)
 
 
-def agent_presence(*, agent, now: datetime.datetime | None = None) -> Presence:
+_UNREAD: Any = object()
+
+
+def agent_presence(
+    *, agent, now: datetime.datetime | None = None, handling: Any = _UNREAD
+) -> Presence:
     """Return where ``agent`` is: on a call (an open handling), on a break, in wrap-up (until
-    its end), else available."""
+    its end), else available. ``handling``: the agent's open handling (or None) if the caller
+    has already read it (``open_handling_of``)."""
     now = now or timezone.now()
-    handling = CallHandling.objects.filter(agent=agent, closed_at__isnull=True).first()
+    if handling is _UNREAD:
+        handling = CallHandling.objects.filter(agent=agent, closed_at__isnull=True).first()
     if handling is not None:
         return Presence(AgentPresence.State.ON_CALL, since=handling.taken_at)
     row = AgentPresence.objects.filter(agent=agent).first()

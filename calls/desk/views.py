@@ -113,9 +113,9 @@ def presence(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/_presence.html", _presence_context(request))
 
 
-def _presence_context(request: HttpRequest) -> dict:
+def _presence_context(request: HttpRequest, **handling) -> dict:
     now = timezone.now()
-    state = selectors.agent_presence(agent=request.user, now=now)
+    state = selectors.agent_presence(agent=request.user, now=now, **handling)
     return {
         "presence": state,
         "presence_until_ms": round(state.until.timestamp() * 1000) if state.until else "",
@@ -131,13 +131,14 @@ def _queue_context(request: HttpRequest) -> dict:
         selectors.colleagues_overdue_promises(agent=request.user, now=timezone.now())
     )
     callbacks.attach_attempts([*promises, *colleagues_overdue])  # tries and the next one
+    mine = selectors.open_handling_of(agent=request.user)
     return {
         "waiting": waiting,
-        "mine": selectors.open_handling_of(agent=request.user),
+        "mine": mine,
         "promises": promises,
         "colleagues_overdue": colleagues_overdue,
         "poll_seconds": settings.DESK_POLL_SECONDS,
-        **_presence_context(request),
+        **_presence_context(request, handling=mine),  # the open call read once
     }
 
 

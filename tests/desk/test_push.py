@@ -1,12 +1,15 @@
 """The desk's push connection: who may open it, and what it brings (a verified call reaches
 every desk, a taken call leaves the others, the agent's call screen hears the caller leave)."""
 
+import asyncio
+
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
+from calls import push
 from calls.desk import services
 from gratisz.asgi import application
 from gratisz.roles import Role
@@ -124,3 +127,25 @@ def test_the_agents_call_screen_hears_the_caller_hang_up(login, agent, firm, on_
     assert {"op": "call-changed", "ticket": handling.ticket_id} in [
         {k: v for k, v in m.items() if k != "sent"} for m in messages
     ]
+
+
+def test_a_quiet_desk_keeps_its_push_connection(login, agent):
+    # A consumer waited for Redis with a blocking pop of 5 s; a read timeout no longer than the
+    # pop killed the consumer of a socket that heard nothing for a few seconds, and the desk
+    # lost its push connection until the browser reconnected.
+    layer = get_channel_layer()
+    if "Redis" not in type(layer).__name__:
+        pytest.skip("the Redis channel layer (make serve)")
+    client = login(agent, Client())
+
+    async def scenario():
+        ws = socket(client)
+        assert (await ws.connect())[0]
+        await asyncio.sleep(7)  # nothing for longer than a blocking pop and a read timeout
+        payload = {"op": "queue-remove", "id": 1}
+        await layer.group_send(push.QUEUE_GROUP, {"type": push.EVENT_TYPE, "payload": payload})
+        message = await ws.receive_json_from(timeout=5)
+        await ws.disconnect()
+        return message
+
+    assert async_to_sync(scenario)() == {"op": "queue-remove", "id": 1}

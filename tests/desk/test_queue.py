@@ -136,3 +136,50 @@ def test_manual_verification_with_a_wrong_code_counts_like_the_ivr(agent, login,
     assert DirektThrottle.objects.get(grid=firm.grid).failure_count == 1
     assert not CallHandling.objects.exists()
     assert CallTicket.objects.get().state == CallTicket.State.FAILED_VERIFICATION
+
+
+def test_the_desk_home_and_its_queue_read_a_fixed_number_of_queries(
+    agent, make_user, login, client, firm, make_waiting, on_call, django_assert_num_queries
+):
+    """However many calls wait and promises are open (the agent's and colleagues' overdue
+    ones, each with its firm, contract and keeper): the page's rows never cost a query each."""
+    import datetime
+
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from calls.desk.models import DeskRequest
+
+    def promise(handling, hours: int, **fields):
+        return DeskRequest.objects.create(
+            handling=handling,
+            kind=DeskRequest.Kind.CALLBACK,
+            due_at=timezone.now() + datetime.timedelta(hours=hours),
+            contact="+36301234567",
+            subject="Díjhátralék",
+            created_at=timezone.now() - datetime.timedelta(hours=3),
+            **fields,
+        )
+
+    def add_rows(n: int):
+        for i in range(n):
+            make_waiting(firm, from_number=f"+3630555{i:04d}")
+            promise(on_call(make_user("agent"), firm), hours=-1)  # a colleague's, overdue
+            promise(on_call(make_user("agent"), firm), hours=-2, assignee=agent)  # taken over
+
+    login(agent)
+    on_call(agent, firm)  # the agent's own call in progress
+    add_rows(1)
+    urls = (reverse("desk:home"), reverse("desk:queue"))
+    few = {}
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url).content.decode()
+        assert page.count('class="primary take"') == 1
+        few[url] = len(queries.captured_queries)
+    add_rows(4)
+    for url in urls:
+        with django_assert_num_queries(few[url]):
+            page = client.get(url).content.decode()
+        assert page.count('class="primary take"') == 5
+        assert page.count("Díjhátralék") == 10  # taken over by the agent, and colleagues'

@@ -70,3 +70,30 @@ def test_budapest_time_and_hungarian_by_default(settings):
     assert settings.TIME_ZONE == "Europe/Budapest"
     assert settings.LANGUAGE_CODE == "hu"
     assert [code for code, _name in settings.LANGUAGES] == ["hu", "en"]
+
+
+def database_options(**env) -> str:
+    """The default database's OPTIONS as the settings compute them from ``env``."""
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])",
+        **{"DATABASE_URL": "postgres://gratisz@db.invalid:5432/gratisz", **env},
+    )
+    assert result.returncode == 0 or env.get("DATABASE_POOL"), result.stderr
+    return result.stdout + result.stderr
+
+
+def test_postgresql_connections_come_from_a_pool_shared_by_the_web_workers():
+    # make serve: 5 web workers share 60 connections; each process holds at most 12.
+    options = database_options(WEB_CONCURRENCY="5", DATABASE_CONNECTIONS="60")
+    assert "'pool': {'min_size': 2, 'max_size': 12, 'timeout': 10.0}" in options
+    assert "'max_size': 4" in database_options(WEB_CONCURRENCY="5", DATABASE_POOL_MAX_SIZE="4")
+
+
+def test_persistent_connections_instead_of_the_pool_only_when_asked():
+    assert "pool" not in database_options(DATABASE_CONN_MAX_AGE="60")
+    assert "pool" not in database_options(DATABASE_POOL="0")
+    # Django allows no pool with persistent connections: refused at start, not at a query.
+    refused = database_options(DATABASE_POOL="1", DATABASE_CONN_MAX_AGE="60")
+    assert "DATABASE_POOL needs DATABASE_CONN_MAX_AGE=0" in refused
