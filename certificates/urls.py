@@ -6,7 +6,7 @@ app_name = "certificates"
 
 urlpatterns = [
     path("verify/", views.verify_lookup, name="verify-lookup"),
-    path("verify/<str:number>/", views.verify, name="verify"),
+    path("verify/<ref:number>/", views.verify, name="verify"),
     path("certificates/deliveries/", views.delivery_list, name="deliveries"),
     path("certificates/deliveries/<id:pk>/resend/", views.delivery_resend, name="delivery-resend"),
     path("certificates/print-batches/", views.print_batch_list, name="print-batches"),
@@ -22,5 +22,5 @@ urlpatterns = [
         views.print_batch_undo,
         name="print-batch-undo",
     ),
-    path("certificates/<str:number>/pdf/", views.certificate_pdf, name="pdf"),
+    path("certificates/<ref:number>/pdf/", views.certificate_pdf, name="pdf"),
 ]

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -60,7 +60,15 @@ def verify_lookup(request: HttpRequest) -> HttpResponse:
     """Let anyone type a document number; send them to its verification page."""
     number = request.GET.get("number", "").strip().upper()
     if number:
-        return redirect("certificates:verify", number=number)
+        try:
+            return redirect("certificates:verify", number=number)
+        except NoReverseMatch:  # control characters, or far too long for a number of ours
+            return render(
+                request,
+                "certificates/verify.html",
+                {"state": "malformed", "number": number[:100]},
+                status=404,
+            )
     return render(request, "certificates/verify.html", {"state": "ask"})
 
 

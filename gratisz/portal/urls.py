@@ -9,7 +9,7 @@ GRID = r"(?P<grid>[0-9]{9})"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("invitation/<str:token>/", views.invitation_accept, name="invitation"),
+    path("invitation/<ref:token>/", views.invitation_accept, name="invitation"),
     path("referent/", views.referent_home, name="referent-home"),
     re_path(rf"^referent/{GRID}/$", views.referent_firm, name="referent-firm"),
     re_path(rf"^referent/{GRID}/firm/$", views.referent_firm_edit, name="referent-firm-edit"),

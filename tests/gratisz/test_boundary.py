@@ -57,3 +57,32 @@ def test_url_ids_beyond_64_bits_or_not_ascii_do_not_resolve(path):
     with pytest.raises(Resolver404):
         resolve(path)
     assert resolve("/desk/call/12/").kwargs == {"ticket_id": 12}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/certificates/GR-2026-1\x00/pdf/",
+        "/verify/GR\x01/",
+        "/desk/call/12/contract/GFB\x00DEMO/",
+        "/desk/call/12/claim/TK\x1b/",
+        "/desk/call/12/offer/" + "A" * 101 + "/",
+        "/partner/invitation/tok\x00en/",
+    ],
+)
+def test_record_numbers_in_urls_with_control_characters_or_too_long_do_not_resolve(path):
+    # PostgreSQL refuses a NUL in a query: such a number must be a 404 before any query.
+    with pytest.raises(Resolver404):
+        resolve(path)
+    assert resolve("/desk/call/12/contract/GFB-DEMO-0001/").kwargs["policy_number"] == (
+        "GFB-DEMO-0001"
+    )
+
+
+@pytest.mark.django_db
+def test_a_typed_certificate_number_with_control_characters_is_answered_not_a_server_error(
+    client,
+):
+    response = client.get("/verify/", {"number": "GR-2026\x00-1"})
+    assert response.status_code == 404
+    assert "GR-2026" in response.content.decode()
