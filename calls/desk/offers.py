@@ -11,18 +11,12 @@ facts of the offer's client correctly (``offer_identify``); pages reach an offer
 from django.db import transaction
 
 from partners.models import Offer
-from partners.selectors import offer_search
 
 from .models import CallHandling, OfferIdentificationCheck
 from .services import holder_fact_matches, identification_check
 
 # The facts that identify an offer's client (an offer has no vehicle: no plate).
 OFFER_IDENTIFYING_FACTS = ("name", "birth_date", "tax_number", "mothers_name", "postcode")
-
-
-def offers_for_call(*, handling: CallHandling, query: str) -> list[Offer]:
-    """Search the verified firm's offers by number (tolerant: case, separators, a part)."""
-    return offer_search(firm=handling.firm, query=query)
 
 
 @transaction.atomic

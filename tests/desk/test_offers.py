@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from calls.desk import access, offers, services
+from calls.desk import access, offers, selectors, services
 from calls.desk.models import Disclosure, OfferIdentificationCheck
 from partners.models import Offer, OfferMissingItem
 from partners.selectors import offer_for_firm, offer_search
@@ -259,6 +259,6 @@ def test_offer_of_a_firm_with_the_same_policyholder_elsewhere_stays_scoped(
     mine = make_offer(firm, holder, "AJ-T-0100")
     make_offer(other_firm, holder, "AJ-T-0101")
     handling = on_call(agent, firm)
-    assert offers.offers_for_call(handling=handling, query="AJ-T-010") == [mine]
+    assert selectors.call_search(handling=handling, query="AJ-T-010").offers == [mine]
     ContractFactory(firm=other_firm, policyholder=holder)  # the client also elsewhere
-    assert offers.offers_for_call(handling=handling, query="0101") == []
+    assert selectors.call_search(handling=handling, query="0101").offers == []

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from calls.desk import offers
+from calls.desk import selectors
 from gratisz import demo
 from gratisz.importer import portfolio_import, portfolio_record_import
 from partners.models import Offer, OfferMissingItem, PartnerFirm
@@ -32,11 +32,11 @@ def test_demo_offers_are_linked_and_found_on_a_demo_alkusz_call(agent, on_call, 
     )
 
     handling = on_call(agent, firm)
-    assert [o.offer_number for o in offers.offers_for_call(handling=handling, query="0003")] == [
-        "AJ-DEMO-0003"
-    ]
+    assert [
+        o.offer_number for o in selectors.call_search(handling=handling, query="0003").offers
+    ] == ["AJ-DEMO-0003"]
     # Másik Partner's offer is not found on Demo Alkusz's call, however it is typed.
-    assert offers.offers_for_call(handling=handling, query="aj demo 0007") == []
+    assert selectors.call_search(handling=handling, query="aj demo 0007").offers == []
     login(agent)
     url = reverse("desk:offer", args=[handling.ticket_id, "AJ-DEMO-0007"])
     assert client.get(url).status_code == 404
