@@ -8,8 +8,10 @@ import shutil
 
 import pytest
 from django.apps import apps as django_apps
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.db.models.signals import post_migrate
+from django.test import override_settings
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -25,6 +27,21 @@ _extensions = itertools.count(1)
 def current_token(device: TOTPDevice) -> str:
     """Compute the code an authenticator app would show now for ``device``."""
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request):
+    """Hash the tests' passwords with a fast hasher: Argon2 costs 100 MiB and about 100 ms for
+    every test user and every login, minutes over the suite. Hashes made otherwise (the data
+    migrations' users) still verify. ``@pytest.mark.production_hashers`` keeps the production
+    list, for the test of the hashers themselves. (Not pytest-django's ``settings`` fixture:
+    that would be torn down after the other autouse fixtures, with their settings changed.)"""
+    if request.node.get_closest_marker("production_hashers") is not None:
+        yield
+        return
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher", *django_settings.PASSWORD_HASHERS]
+    with override_settings(PASSWORD_HASHERS=fast):
+        yield
 
 
 @pytest.fixture

@@ -102,6 +102,7 @@ def test_an_english_browser_still_gets_hungarian_until_english_is_chosen(client)
     assert "Log in" in client.get(reverse("login")).content.decode()
 
 
+@pytest.mark.production_hashers
 def test_passwords_are_stored_with_argon2_and_older_hashes_upgraded_at_login(client, agent):
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
