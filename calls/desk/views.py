@@ -2,7 +2,6 @@
 
 import secrets
 from functools import wraps
-from typing import TYPE_CHECKING
 
 from django import forms
 from django.conf import settings
@@ -40,9 +39,6 @@ from .forms import (
 )
 from .masking import masked_holder
 from .models import CallHandling, ClaimReport, DeskRequest
-
-if TYPE_CHECKING:
-    pass
 
 
 def desk_view(view):
