@@ -13,6 +13,7 @@ private to it.
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.utils import timezone
 
@@ -48,6 +49,26 @@ def _disclosure_log(*, handling: CallHandling, record_type: str, record_ref: str
     Disclosure.objects.create(**row, firm_id=handling.firm.pk, at=timezone.now())
 
 
+# The number each kind of record is logged by, as it is on file.
+_REF_FIELDS: dict[str, str] = {
+    Disclosure.Record.CONTRACT: "policy_number",
+    Disclosure.Record.CLAIM: "claim_number",
+    Disclosure.Record.OFFER: "offer_number",
+}
+
+
+def _shown(handling: CallHandling, record_type: str, lookup, **number):
+    """Return the record of the call's firm that ``lookup(firm=…, **number)`` finds, logged as
+    shown on this call; raise ``Http404`` when the firm holds none (another firm's included)."""
+    try:
+        record = lookup(firm=handling.firm, **number)
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
+    ref = getattr(record, _REF_FIELDS[record_type])
+    _disclosure_log(handling=handling, record_type=record_type, record_ref=ref)
+    return record
+
+
 def _personal_data_log(handling: CallHandling, holder: Policyholder) -> None:
     _disclosure_log(
         handling=handling, record_type=Disclosure.Record.PERSONAL, record_ref=holder.external_id
@@ -70,12 +91,8 @@ def access_contract(*, handling: CallHandling, policy_number: str) -> Contract:
     Side effects: the contract's disclosure, and the client's personal data's once the client
     is identified on this call (the pages then show them unmasked).
     """
-    try:
-        contract = contract_for_firm(firm=handling.firm, policy_number=policy_number)
-    except Contract.DoesNotExist as exc:
-        raise Http404 from exc
-    _disclosure_log(
-        handling=handling, record_type=Disclosure.Record.CONTRACT, record_ref=contract.policy_number
+    contract = _shown(
+        handling, Disclosure.Record.CONTRACT, contract_for_firm, policy_number=policy_number
     )
     if client_is_identified(handling=handling, contract=contract):
         _personal_data_log(handling, contract.policyholder)
@@ -98,13 +115,7 @@ class ClaimView:
 def access_claim(*, handling: CallHandling, claim_number: str) -> ClaimView:
     """Return the claim as this call may see it, or raise ``Http404`` when it is on none of the
     call's firm's contracts. Side effect: the claim's disclosure."""
-    try:
-        claim = claim_for_firm(firm=handling.firm, claim_number=claim_number)
-    except Claim.DoesNotExist as exc:
-        raise Http404 from exc
-    _disclosure_log(
-        handling=handling, record_type=Disclosure.Record.CLAIM, record_ref=claim.claim_number
-    )
+    claim = _shown(handling, Disclosure.Record.CLAIM, claim_for_firm, claim_number=claim_number)
     identified = (
         client_is_identified(handling=handling, contract=claim.contract)
         or ClaimReport.objects.filter(handling=handling, claim=claim).exists()
@@ -136,17 +147,11 @@ def access_offer(*, handling: CallHandling, offer_number: str) -> OfferView:
     Side effects: the offer's disclosure, and once the client is identified, the client's
     personal data's.
     """
-    try:
-        offer = offer_for_firm(firm=handling.firm, offer_number=offer_number)
-    except Offer.DoesNotExist as exc:
-        raise Http404 from exc
+    offer = _shown(handling, Disclosure.Record.OFFER, offer_for_firm, offer_number=offer_number)
     checks = list(
         OfferIdentificationCheck.objects.filter(handling=handling, offer=offer).order_by("at")
     )
     identified = any(c.passed for c in checks)
-    _disclosure_log(
-        handling=handling, record_type=Disclosure.Record.OFFER, record_ref=offer.offer_number
-    )
     contract = None
     other_contract = False
     if identified:
