@@ -26,7 +26,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from boundary.fields import DURATION_MAX, int_or_none, is_ascii_digits
 from partners import direkt
 from partners.models import DirektCode
-from partners.services import direkt_code_policy_errors, direkt_code_rotate
+from partners.services import PortalError, direkt_code_policy_errors, direkt_code_rotate
 from partners.verification import WITHHELD, direkt_verify, stored_calling_number
 
 from .. import opening_hours, push
@@ -402,11 +402,6 @@ def _on_new_code_again(ticket: CallTicket, digits: str, answer: _Answer) -> tupl
     ticket.pending_code_salt = ticket.pending_code_hash = ""
     if not same:
         return _new_code_refused(ticket, answer, Key.NEW_CODE_MISMATCH), _shape(digits)
-    errors = direkt_code_policy_errors(
-        firm=ticket.identified_firm, role=DirektCode.Role.STAFF, code=digits
-    )
-    if errors:  # the policy changed under us (a parallel change): refuse, as the portal would
-        return _new_code_refused(ticket, answer, POLICY_PROMPTS[errors[0]]), _shape(digits)
     try:
         direkt_code_rotate(
             firm=ticket.identified_firm,
@@ -414,10 +409,13 @@ def _on_new_code_again(ticket: CallTicket, digits: str, answer: _Answer) -> tupl
             by=None,
             calling_number=ticket.from_number or WITHHELD,
         )
-    except ValidationError:  # the firm's registration was withdrawn meanwhile: nothing changed
+    except PortalError:  # the firm's registration was withdrawn meanwhile: nothing changed
         answer.say(Key.NEW_CODE_GIVE_UP)
         _finish(ticket, answer, State.COMPLETED)
         return "new code refused: the firm is not registered", _shape(digits)
+    except ValidationError as refused:  # the policy changed under us (a parallel change)
+        policy = str(refused.error_dict[DirektCode.Role.STAFF][0].code)
+        return _new_code_refused(ticket, answer, POLICY_PROMPTS[policy]), _shape(digits)
     ticket.code_changed_at = timezone.now()
     answer.say(Key.CODE_CHANGED)
     _finish(ticket, answer, State.COMPLETED)

@@ -116,3 +116,17 @@ def test_a_change_from_a_withheld_number_says_so_in_the_audit(provider, firm):
     entry = FirmAuditEntry.objects.get(firm=firm)
     with translation.override("hu"):
         assert entry.who == "egy vezető telefonon (3-as menü), rejtett számról"
+
+
+def test_a_code_made_invalid_meanwhile_is_refused_at_the_confirmation_and_asked_again(
+    provider, firm
+):
+    from partners.services import direkt_code_rotate
+
+    call = _as_manager(provider, firm).press(NEW_CODE)
+    assert call.last_heard == texts("ask_new_code_again")[0]
+    # Meanwhile a colleague sets the same code in the portal: it is no longer a new one.
+    direkt_code_rotate(firm=firm, codes={DirektCode.Role.STAFF: NEW_CODE}, by=None)
+    call.press(NEW_CODE)
+    assert call.heard[-2:] == texts("new_code_reused", "ask_new_code")
+    assert FirmAuditEntry.objects.filter(firm=firm).count() == 1  # only the portal's change
