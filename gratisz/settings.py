@@ -128,6 +128,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo runs a web server and a Celery worker on one file: wait for the other's lock
     # instead of failing at once, and take the write lock at BEGIN to avoid upgrade deadlocks.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # The tests' database is a file too (each test process adds its suffix): Django's default,
+    # an in-memory database in shared-cache mode, refuses a second connection at once while
+    # another writes ("database table is locked", no timeout), so two requests of one browser
+    # in the browser tests' server threads (a page and its favicon) could fail each other.
+    VAR_DIR.mkdir(exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
     "DATABASE_POOL", default=DATABASES["default"]["CONN_MAX_AGE"] == 0
 ):
