@@ -65,8 +65,9 @@ run: install messages
 # (default 60) among themselves (WEB_CONCURRENCY tells the settings how many there are).
 WEB_WORKERS ?= $(shell echo $$((2 * $$(nproc) + 1)))
 # The telephony provider's webhooks (/ivr/) have web workers of their own, so that a caller in
-# the voice menu never waits behind the agents' pages: the proxy in front (TLS) routes /ivr/ to
-# IVR_PORT and everything else to PORT. Both serve the whole application; the signatures are
+# the voice menu never waits behind the agents' pages; the desk's workers run at a lower CPU
+# priority (nice 5), so that they yield a busy core to the IVR's. The proxy in front (TLS) routes
+# /ivr/ to IVR_PORT and everything else to PORT. Both serve the whole application; the signatures are
 # checked against PUBLIC_BASE_URL, whichever port the request came in on.
 IVR_WORKERS ?= 2
 IVR_PORT ?= $(shell echo $$(($(PORT) + 1)))
@@ -103,7 +104,7 @@ serve: install messages
 	again $(VENV)/bin/celery -A gratisz worker --queues telephony \
 		--hostname telephony@%h --concurrency 2 --loglevel INFO & \
 	$(VENV)/bin/celery -A gratisz beat --loglevel INFO --schedule var/celerybeat-schedule & \
-	$(VENV)/bin/gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker \
+	nice -n 5 $(VENV)/bin/gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker \
 		--preload --workers $(WEB_WORKERS) --bind $(HOST):$(PORT) \
 		--access-logfile - --graceful-timeout 20 & \
 	$(VENV)/bin/gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker \

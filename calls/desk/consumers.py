@@ -6,6 +6,7 @@ consumer joins the queue's group and the agent's own group, and forwards what
 ``calls.push`` sends there; it never reads anything the browser sends.
 """
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -35,6 +36,16 @@ def _may_use_desk(user, session) -> bool:
 
 
 class DeskConsumer(AsyncJsonWebsocketConsumer):
+    async def dispatch(self, message):
+        """Hand ``message`` to its handler, without Channels' closing of stale database
+        connections first: that costs a trip to a thread for every push to every socket, and
+        the only handler here that reads the database goes through ``database_sync_to_async``,
+        which does it itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self):
         user = self.scope.get("user")
         if not await _may_use_desk(user, self.scope.get("session")):
