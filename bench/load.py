@@ -12,8 +12,8 @@ commands as the Makefile's ``serve`` target, with the same environment (``DJANGO
     nice -n 10 celery -A gratisz worker --queues celery --hostname documents@%h --concurrency 2
     celery -A gratisz worker --queues telephony --hostname telephony@%h --concurrency 2
     celery -A gratisz beat --loglevel INFO --schedule var/load/celerybeat-schedule
-    nice -n 5 gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker --preload
-        --workers 2*cores+1 --bind 127.0.0.1:8765 --access-logfile - --graceful-timeout 20
+    nice -n 5 gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker
+        --preload --workers 2*cores+1 --bind 127.0.0.1:8765 --access-logfile - --graceful-timeout 20
     gunicorn ... --workers 2 --bind 127.0.0.1:8768 ...  (the telephony webhooks', --ivr-workers)
 
 The provider's webhooks (``/ivr/``) go to the second server, as a proxy in front of make serve
@@ -51,10 +51,11 @@ After the last arrival the queue drains and the documents go out.
 
 Prints throughput (requests/s, calls/min, how busy the machine's cores were), p50/p99/max per
 action, errors per action, the load generator's own CPU and how late its event loop woke (both
-included in the latencies it measures), and the targets (every desk action's p99 under 300 ms, the IVR webhooks' p99 under 50 ms), and the
-end check: every call ticket of the run in a final state, every handling closed, every
-requested document delivered (Delivery ``sent``) with exactly one SMTP message carrying its
-Message-ID, no other message, and every answered call put through exactly once.
+included in the latencies it measures), the targets (every desk action's p99 under 300 ms,
+the IVR webhooks' p99 under 50 ms), and the end check: every call ticket of the run in a final
+state, every handling closed, every requested document delivered (Delivery ``sent``) with
+exactly one SMTP message carrying its Message-ID, no other message, and every answered call
+put through exactly once.
 """
 
 import argparse
