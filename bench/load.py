@@ -198,6 +198,11 @@ def _celery_worker(queue: str, hostname: str) -> list[str]:
     ]
 
 
+# Reuse an idle connection for less time than uvicorn keeps it open (5 s): a request sent on a
+# connection that the server is closing fails as "Server disconnected", a race of the client's,
+# not an answer of the server's.
+KEEPALIVE = 4
+
 # The desk's web workers yield the CPU to the IVR's, as in make serve: a caller in the voice
 # menu must not hear the agents' load.
 DESK_NICE = ("nice", "-n", "5")
@@ -1003,7 +1008,10 @@ class Day:
         import aiohttp
         from yarl import URL
 
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE),
+            cookie_jar=aiohttp.CookieJar(unsafe=True),
+        ) as session:
             async with self.login_slots:
                 logged_in = await self.login(session, username, key_hex)
                 if logged_in:
@@ -1208,7 +1216,7 @@ class Day:
         import aiohttp
 
         self.loop = asyncio.get_running_loop()
-        connector = aiohttp.TCPConnector(limit=0)
+        connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE)
         async with aiohttp.ClientSession(connector=connector) as session:
             self.session = session
             ready = asyncio.Event()
