@@ -14,12 +14,14 @@ commands as the Makefile's ``serve`` target, with the same environment (``DJANGO
     celery -A gratisz beat --loglevel INFO --schedule var/load/celerybeat-schedule
     nice -n 5 gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker
         --preload --workers 2*cores+1 --bind 127.0.0.1:8765 --access-logfile - --graceful-timeout 20
-    gunicorn ... --workers 2 --bind 127.0.0.1:8768 ...  (the telephony webhooks', --ivr-workers)
+    gunicorn gratisz.wsgi --worker-class gthread --threads 4 --preload --workers 2
+        --bind 127.0.0.1:8768 ...  (the telephony webhooks', --ivr-workers)
 
 The provider's webhooks (``/ivr/``) go to the second server, as a proxy in front of make serve
 routes them, signed with the public URL (``PUBLIC_BASE_URL``) all the same.
 
-(``--wsgi`` runs the former shape instead: ``gunicorn gratisz.wsgi`` and agents that poll.)
+(``--wsgi`` runs the former shape instead: the desk on ``gunicorn gratisz.wsgi`` too, and agents
+that poll.)
 
 The secrets are fixed bench values (loopback only) instead of ``var/serve.env``; static and
 media files, logs and the beat schedule go under ``var/load/``. ``--attach URL`` uses a stack
@@ -295,8 +297,8 @@ class Stack:
                     *(DESK_NICE if name == "gunicorn" else ()),
                     str(ROOT / ".venv/bin/gunicorn"),
                     *(
-                        ["gratisz.wsgi"]
-                        if self.args.wsgi
+                        ["gratisz.wsgi", "--worker-class", "gthread", "--threads", "4"]
+                        if self.args.wsgi or name == "gunicorn-ivr"
                         else [
                             "gratisz.asgi:application",
                             "--worker-class",
