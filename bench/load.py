@@ -1306,6 +1306,20 @@ def end_check(day: Day, sink: MailSink, drain: float) -> bool:
     return good
 
 
+def machine_speed() -> float:
+    """Milliseconds for a fixed piece of Python work, the best of five, before anything starts.
+
+    This machine's cores are shared with others: the same day has cost the desk's workers from
+    19 to 29 ms of CPU a request from one run to the next. Printed beside the figures, so that
+    runs on a slower moment of the machine can be told apart."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        sum(i * i for i in range(1_000_000))
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def _cpu_busy() -> tuple[int, int]:
     """The machine's CPU time so far (clock ticks, all cores): (busy, idle), from /proc/stat."""
     ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -1356,6 +1370,7 @@ def run(args, env: dict[str, str], during=None, setup=None) -> Outcome:
     ``during(stack, sink, day)`` is a coroutine run alongside the day (bench/faults.py breaks
     something there); ``setup(stack, sink)`` runs before the day.
     """
+    speed = machine_speed()
     create_database(args.db)
     setup_django(env)
     world = prepare(args)
@@ -1397,7 +1412,8 @@ def run(args, env: dict[str, str], during=None, setup=None) -> Outcome:
             f"{day.calls['handled'] / wall * 60:.0f} calls/min handled): {dict(day.calls)}; "
             f"{args.web_workers} gunicorn workers for the desk, {args.ivr_workers} for the IVR; "
             f"load average {load_before:.1f} → "
-            f"{load_after:.1f} on {os.cpu_count()} cores, busy {busy[0] / max(sum(busy), 1):.0%}"
+            f"{load_after:.1f} on {os.cpu_count()} cores, busy {busy[0] / max(sum(busy), 1):.0%}; "
+            f"machine speed before the day: {speed:.0f} ms for a fixed piece of Python work"
         )
         for step in LOGIN_STEPS:  # before the day, two agents at a time: not in the totals
             if values := stats.latencies.get(step):
