@@ -21,8 +21,8 @@ class OneCrossingASGIHandler(ASGIHandler):
     crossing between the loop and a thread: six on every page (into the chain, back to the loop
     under the house's middlewares, Messages' two halves, X-Frame-Options, the view). Here a
     request crosses once, as it would under WSGI, while the event loop keeps the websockets
-    and reads and writes the bodies. With 100 agents (bench/load.py) the desk workers' CPU a
-    request went from 25 to 20 ms and the slowest desk action's p99 from 283 to 211 ms.
+    and reads and writes the bodies. With 100 agents (bench/load.py, two runs close in time)
+    the desk workers' CPU a request went from 25 to 20 ms.
     """
 
     def __init__(self):

@@ -5,6 +5,7 @@ import gc
 from unittest import mock
 
 from django.template import engines
+from django.template.backends.django import DjangoTemplates
 from django.template.base import Parser
 from django.urls import URLResolver, clear_url_caches, reverse
 from django.utils import translation
@@ -15,8 +16,9 @@ from gratisz.warmup import warm_up
 
 def _cold_start() -> None:
     for backend in engines.all():
-        for loader in backend.engine.template_loaders:
-            loader.reset()
+        if isinstance(backend, DjangoTemplates):
+            for loader in backend.engine.template_loaders:
+                loader.reset()
     clear_url_caches()
 
 
