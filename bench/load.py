@@ -285,6 +285,15 @@ class Stack:
         if done.returncode:
             raise SystemExit(f"manage.py {command[0]} failed:\n{done.stdout}{done.stderr}")
 
+    def _application(self, server: str) -> list[str]:
+        """The application and worker class of ``server``, as make serve runs it: the IVR's on
+        threaded WSGI workers, the desk's on uvicorn's (``--wsgi``: the former sync workers)."""
+        if server == "gunicorn-ivr":
+            return ["gratisz.wsgi", "--worker-class", "gthread", "--threads", "4"]
+        if self.args.wsgi:
+            return ["gratisz.wsgi"]
+        return ["gratisz.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker"]
+
     def start_web(self) -> None:
         """The desk's web server and, as make serve, the telephony webhooks' own."""
         servers = [("gunicorn", self.args.web_workers, self.args.port)]
@@ -296,15 +305,7 @@ class Stack:
                 [
                     *(DESK_NICE if name == "gunicorn" else ()),
                     str(ROOT / ".venv/bin/gunicorn"),
-                    *(
-                        ["gratisz.wsgi", "--worker-class", "gthread", "--threads", "4"]
-                        if self.args.wsgi or name == "gunicorn-ivr"
-                        else [
-                            "gratisz.asgi:application",
-                            "--worker-class",
-                            "uvicorn_worker.UvicornWorker",
-                        ]
-                    ),
+                    *self._application(name),
                     "--preload",
                     "--workers",
                     str(workers),
@@ -1310,7 +1311,7 @@ def machine_speed() -> float:
     """Milliseconds for a fixed piece of Python work, the best of five, before anything starts.
 
     This machine's cores are shared with others: the same day has cost the desk's workers from
-    19 to 29 ms of CPU a request from one run to the next. Printed beside the figures, so that
+    19 to 35 ms of CPU a request from one run to the next. Printed beside the figures, so that
     runs on a slower moment of the machine can be told apart."""
     best = float("inf")
     for _ in range(5):
