@@ -75,4 +75,6 @@
     typed.textContent = ""; line("caller", labels.silence); act({action: "silence"});
   });
   document.getElementById("hangup").addEventListener("click", () => act({action: "hangup"}));
+  // The page comes with the phone off (a click before this script ran would do nothing).
+  controls();
 })();

@@ -51,3 +51,16 @@ def test_agent_calls_into_the_queue_from_the_dial_pad(page, agent, firm):
     page.locator("#dial:not([disabled])").wait_for()
     ticket.refresh_from_db()
     assert ticket.state == CallTicket.State.ABANDONED
+
+
+def test_the_phone_cannot_be_dialled_before_it_works(page, agent, firm):
+    """A click on "Call" before the page's script has run would be lost: the call button
+    stays off until the phone can place the call."""
+    held = []
+    page.route("**/calls/demo_phone*.js", lambda route: held.append(route))
+    _login(page, agent)
+    assert page.locator("#dial").is_disabled()
+    held[0].continue_()
+    page.locator("#dial").click()
+    page.locator("#transcript li.ivr").first.wait_for()
+    assert "Kedves Partnerünk" in page.locator("#transcript").inner_text()
