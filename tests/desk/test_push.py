@@ -2,6 +2,7 @@
 every desk, a taken call leaves the others, the agent's call screen hears the caller leave)."""
 
 import asyncio
+import threading
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -149,3 +150,29 @@ def test_a_quiet_desk_keeps_its_push_connection(login, agent):
         return message
 
     assert async_to_sync(scenario)() == {"op": "queue-remove", "id": 1}
+
+
+def test_pushes_from_a_thread_without_event_loop_arrive_in_order_on_one_kept_loop(login, agent):
+    """The IVR's WSGI workers and the Celery tasks push from threads with no event loop behind
+    them: each push arrives, in order, and no push starts a thread (or a connection) of its own."""
+    layer = get_channel_layer()
+    if "Redis" not in type(layer).__name__:
+        pytest.skip("the Redis channel layer (make serve)")
+    client = login(agent, Client())
+
+    def worker(first: int) -> int:
+        for ticket in range(first, first + 5):
+            push.send(push.QUEUE_GROUP, {"op": "queue-remove", "id": ticket})
+        return threading.active_count()
+
+    async def scenario():
+        ws = socket(client)
+        assert (await ws.connect())[0]
+        threads = [await asyncio.to_thread(worker, first) for first in (0, 5)]
+        ids = [(await ws.receive_json_from(timeout=5))["id"] for _ in range(10)]
+        await ws.disconnect()
+        return threads, ids
+
+    threads, ids = async_to_sync(scenario)()
+    assert ids == list(range(10))
+    assert threads[1] == threads[0]
