@@ -138,11 +138,12 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.b
     "DATABASE_POOL", default=DATABASES["default"]["CONN_MAX_AGE"] == 0
 ):
     # A bounded pool of connections per process (psycopg's pool; Django closes a request's
-    # connection back into it). Under ASGI every request runs its view on a thread of its own,
-    # so without a bound the connections grow with the requests in flight, past PostgreSQL's
-    # max_connections ("too many clients"); a request beyond the bound waits for a connection
-    # instead. DATABASE_CONNECTIONS is what the web server may hold in all, shared by its worker
-    # processes (WEB_CONCURRENCY, gunicorn's own variable for --workers, which make serve sets);
+    # connection back into it). Whatever runs on threads of its own (Django's ASGI handler ran
+    # every view so; the websockets' checks, a streamed export) would otherwise grow the
+    # connections with the work in flight, past PostgreSQL's max_connections ("too many
+    # clients"); work beyond the bound waits for a connection instead. DATABASE_CONNECTIONS is
+    # what the web server may hold in all, shared by its worker processes (WEB_CONCURRENCY,
+    # gunicorn's own variable for --workers, which make serve sets);
     # keep it under PostgreSQL's max_connections less the Celery workers (a connection per
     # process: one task at a time), management commands and other clients of the cluster. A
     # request that waits DATABASE_POOL_TIMEOUT seconds fails as the database being away would

@@ -1,0 +1,91 @@
+"""The ASGI application's pages (make serve, make run): each served in one trip to a thread of
+a pool, a streamed response (a static file, an export) whole, the database connection given
+back on the thread that used it."""
+
+import json
+import threading
+
+import pytest
+from asgiref.sync import async_to_sync
+from asgiref.testing import ApplicationCommunicator
+from django.conf import settings
+from django.core import signals
+from django.db import connections
+
+from gratisz.asgi import django_application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@async_to_sync
+async def get(path: str) -> tuple[int, dict[bytes, bytes], bytes]:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"localhost"), (b"accept-language", b"hu")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    app = ApplicationCommunicator(django_application, scope)
+    await app.send_input({"type": "http.request", "body": b"", "more_body": False})
+    start = await app.receive_output(10)
+    body = b""
+    while True:
+        message = await app.receive_output(10)
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    await app.wait(10)
+    return start["status"], dict(start["headers"]), body
+
+
+def test_a_page_is_served_in_hungarian():
+    status, headers, body = get("/accounts/login/")
+    assert status == 200
+    assert "Bejelentkezés".encode() in body
+    assert b"default-src 'self'" in headers[b"Content-Security-Policy"]
+
+
+def test_the_request_ends_on_its_thread_and_gives_its_database_connection_back():
+    served = []
+
+    def note(**kwargs):
+        served.append((threading.get_ident(), connections["default"]))
+
+    signals.request_finished.connect(note)
+    try:
+        status, _headers, body = get("/health/ready/")
+    finally:
+        signals.request_finished.disconnect(note)
+    assert json.loads(body)["checks"]["database"]["status"] == "ok"
+    [(thread, its_connection)] = served
+    assert thread != threading.get_ident()
+    assert its_connection.connection is None  # closed (under PostgreSQL: back in the pool)
+
+
+def test_a_static_file_is_streamed_whole():
+    status, headers, body = get("/static/calls/demo_phone.js")
+    assert status == 200
+    assert body == (settings.BASE_DIR / "static/calls/demo_phone.js").read_bytes()
+
+
+def test_requests_reuse_the_pools_threads():
+    threads = set()
+
+    def note(**kwargs):
+        threads.add(threading.get_ident())
+
+    signals.request_started.connect(note)
+    try:
+        for _ in range(20):
+            assert get("/accounts/login/")[0] == 200
+    finally:
+        signals.request_started.disconnect(note)
+    assert len(threads) < 20
