@@ -58,20 +58,23 @@ run: install messages
 # up a page an agent is waiting for, and one for telephony (putting callers through), so that a
 # caller never waits behind a render. Secrets are
 # generated once into var/serve.env (keep that file; a new pepper voids every Direkt code).
-# Database connections come from a bounded pool in each process, not kept per thread: under
-# ASGI a sync view runs on a thread of its own and a kept connection stays with its thread, so
-# they piled up past PostgreSQL's max_connections (bench/load.py with 100 agents: "too many
+# Database connections come from a bounded pool in each process, not kept per thread: when
+# Django's ASGI handler ran each view on a thread of its own, kept connections stayed with their
+# threads and piled up past PostgreSQL's max_connections (bench/load.py with 100 agents: "too many
 # clients", 503s). The web workers (the desk's and the IVR's) share DATABASE_CONNECTIONS
 # (default 60) among themselves (WEB_CONCURRENCY tells the settings how many there are).
 WEB_WORKERS ?= $(shell echo $$((2 * $$(nproc) + 1)))
 # The telephony provider's webhooks (/ivr/) have web workers of their own, so that a caller in
 # the voice menu never waits behind the agents' pages; the desk's workers run at a lower CPU
 # priority (nice 5), so that they yield a busy core to the IVR's. The webhooks need no websocket,
-# so their workers serve WSGI, threaded: bench/ivr.py's answers take 8 ms at the median (p99 21)
-# instead of 12 (p99 36) through the ASGI server. The proxy in front (TLS) routes /ivr/
-# to IVR_PORT and everything else to PORT. Both serve the whole application; the signatures are
-# checked against PUBLIC_BASE_URL, whichever port the request came in on.
-IVR_WORKERS ?= 2
+# so their workers serve WSGI: bench/ivr.py's answers take 8 ms at the median (p99 21) instead
+# of 12 (p99 36) through the ASGI server. One thread a worker, as the desk's (gratisz/asgi.py):
+# threads of one process wait for each other's interpreter lock after every database query. An
+# idle connection is kept 5 s, as uvicorn does (gunicorn's default, 2 s, closed connections the
+# provider was about to reuse). The proxy in front (TLS) routes /ivr/ to IVR_PORT and everything
+# else to PORT. Both serve the whole application; the signatures are checked against
+# PUBLIC_BASE_URL, whichever port the request came in on.
+IVR_WORKERS ?= 4
 IVR_PORT ?= $(shell echo $$(($(PORT) + 1)))
 SERVE_ENV := DJANGO_DEBUG=0 LOG_FORMAT=json \
 	DATABASE_CONN_MAX_AGE=$${DATABASE_CONN_MAX_AGE:-0} WEB_CONCURRENCY=$$(($(WEB_WORKERS)+$(IVR_WORKERS))) \
@@ -109,7 +112,7 @@ serve: install messages
 	nice -n 5 $(VENV)/bin/gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker \
 		--preload --workers $(WEB_WORKERS) --bind $(HOST):$(PORT) \
 		--access-logfile - --graceful-timeout 20 & \
-	$(VENV)/bin/gunicorn gratisz.wsgi --worker-class gthread --threads 4 \
+	$(VENV)/bin/gunicorn gratisz.wsgi --worker-class gthread --threads 1 --keep-alive 5 \
 		--preload --workers $(IVR_WORKERS) --bind $(HOST):$(IVR_PORT) \
 		--access-logfile - --graceful-timeout 20 & \
 	wait

@@ -14,7 +14,7 @@ commands as the Makefile's ``serve`` target, with the same environment (``DJANGO
     celery -A gratisz beat --loglevel INFO --schedule var/load/celerybeat-schedule
     nice -n 5 gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker
         --preload --workers 2*cores+1 --bind 127.0.0.1:8765 --access-logfile - --graceful-timeout 20
-    gunicorn gratisz.wsgi --worker-class gthread --threads 4 --preload --workers 2
+    gunicorn gratisz.wsgi --worker-class gthread --threads 1 --keep-alive 5 --preload --workers 4
         --bind 127.0.0.1:8768 ...  (the telephony webhooks', --ivr-workers)
 
 The provider's webhooks (``/ivr/``) go to the second server, as a proxy in front of make serve
@@ -111,7 +111,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ivr-workers",
         type=int,
-        default=2,
+        default=4,
         help="the telephony webhooks' own web workers, as make serve (0: the desk's serve them)",
     )
     parser.add_argument("--ivr-port", type=int, default=8768)
@@ -200,7 +200,7 @@ def _celery_worker(queue: str, hostname: str) -> list[str]:
     ]
 
 
-# Reuse an idle connection for less time than uvicorn keeps it open (5 s): a request sent on a
+# Reuse an idle connection for less time than the servers keep it open (5 s): a request sent on a
 # connection that the server is closing fails as "Server disconnected", a race of the client's,
 # not an answer of the server's.
 KEEPALIVE = 4
@@ -287,9 +287,18 @@ class Stack:
 
     def _application(self, server: str) -> list[str]:
         """The application and worker class of ``server``, as make serve runs it: the IVR's on
-        threaded WSGI workers, the desk's on uvicorn's (``--wsgi``: the former sync workers)."""
+        WSGI workers of one thread, the desk's on uvicorn's (``--wsgi``: the former sync
+        workers)."""
         if server == "gunicorn-ivr":
-            return ["gratisz.wsgi", "--worker-class", "gthread", "--threads", "4"]
+            return [
+                "gratisz.wsgi",
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "1",
+                "--keep-alive",
+                "5",
+            ]
         if self.args.wsgi:
             return ["gratisz.wsgi"]
         return ["gratisz.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker"]
