@@ -16,9 +16,9 @@ class IdleSessionMiddleware:
     request moves the expiry, by saving the session; a poll only reads it. (Django's
     ``SESSION_SAVE_EVERY_REQUEST`` would count the polls too.) The save writes the session's
     row, so it happens once the expiry last saved (kept in the session) has fallen a thirtieth
-    of the idle time behind, not on every click: an idle session ends 29 to 30 minutes after the
-    user's last request, not at the second, and an agent's day writes the row once a minute, not
-    on every click. Goes after ``SessionMiddleware``.
+    of the idle time behind: an agent's busy day writes the row once a minute, not on every
+    click, and an idle session ends 29 to 30 minutes after the user's last request. Goes after
+    ``SessionMiddleware``.
     """
 
     ACTIVE_UNTIL = "_active_until"  # when the session saved last runs out (Unix time)
