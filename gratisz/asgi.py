@@ -14,7 +14,9 @@ from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.db import close_old_connections
 from django.http import FileResponse
-from django.urls import set_script_prefix
+from django.urls import Resolver404, resolve, set_script_prefix
+
+from boundary.lanes import is_long_request
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gratisz.settings")
 # Threads a web worker serves pages on. One: a second thread would not run the pages' Python any
@@ -23,6 +25,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gratisz.settings")
 # thread of its own, 29 ms on one thread a worker). Pages queue for the thread instead, and
 # the worker's event loop keeps the websockets.
 WEB_THREADS = int(os.environ.get("WEB_THREADS", "1"))
+# And threads for the requests marked as long (boundary.lanes: a bulk import, a large export),
+# so that one never holds up the pages queued for the page thread.
+WEB_LONG_THREADS = int(os.environ.get("WEB_LONG_THREADS", "2"))
 
 
 class OneCrossingASGIHandler(ASGIHandler):
@@ -37,7 +42,8 @@ class OneCrossingASGIHandler(ASGIHandler):
     to the next, as under WSGI; the event loop keeps the websockets and reads and writes bodies.
     The request's end (``request_finished``) runs on the thread that served it, so that its
     database connection goes back to the pool there. A streamed response (a PDF, the call log's
-    export) is sent and closed as Django does.
+    export) is sent and closed as Django does. A request for a view marked as long
+    (``boundary.lanes``) runs on threads of its own, so that the pages never queue behind it.
 
     With 100 agents (bench/load.py, two runs close in time) the one trip took the desk workers'
     CPU a request from 25 to 20 ms.
@@ -65,8 +71,7 @@ class OneCrossingASGIHandler(ASGIHandler):
         finally:
             body_file.close()
 
-    @sync_to_async(thread_sensitive=False, executor=ThreadPoolExecutor(max_workers=WEB_THREADS))
-    def respond(self, scope, body_file):
+    def _respond(self, scope, body_file):
         """The request, from its start signal to its end (unless its response is streamed)."""
         set_script_prefix(get_script_prefix(scope))
         signals.request_started.send(sender=self.__class__, scope=scope)
@@ -81,6 +86,22 @@ class OneCrossingASGIHandler(ASGIHandler):
             response.block_size = self.chunk_size
         close_old_connections()  # the view's connection: its content is read on another thread
         return response
+
+    respond_page = sync_to_async(
+        _respond, thread_sensitive=False, executor=ThreadPoolExecutor(max_workers=WEB_THREADS)
+    )
+    respond_long = sync_to_async(
+        _respond, thread_sensitive=False, executor=ThreadPoolExecutor(max_workers=WEB_LONG_THREADS)
+    )
+
+    def respond(self, scope, body_file):
+        """Serve the request on the page thread, or on the long requests' threads."""
+        path = scope["path"].removeprefix(scope.get("root_path", ""))
+        try:
+            long = is_long_request(resolve(path).func)
+        except Resolver404:
+            long = False
+        return (self.respond_long if long else self.respond_page)(scope, body_file)
 
 
 django.setup(set_prefix=False)  # before the consumers import

@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from boundary.lanes import long_request
 from boundary.sessions import mark_passive
 from calls.desk import complaints
 from calls.desk.callbacks import callback_stats
@@ -130,6 +131,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     return response
 
 
+@long_request  # a workbook of up to a million calls is written before it is sent
 @supervisor_view
 @require_GET
 def export_xlsx(request: HttpRequest) -> FileResponse:

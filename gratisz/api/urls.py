@@ -1,13 +1,16 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from boundary.lanes import long_request
+
 from . import views
 
 app_name = "api"
 
 urlpatterns = [
     path("v1/client/", views.ClientView.as_view(), name="client"),
-    path("v1/sync/", views.SyncView.as_view(), name="sync"),
+    # A batch of records may take seconds: on threads of its own (boundary.lanes).
+    path("v1/sync/", long_request(views.SyncView.as_view()), name="sync"),
     path(
         "v1/certificate-requests/",
         views.CertificateRequestListView.as_view(),

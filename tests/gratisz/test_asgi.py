@@ -2,6 +2,7 @@
 a pool, a streamed response (a static file, an export) whole, the database connection given
 back on the thread that used it."""
 
+import asyncio
 import json
 import threading
 
@@ -17,9 +18,8 @@ from gratisz.asgi import django_application
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@async_to_sync
-async def get(path: str) -> tuple[int, dict[bytes, bytes], bytes]:
-    scope = {
+def scope_of(path: str) -> dict:
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
@@ -33,7 +33,9 @@ async def get(path: str) -> tuple[int, dict[bytes, bytes], bytes]:
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
     }
-    app = ApplicationCommunicator(django_application, scope)
+
+
+async def response_of(app: ApplicationCommunicator) -> tuple[int, dict[bytes, bytes], bytes]:
     await app.send_input({"type": "http.request", "body": b"", "more_body": False})
     start = await app.receive_output(10)
     body = b""
@@ -44,6 +46,11 @@ async def get(path: str) -> tuple[int, dict[bytes, bytes], bytes]:
             break
     await app.wait(10)
     return start["status"], dict(start["headers"]), body
+
+
+@async_to_sync
+async def get(path: str) -> tuple[int, dict[bytes, bytes], bytes]:
+    return await response_of(ApplicationCommunicator(django_application, scope_of(path)))
 
 
 def test_a_page_is_served_in_hungarian():
@@ -89,3 +96,38 @@ def test_requests_reuse_the_pools_threads():
     finally:
         signals.request_started.disconnect(note)
     assert len(threads) < 20
+
+
+def test_a_long_request_does_not_hold_up_the_pages(settings):
+    """A bulk import or a large export (marked with boundary.lanes.long_request) runs on threads
+    of its own: the pages queued for the worker's page thread are served meanwhile."""
+    from tests.gratisz import lanes_urls
+
+    settings.ROOT_URLCONF = "tests.gratisz.lanes_urls"
+    lanes_urls.release.clear()
+
+    @async_to_sync
+    async def scenario():
+        long = asyncio.ensure_future(
+            response_of(ApplicationCommunicator(django_application, scope_of("/long/")))
+        )
+        await asyncio.sleep(0.2)
+        page = await response_of(ApplicationCommunicator(django_application, scope_of("/page/")))
+        waiting = not long.done()
+        lanes_urls.release.set()
+        return page, waiting, await long
+
+    page, long_was_waiting, long = scenario()
+    assert page[2] == b"page" and long_was_waiting
+    assert long[2] == b"long"
+
+
+def test_the_bulk_import_and_the_workbook_export_are_long_requests():
+    from django.urls import resolve, reverse
+
+    from boundary.lanes import is_long_request
+
+    assert is_long_request(resolve(reverse("api:sync")).func)
+    assert is_long_request(resolve(reverse("review:export-xlsx")).func)
+    assert not is_long_request(resolve(reverse("review:export-csv")).func)  # its rows stream
+    assert not is_long_request(resolve(reverse("desk:home")).func)
