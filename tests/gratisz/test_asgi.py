@@ -131,3 +131,8 @@ def test_the_bulk_import_and_the_workbook_export_are_long_requests():
     assert is_long_request(resolve(reverse("review:export-xlsx")).func)
     assert not is_long_request(resolve(reverse("review:export-csv")).func)  # its rows stream
     assert not is_long_request(resolve(reverse("desk:home")).func)
+
+
+@pytest.mark.parametrize("path", ["/desk/call/" + "9" * 40 + "/", "/a\x00b/", "/%ff/", "/" * 3000])
+def test_an_odd_path_gets_an_answer_not_a_server_error(path):
+    assert get(path)[0] in (302, 400, 404)
