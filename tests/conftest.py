@@ -4,6 +4,7 @@ browser (Playwright driving Debian's chromium) for the e2e tests, one for the wh
 import importlib
 import itertools
 import os
+import re
 import shutil
 
 import pytest
@@ -22,6 +23,13 @@ from gratisz.roles import STAFF_ROLES, Role
 PASSWORD = "correct-horse-battery"
 DESK_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR)
 _extensions = itertools.count(1)
+
+
+def shows_code(code: str, text: str) -> bool:
+    """Tell whether the Direkt code ``code`` stands in ``text`` as a word of its own. A random
+    four-digit code can be a piece of a longer number or token (the GRID 111222333 holds 2233,
+    a time, a CSRF token), which shows no code."""
+    return re.search(rf"\b{re.escape(code)}\b", text) is not None
 
 
 def current_token(device: TOTPDevice) -> str:
