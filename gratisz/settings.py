@@ -116,6 +116,8 @@ TEMPLATES = [
         },
     },
 ]
+# Form fields through Django's Jinja2 widget templates: the same HTML, faster (gratisz.renderers).
+FORM_RENDERER = "gratisz.renderers.FormRenderer"
 
 # --- Database -----------------------------------------------------------------------------------
 DATABASES = {
