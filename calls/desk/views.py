@@ -266,7 +266,8 @@ def _render_call(request, handling, **overrides) -> HttpResponse:
         "poll_seconds": settings.DESK_POLL_SECONDS,
         "has_work": bool(handling.ticket.ended_at)
         and selectors.handling_has_work(handling=handling),
-        **_presence_context(request),
+        # An open call is the agent's one open call: its presence needs no query of its own.
+        **_presence_context(request, **({} if handling.is_closed else {"handling": handling})),
         **_call_timers(handling),
         **_complaint_context(handling),
         **overrides,
