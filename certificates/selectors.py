@@ -236,12 +236,15 @@ def _check_rules(
             raise NotEligible(_("Choose an invoice of this contract."))
 
 
-def eligibility_overview(*, contract: Contract, today: datetime.date) -> list[Eligibility]:
+def eligibility_overview(
+    *, contract: Contract, today: datetime.date, premium: PremiumStatus | None = None
+) -> list[Eligibility]:
     """Return, for each rendered type, whether it may be issued now and why not (for the desk).
 
-    The same ``check_eligibility`` as the request itself, with the premium status read once.
+    The same ``check_eligibility`` as the request itself, with the premium status read once
+    (``premium``: already read by the caller).
     """
-    premium = contract_premium_status(contract=contract, today=today)
+    premium = premium or contract_premium_status(contract=contract, today=today)
     result = []
     for document_type in DocumentType:
         if document_type in (DocumentType.LIBRARY, DocumentType.INVOICE_COPY):

@@ -163,12 +163,15 @@ class CertificateForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, contract=None, **kwargs):
+    def __init__(self, *args, contract=None, premium=None, **kwargs):
         """``contract``: its invoices are offered for an invoice copy, and each document it
-        may not get today says why in its choice, before the agent sends."""
+        may not get today says why in its choice, before the agent sends (``premium``: its
+        premium status, if the page has read it already)."""
         super().__init__(*args, **kwargs)
         if contract is not None:
-            self.eligibility = eligibility_overview(contract=contract, today=timezone.localdate())
+            self.eligibility = eligibility_overview(
+                contract=contract, today=timezone.localdate(), premium=premium
+            )
             refused = {str(e.document_type): e.reason for e in self.eligibility if not e.allowed}
             field = self.fields["document_type"]
             field.choices = [

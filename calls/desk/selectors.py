@@ -18,7 +18,7 @@ from claims.models import Claim
 from claims.selectors import claim_search, firm_claims
 from partners.models import BonusMalusEntry, Contract, ContractVehicle, Invoice, Offer, Payment
 from partners.selectors import (
-    contract_premium_status,
+    PremiumStatus,
     mandate_diagnosis,
     offer_search,
     portfolio_search,
@@ -181,18 +181,22 @@ def call_search(*, handling: CallHandling, query: str, limit: int = 20) -> Searc
 
 
 def contract_details(
-    *, handling: CallHandling, contract: Contract, vehicle_page: str | int | None, per_page: int
+    *,
+    handling: CallHandling,
+    contract: Contract,
+    premium: PremiumStatus,
+    vehicle_page: str | int | None,
+    per_page: int,
 ) -> dict:
-    """Return what the contract view shows; a fixed number of queries whatever the size of
-    the fleet, the ledger or the claims."""
-    today = timezone.localdate()
+    """Return what the contract view shows (``premium``: the contract's premium status, read
+    by the caller); a fixed number of queries whatever the size of the fleet, the ledger or the
+    claims."""
     links = (
         ContractVehicle.objects.filter(contract=contract)
         .select_related("vehicle")
         .order_by("vehicle__plate", "pk")
     )
     vehicles = Paginator(links, per_page).get_page(vehicle_page)
-    premium = contract_premium_status(contract=contract, today=today)
     instalment = _instalment(contract)
     mandates = [
         (m, mandate_diagnosis(mandate=m, premium=instalment)) for m in contract.mandates.all()

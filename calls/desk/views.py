@@ -20,6 +20,7 @@ from boundary.fields import DRAFT_FIELD_MAX, text_errors
 from boundary.sessions import mark_passive
 from certificates.selectors import NotEligible
 from partners.models import Contract
+from partners.selectors import contract_premium_status
 
 from . import access, callbacks, complaints, offers, selectors, services
 from .forms import (
@@ -314,17 +315,20 @@ def contract(request: HttpRequest, ticket_id: int, policy_number: str) -> HttpRe
     """The contract, read-only; personal data masked until the client is identified."""
     handling = _open_handling(request, ticket_id)
     contract = access.access_contract(handling=handling, policy_number=policy_number)
+    # Read once: the page shows it, and the certificate form's rules depend on it.
+    premium = contract_premium_status(contract=contract, today=timezone.localdate())
     identify_form = IdentifyForm()
-    certificate_form = CertificateForm(contract=contract)
+    certificate_form = CertificateForm(contract=contract, premium=premium)
     if request.method == "POST":
         identify_form, certificate_form = _contract_post(
-            request, handling, contract, identify_form, certificate_form
+            request, handling, contract, premium, identify_form, certificate_form
         )
         if identify_form is None:
             return redirect(request.get_full_path())
     details = selectors.contract_details(
         handling=handling,
         contract=contract,
+        premium=premium,
         vehicle_page=request.GET.get("page"),
         per_page=settings.DESK_VEHICLES_PER_PAGE,
     )
@@ -344,7 +348,7 @@ def contract(request: HttpRequest, ticket_id: int, policy_number: str) -> HttpRe
     )
 
 
-def _contract_post(request, handling, contract, identify_form, certificate_form):
+def _contract_post(request, handling, contract, premium, identify_form, certificate_form):
     """Handle the identification and certificate forms; ``(None, None)`` means redirect."""
     action = request.POST.get("action")
     try:
@@ -369,7 +373,7 @@ def _contract_post(request, handling, contract, identify_form, certificate_form)
                         % {"n": len(check.facts_matched)},
                     )
         elif action == "certificate":
-            certificate_form = CertificateForm(request.POST, contract=contract)
+            certificate_form = CertificateForm(request.POST, contract=contract, premium=premium)
             if certificate_form.is_valid():
                 data = certificate_form.cleaned_data
                 try:

@@ -223,3 +223,6 @@ def test_contract_view_has_a_fixed_number_of_queries_whatever_the_fleet(
         page = client.get(contract_url(handling, big.policy_number)).content.decode()
     assert "500" in page and "FL-0000" in page and "FL-0499" not in page  # paginated
     assert len(small_run.captured_queries) <= 30
+    # The premium status (shown, and the rule of every document offered) is read once.
+    ledger = [q for q in small_run.captured_queries if 'SUM("partners_payment"' in q["sql"]]
+    assert len(ledger) == 1
