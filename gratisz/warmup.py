@@ -5,9 +5,10 @@ workers fork, so this runs once and every worker starts warm: without it the fir
 callers after a start or a restart each waited a second or more, in every worker, for the
 URLconf and its views (about half a second), the URL resolver's reverse table (85 ms, on the
 first built URL: each IVR answer has its action URLs), the templates (compiled on first use:
-50 ms for the queue row a queued caller pushes to the desks), the Hungarian holiday calendar
-(about 0.3 s a year), the channel layer's Redis client and Celery's broker transport. Nothing
-here opens a connection: a connection made before the fork would be shared by every worker.
+50 ms for the queue row a queued caller pushes to the desks; 100 ms for the forms' widgets),
+the Hungarian holiday calendar (about 0.3 s a year), the channel layer's Redis client and
+Celery's broker transport. Nothing here opens a connection: a connection made before the fork
+would be shared by every worker.
 """
 
 import contextlib
@@ -57,10 +58,23 @@ def _templates() -> None:
                     engine.get_template(path.relative_to(folder).as_posix())
 
 
+def _form_templates() -> None:
+    """Compile the form renderer's widget templates (``gratisz.renderers``: Django's own, in
+    Jinja2): 46 of them, 100 ms, which the first form pages of every worker would share."""
+    import django.forms
+    from django.forms.renderers import get_default_renderer
+
+    renderer = get_default_renderer()
+    folder = Path(django.forms.__file__).parent / "jinja2"
+    for path in folder.rglob("*.html"):
+        renderer.get_template(path.relative_to(folder).as_posix())
+
+
 def warm_up() -> None:
     import_module(settings.ROOT_URLCONF)
     _reverse_tables()
     _templates()
+    _form_templates()
     _formats()
 
     from calls import opening_hours

@@ -45,6 +45,24 @@ def test_after_the_warm_up_a_queued_callers_first_answers_compile_nothing(firm, 
     assert populate.call_count == 0, "the URL resolver's reverse table built on the first call"
 
 
+def test_after_the_warm_up_the_call_screens_forms_compile_no_widget_template():
+    import jinja2
+    from django.forms.renderers import get_default_renderer
+
+    from calls.desk.forms import CloseForm, PromiseForm, RemarkForm
+
+    widgets = get_default_renderer().jinja2.engine.env
+    widgets.cache.clear()  # a cold start
+    warm_up()
+    gc.unfreeze()
+    with mock.patch.object(
+        jinja2.Environment, "compile", autospec=True, side_effect=jinja2.Environment.compile
+    ) as compile_:
+        pages = [str(CloseForm()), str(PromiseForm()), str(RemarkForm())]
+    assert all("<textarea" in page or "<select" in page for page in pages[:2])
+    assert compile_.call_count == 0, "a widget template compiled on the first form"
+
+
 def test_without_the_warm_up_the_first_call_would_compile_them(firm, make_waiting):
     ticket = make_waiting(firm)
     _cold_start()
