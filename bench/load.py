@@ -115,6 +115,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the telephony webhooks' own web workers, as make serve (0: the desk's serve them)",
     )
     parser.add_argument("--ivr-port", type=int, default=8768)
+    parser.add_argument(
+        "--pages-port",
+        type=int,
+        default=0,
+        help="another shape: the pages on sync WSGI workers (--web-workers) at this port, which "
+        "take a request only when free, and the websockets on the ASGI server (--socket-workers),"
+        " as a proxy routing /ws/ apart would serve them",
+    )
+    parser.add_argument("--socket-workers", type=int, default=2)
     parser.add_argument("--drain", type=float, default=240, help="seconds to wait at the end")
     parser.add_argument("--attach", default="", help="URL of a stack you started yourself")
     parser.add_argument("--attach-ivr", default="", help="its telephony webhooks' URL, if apart")
@@ -171,7 +180,9 @@ def stack_env(args, **extra) -> dict[str, str]:
         # (100, shared on this machine) and pages answered 503. As make serve: no persistent
         # connections, a bounded pool per process, sized from the web workers' number.
         env["DATABASE_CONN_MAX_AGE"] = "0"
-        env["WEB_CONCURRENCY"] = str(args.web_workers + args.ivr_workers)
+        env["WEB_CONCURRENCY"] = str(
+            args.web_workers + args.ivr_workers + (args.socket_workers if args.pages_port else 0)
+        )
     if args.attach:
         for name in ("DIREKT_CODE_PEPPER", "TELEPHONY_AUTH_TOKEN", "DJANGO_SECRET_KEY"):
             if name in os.environ:
@@ -289,6 +300,8 @@ class Stack:
         """The application and worker class of ``server``, as make serve runs it: the IVR's on
         WSGI workers of one thread, the desk's on uvicorn's (``--wsgi``: the former sync
         workers)."""
+        if server == "gunicorn-pages":
+            return ["gratisz.wsgi", "--worker-class", "sync"]
         if server == "gunicorn-ivr":
             return [
                 "gratisz.wsgi",
@@ -306,13 +319,18 @@ class Stack:
     def start_web(self) -> None:
         """The desk's web server and, as make serve, the telephony webhooks' own."""
         servers = [("gunicorn", self.args.web_workers, self.args.port)]
+        if self.args.pages_port:
+            servers = [
+                ("gunicorn", self.args.socket_workers, self.args.port),
+                ("gunicorn-pages", self.args.web_workers, self.args.pages_port),
+            ]
         if self.args.ivr_workers:
             servers.append(("gunicorn-ivr", self.args.ivr_workers, self.args.ivr_port))
         for name, workers, port in servers:
             proc = self._start(
                 name,
                 [
-                    *(DESK_NICE if name == "gunicorn" else ()),
+                    *(DESK_NICE if name in ("gunicorn", "gunicorn-pages") else ()),
                     str(ROOT / ".venv/bin/gunicorn"),
                     *self._application(name),
                     "--preload",
@@ -366,7 +384,7 @@ class Stack:
         )
 
     def start(self) -> None:
-        for name in ("gunicorn", "gunicorn-ivr", *WORKERS, "beat"):
+        for name in ("gunicorn", "gunicorn-pages", "gunicorn-ivr", *WORKERS, "beat"):
             (VAR / f"{name}.log").unlink(missing_ok=True)
         self.manage("collectstatic", "--noinput", "--verbosity", "0")
         self.manage("check", "--deploy", "--fail-level", "ERROR")
@@ -784,6 +802,9 @@ class Day:
         # Where the provider's webhooks go: the telephony web server (a proxy routes /ivr/ there
         # in production); signed with the public URL all the same.
         self.ivr_base = ivr_base or base
+        # Where the websockets go: the pages' server, unless the pages have their own.
+        pages_apart = getattr(args, "pages_port", 0) and not args.attach
+        self.sockets = f"http://127.0.0.1:{args.port}" if pages_apart else base
         self.validator = RequestValidator(AUTH_TOKEN)
         self.public = f"http://127.0.0.1:{args.port}"
         self.waiting: dict[str, Caller] = {}
@@ -1058,7 +1079,7 @@ class Day:
         while True:
             try:
                 async with session.ws_connect(
-                    self.base + "/ws/desk/", origin=self.base, heartbeat=30
+                    self.sockets + "/ws/desk/", origin=self.base, heartbeat=30
                 ) as ws:
                     queue.socket_up = True
                     self.calls["sockets opened"] += 1
@@ -1390,7 +1411,7 @@ def run(args, env: dict[str, str], during=None, setup=None) -> Outcome:
     if not args.attach:
         stack = Stack(args, env)
         stack.start()
-    base = args.attach.rstrip("/") or f"http://127.0.0.1:{args.port}"
+    base = args.attach.rstrip("/") or f"http://127.0.0.1:{args.pages_port or args.port}"
     try:
         if setup:
             setup(stack, sink)
@@ -1438,13 +1459,14 @@ def run(args, env: dict[str, str], during=None, setup=None) -> Outcome:
                 if action not in (*LOGIN_STEPS, "put through"):
                     served["ivr" if action.startswith("ivr") else "desk"] += len(values)
             pieces = ", ".join(f"{name} {seconds:.1f}" for name, seconds in cpu.most_common())
+            desk = cpu["gunicorn"] + cpu["gunicorn-pages"]
             if "gunicorn-ivr" in cpu:
                 per_request = (
-                    f"desk {cpu['gunicorn'] / max(served['desk'], 1) * 1000:.1f}, "
+                    f"desk {desk / max(served['desk'], 1) * 1000:.1f}, "
                     f"IVR {cpu['gunicorn-ivr'] / max(served['ivr'], 1) * 1000:.1f}"
                 )
             else:
-                per_request = f"{cpu['gunicorn'] / max(served.total(), 1) * 1000:.1f}"
+                per_request = f"{desk / max(served.total(), 1) * 1000:.1f}"
             print(
                 f"CPU seconds in the day ({os.cpu_count()} cores × {wall:.0f} s): {pieces}; "
                 f"web server CPU ms a request: {per_request} (websockets included)"
