@@ -802,11 +802,10 @@ class Day:
         # Where the provider's webhooks go: the telephony web server (a proxy routes /ivr/ there
         # in production); signed with the public URL all the same.
         self.ivr_base = ivr_base or base
-        # Where the websockets go: the pages' server, unless the pages have their own.
-        pages_apart = getattr(args, "pages_port", 0) and not args.attach
-        self.sockets = f"http://127.0.0.1:{args.port}" if pages_apart else base
         self.validator = RequestValidator(AUTH_TOKEN)
         self.public = f"http://127.0.0.1:{args.port}"
+        # Where the websockets go: the pages' server, unless the pages have their own.
+        self.sockets = self.public if args.pages_port and not args.attach else base
         self.waiting: dict[str, Caller] = {}
         self.by_sid: dict[str, Caller] = {}
         self.loop: asyncio.AbstractEventLoop | None = None

@@ -32,6 +32,13 @@ def shows_code(code: str, text: str) -> bool:
     return re.search(rf"\b{re.escape(code)}\b", text) is not None
 
 
+def subclasses(cls):
+    """Every subclass of ``cls``, at any depth (of the classes imported so far)."""
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from subclasses(sub)
+
+
 def current_token(device: TOTPDevice) -> str:
     """Compute the code an authenticator app would show now for ``device``."""
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"

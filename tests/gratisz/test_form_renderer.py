@@ -9,6 +9,7 @@ from django.forms.renderers import DjangoTemplates
 from django.urls import get_resolver, reverse
 
 from gratisz.renderers import FormRenderer
+from tests.conftest import subclasses
 
 pytestmark = pytest.mark.django_db
 
@@ -19,12 +20,6 @@ def project_forms() -> list[type[forms.BaseForm]]:
     """Every form class of the project: the admin's are loaded at start-up, the others by the
     views that the URLconf imports."""
     get_resolver().url_patterns  # noqa: B018 (imports every view, and so every form)
-
-    def subclasses(cls):
-        for sub in cls.__subclasses__():
-            yield sub
-            yield from subclasses(sub)
-
     found = {c for c in subclasses(forms.BaseForm) if c.__module__.split(".")[0] in APPS}
     return sorted(found, key=lambda c: f"{c.__module__}.{c.__qualname__}")
 

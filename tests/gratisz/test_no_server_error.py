@@ -34,6 +34,7 @@ from twilio.request_validator import RequestValidator
 
 from gratisz import demo
 from gratisz.roles import Role
+from tests.conftest import subclasses
 
 pytestmark = [pytest.mark.django_db]
 
@@ -119,7 +120,7 @@ values = st.one_of(st.sampled_from(ODD), st.text(max_size=30), st.integers().map
 def field_names() -> list[str]:
     """The names the project's forms declare and its views read from GET/POST."""
     names: set[str] = set()
-    for cls in _subclasses(forms.BaseForm):
+    for cls in subclasses(forms.BaseForm):
         if cls.__module__.split(".")[0] in {"calls", "partners", "certificates", "gratisz"}:
             names.update(getattr(cls, "base_fields", {}))
     root = django_settings.BASE_DIR
@@ -132,12 +133,6 @@ def field_names() -> list[str]:
                         names.update(pattern.findall(f.read()))
     names.update(["q", "o", "p", "e", "_changelist_filters", "next", "page", "after", "days"])
     return sorted(names)
-
-
-def _subclasses(cls):
-    for sub in cls.__subclasses__():
-        yield sub
-        yield from _subclasses(sub)
 
 
 NAMES = field_names()
