@@ -186,14 +186,16 @@ else:
 # made a Redis round trip for every socket (a quarter of the desk workers' CPU with 50 agents).
 # What a socket misses while it is down it fetches on reconnecting (desk.js), as before. The
 # read timeout stays above 5 s: the list-based layer's blocking pop of 5 s lost that race to
-# redis-py 8's default of 5 s on a quiet socket, which then died and reconnected.
+# redis-py 8's default of 5 s on a quiet socket, which then died and reconnected. Pub/sub
+# channels ignore the database number, so each test process under pytest-xdist has its own prefix
+# too (the pushes of one process's tests reached another's sockets).
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
-                "prefix": "gratisz-desk",
+                "prefix": "gratisz-desk" + os.environ.get("PYTEST_XDIST_WORKER", ""),
             },
         }
     }
