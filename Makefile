@@ -51,25 +51,36 @@ run: install messages
 		--queues celery,telephony --schedule var/celerybeat-schedule & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# The production shape on one machine: gunicorn with uvicorn workers (ASGI: pages, and the
-# desk's websockets over the Redis channel layer), Celery workers and beat on PostgreSQL and
-# Redis, DEBUG off, static files by WhiteNoise, JSON logs. Two Celery workers, restarted if they
-# exit: one for documents and mail at a lower CPU priority, so that rendering PDFs never holds
-# up a page an agent is waiting for, and one for telephony (putting callers through), so that a
-# caller never waits behind a render. Secrets are
+# The production shape on one machine: the pages on gunicorn's sync WSGI workers, the desk's
+# websockets on gunicorn with uvicorn workers (ASGI, the Redis channel layer) on a port of their
+# own, Celery workers and beat on PostgreSQL and Redis, DEBUG off, static files by WhiteNoise,
+# JSON logs. Two Celery workers, restarted if they exit: one for documents and mail at a lower
+# CPU priority, so that rendering PDFs never holds up a page an agent is waiting for, and one for
+# telephony (putting callers through), so that a caller never waits behind a render. Secrets are
 # generated once into var/serve.env (keep that file; a new pepper voids every Direkt code).
+# A sync worker takes a connection only when it is free, so that a page waits for whichever
+# worker frees first instead of queueing behind the one its kept-alive connection reached (under
+# uvicorn, one page thread a worker): with 100 agents (bench/load.py) the desk's p99s fell by a
+# fifth to a half and its CPU a request from 45 to 38 ms. A request may take up to PAGE_TIMEOUT
+# seconds (the call log's workbook of a million calls, the API's bulk sync); a worker stuck for
+# longer is replaced. The browsers open their push connection at DESK_SOCKET_URL, the websocket
+# server's own port; behind the proxy in front (TLS, buffering what slow clients send and
+# receive, which sync workers need) route /ws/ to SOCKET_PORT and set DESK_SOCKET_URL=/ws/desk/.
 # Database connections come from a bounded pool in each process, not kept per thread: when
 # Django's ASGI handler ran each view on a thread of its own, kept connections stayed with their
 # threads and piled up past PostgreSQL's max_connections (bench/load.py with 100 agents: "too many
-# clients", 503s). The web workers (the desk's and the IVR's) share DATABASE_CONNECTIONS
+# clients", 503s). The web workers (pages, websockets and the IVR's) share DATABASE_CONNECTIONS
 # (default 60) among themselves (WEB_CONCURRENCY tells the settings how many there are).
 WEB_WORKERS ?= $(shell echo $$((2 * $$(nproc) + 1)))
+PAGE_TIMEOUT ?= 600
+SOCKET_WORKERS ?= 2
+SOCKET_PORT ?= $(shell echo $$(($(PORT) + 2)))
 # The telephony provider's webhooks (/ivr/) have web workers of their own, so that a caller in
 # the voice menu never waits behind the agents' pages; the desk's workers run at a lower CPU
 # priority (nice 5), so that they yield a busy core to the IVR's. The webhooks need no websocket,
 # so their workers serve WSGI: bench/ivr.py's answers take 8 ms at the median (p99 21) instead
-# of 12 (p99 36) through the ASGI server. One thread a worker, as the desk's (gratisz/asgi.py):
-# threads of one process wait for each other's interpreter lock after every database query. An
+# of 12 (p99 36) through the ASGI server. One thread a worker, as the pages': threads of one
+# process wait for each other's interpreter lock after every database query. An
 # idle connection is kept 5 s, as uvicorn does (gunicorn's default, 2 s, closed connections the
 # provider was about to reuse). The proxy in front (TLS) routes /ivr/ to IVR_PORT and everything
 # else to PORT. Both serve the whole application; the signatures are checked against
@@ -77,7 +88,9 @@ WEB_WORKERS ?= $(shell echo $$((2 * $$(nproc) + 1)))
 IVR_WORKERS ?= 4
 IVR_PORT ?= $(shell echo $$(($(PORT) + 1)))
 SERVE_ENV := DJANGO_DEBUG=0 LOG_FORMAT=json \
-	DATABASE_CONN_MAX_AGE=$${DATABASE_CONN_MAX_AGE:-0} WEB_CONCURRENCY=$$(($(WEB_WORKERS)+$(IVR_WORKERS))) \
+	DATABASE_CONN_MAX_AGE=$${DATABASE_CONN_MAX_AGE:-0} \
+	WEB_CONCURRENCY=$$(($(WEB_WORKERS)+$(SOCKET_WORKERS)+$(IVR_WORKERS))) \
+	DESK_SOCKET_URL=$${DESK_SOCKET_URL:-ws://$(HOST):$(SOCKET_PORT)/ws/desk/} \
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gratisz} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} \
@@ -99,7 +112,8 @@ serve: install messages
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
 	$(PY) manage.py check --deploy --fail-level ERROR && \
-	echo "GrATISZ (production shape) at http://$(HOST):$(PORT)/ with $(WEB_WORKERS) web workers," && \
+	echo "GrATISZ (production shape) at http://$(HOST):$(PORT)/ with $(WEB_WORKERS) page workers," && \
+	echo "the desk's push connections at $$DESK_SOCKET_URL with $(SOCKET_WORKERS)," && \
 	echo "the telephony webhooks (/ivr/) at http://$(HOST):$(IVR_PORT)/ with $(IVR_WORKERS)." && \
 	echo "No users yet? manage.py createsuperuser, or demo data: manage.py seed_demo --force" && \
 	trap 'kill 0' INT TERM EXIT; \
@@ -109,8 +123,11 @@ serve: install messages
 	again $(VENV)/bin/celery -A gratisz worker --queues telephony \
 		--hostname telephony@%h --concurrency 2 --loglevel INFO & \
 	$(VENV)/bin/celery -A gratisz beat --loglevel INFO --schedule var/celerybeat-schedule & \
-	nice -n 5 $(VENV)/bin/gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker \
+	nice -n 5 $(VENV)/bin/gunicorn gratisz.wsgi --worker-class sync --timeout $(PAGE_TIMEOUT) \
 		--preload --workers $(WEB_WORKERS) --bind $(HOST):$(PORT) \
+		--access-logfile - --graceful-timeout 20 & \
+	nice -n 5 $(VENV)/bin/gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker \
+		--preload --workers $(SOCKET_WORKERS) --bind $(HOST):$(SOCKET_PORT) \
 		--access-logfile - --graceful-timeout 20 & \
 	$(VENV)/bin/gunicorn gratisz.wsgi --worker-class gthread --threads 1 --keep-alive 5 \
 		--preload --workers $(IVR_WORKERS) --bind $(HOST):$(IVR_PORT) \

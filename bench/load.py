@@ -12,16 +12,19 @@ commands as the Makefile's ``serve`` target, with the same environment (``DJANGO
     nice -n 10 celery -A gratisz worker --queues celery --hostname documents@%h --concurrency 2
     celery -A gratisz worker --queues telephony --hostname telephony@%h --concurrency 2
     celery -A gratisz beat --loglevel INFO --schedule var/load/celerybeat-schedule
+    nice -n 5 gunicorn gratisz.wsgi --worker-class sync --timeout 600 --preload
+        --workers 2*cores+1 --bind 127.0.0.1:8765 --access-logfile - --graceful-timeout 20
     nice -n 5 gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker
-        --preload --workers 2*cores+1 --bind 127.0.0.1:8765 --access-logfile - --graceful-timeout 20
+        --preload --workers 2 --bind 127.0.0.1:8769 ...  (the push connections, --socket-workers)
     gunicorn gratisz.wsgi --worker-class gthread --threads 1 --keep-alive 5 --preload --workers 4
         --bind 127.0.0.1:8768 ...  (the telephony webhooks', --ivr-workers)
 
-The provider's webhooks (``/ivr/``) go to the second server, as a proxy in front of make serve
-routes them, signed with the public URL (``PUBLIC_BASE_URL``) all the same.
+The pages go to the first server; each agent opens its push connection where the desk page
+says (``DESK_SOCKET_URL``, the second server), as the browser does; the provider's webhooks
+(``/ivr/``) go to the third, as a proxy in front of make serve routes them, signed with the
+public URL (``PUBLIC_BASE_URL``) all the same.
 
-(``--wsgi`` runs the former shape instead: the desk on ``gunicorn gratisz.wsgi`` too, and agents
-that poll.)
+(``--wsgi`` runs the former shape instead: no push server, and agents that poll.)
 
 The secrets are fixed bench values (loopback only) instead of ``var/serve.env``; static and
 media files, logs and the beat schedule go under ``var/load/``. ``--attach URL`` uses a stack
@@ -115,14 +118,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the telephony webhooks' own web workers, as make serve (0: the desk's serve them)",
     )
     parser.add_argument("--ivr-port", type=int, default=8768)
-    parser.add_argument(
-        "--pages-port",
-        type=int,
-        default=0,
-        help="another shape: the pages on sync WSGI workers (--web-workers) at this port, which "
-        "take a request only when free, and the websockets on the ASGI server (--socket-workers),"
-        " as a proxy routing /ws/ apart would serve them",
-    )
+    parser.add_argument("--socket-port", type=int, default=8769, help="the push connections'")
     parser.add_argument("--socket-workers", type=int, default=2)
     parser.add_argument("--drain", type=float, default=240, help="seconds to wait at the end")
     parser.add_argument("--attach", default="", help="URL of a stack you started yourself")
@@ -180,9 +176,8 @@ def stack_env(args, **extra) -> dict[str, str]:
         # (100, shared on this machine) and pages answered 503. As make serve: no persistent
         # connections, a bounded pool per process, sized from the web workers' number.
         env["DATABASE_CONN_MAX_AGE"] = "0"
-        env["WEB_CONCURRENCY"] = str(
-            args.web_workers + args.ivr_workers + (args.socket_workers if args.pages_port else 0)
-        )
+        env["WEB_CONCURRENCY"] = str(args.web_workers + args.socket_workers + args.ivr_workers)
+        env["DESK_SOCKET_URL"] = f"ws://127.0.0.1:{args.socket_port}/ws/desk/"
     if args.attach:
         for name in ("DIREKT_CODE_PEPPER", "TELEPHONY_AUTH_TOKEN", "DJANGO_SECRET_KEY"):
             if name in os.environ:
@@ -297,11 +292,11 @@ class Stack:
             raise SystemExit(f"manage.py {command[0]} failed:\n{done.stdout}{done.stderr}")
 
     def _application(self, server: str) -> list[str]:
-        """The application and worker class of ``server``, as make serve runs it: the IVR's on
-        WSGI workers of one thread, the desk's on uvicorn's (``--wsgi``: the former sync
-        workers)."""
-        if server == "gunicorn-pages":
-            return ["gratisz.wsgi", "--worker-class", "sync"]
+        """The application and worker class of ``server``, as make serve runs it: the pages on
+        sync WSGI workers, the push connections on uvicorn's, the IVR's on WSGI workers of one
+        thread."""
+        if server == "gunicorn":
+            return ["gratisz.wsgi", "--worker-class", "sync", "--timeout", "600"]
         if server == "gunicorn-ivr":
             return [
                 "gratisz.wsgi",
@@ -312,25 +307,21 @@ class Stack:
                 "--keep-alive",
                 "5",
             ]
-        if self.args.wsgi:
-            return ["gratisz.wsgi"]
         return ["gratisz.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker"]
 
     def start_web(self) -> None:
-        """The desk's web server and, as make serve, the telephony webhooks' own."""
+        """The desk's pages, its push connections (unless ``--wsgi``) and, as make serve, the
+        telephony webhooks' own web server."""
         servers = [("gunicorn", self.args.web_workers, self.args.port)]
-        if self.args.pages_port:
-            servers = [
-                ("gunicorn", self.args.socket_workers, self.args.port),
-                ("gunicorn-pages", self.args.web_workers, self.args.pages_port),
-            ]
+        if not self.args.wsgi:
+            servers.append(("gunicorn-sockets", self.args.socket_workers, self.args.socket_port))
         if self.args.ivr_workers:
             servers.append(("gunicorn-ivr", self.args.ivr_workers, self.args.ivr_port))
         for name, workers, port in servers:
             proc = self._start(
                 name,
                 [
-                    *(DESK_NICE if name in ("gunicorn", "gunicorn-pages") else ()),
+                    *(DESK_NICE if name in ("gunicorn", "gunicorn-sockets") else ()),
                     str(ROOT / ".venv/bin/gunicorn"),
                     *self._application(name),
                     "--preload",
@@ -384,7 +375,7 @@ class Stack:
         )
 
     def start(self) -> None:
-        for name in ("gunicorn", "gunicorn-pages", "gunicorn-ivr", *WORKERS, "beat"):
+        for name in ("gunicorn", "gunicorn-sockets", "gunicorn-ivr", *WORKERS, "beat"):
             (VAR / f"{name}.log").unlink(missing_ok=True)
         self.manage("collectstatic", "--noinput", "--verbosity", "0")
         self.manage("check", "--deploy", "--fail-level", "ERROR")
@@ -743,6 +734,15 @@ TAKE_ROW = re.compile(
     r"action=\"/desk/take/([0-9]+)/\""
 )
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+DESK_SOCKET = re.compile(r'<meta name="desk-socket" content="([^"]+)"')
+
+
+def desk_socket_url(base: str, desk_page: str) -> str:
+    """Where the desk page opens its push connection (``DESK_SOCKET_URL``), as desk.js does: a
+    path on the site, or the push server's ws:// URL."""
+    found = DESK_SOCKET.search(desk_page)
+    url = html.unescape(found.group(1)) if found else "/ws/desk/"
+    return url if url.startswith(("ws://", "wss://")) else base + url
 
 
 @dataclass
@@ -804,8 +804,6 @@ class Day:
         self.ivr_base = ivr_base or base
         self.validator = RequestValidator(AUTH_TOKEN)
         self.public = f"http://127.0.0.1:{args.port}"
-        # Where the websockets go: the pages' server, unless the pages have their own.
-        self.sockets = self.public if args.pages_port and not args.attach else base
         self.waiting: dict[str, Caller] = {}
         self.by_sid: dict[str, Caller] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -1055,11 +1053,16 @@ class Day:
                         session, "desk after login", "GET", "/desk/"
                     )
                     queue.reset(text)
+                    socket_url = desk_socket_url(self.base, text)
             self.logins_done += 1
             if not logged_in:
                 self.stats.error("login", "failed", username)
                 return
-            socket = None if self.args.wsgi else asyncio.create_task(self.listen(session, queue))
+            socket = (
+                None
+                if self.args.wsgi
+                else asyncio.create_task(self.listen(session, queue, socket_url))
+            )
             await ready.wait()
             csrf = session.cookie_jar.filter_cookies(URL(self.base))["csrftoken"].value
             try:
@@ -1070,16 +1073,14 @@ class Day:
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await socket
 
-    async def listen(self, session, queue: "AgentQueue") -> None:
+    async def listen(self, session, queue: "AgentQueue", url: str) -> None:
         """The desk page's push connection: queue-add and queue-remove messages update the
         agent's view of the queue; reconnects after a second if it drops."""
         import aiohttp
 
         while True:
             try:
-                async with session.ws_connect(
-                    self.sockets + "/ws/desk/", origin=self.base, heartbeat=30
-                ) as ws:
+                async with session.ws_connect(url, origin=self.base, heartbeat=30) as ws:
                     queue.socket_up = True
                     self.calls["sockets opened"] += 1
                     async for message in ws:
@@ -1410,7 +1411,7 @@ def run(args, env: dict[str, str], during=None, setup=None) -> Outcome:
     if not args.attach:
         stack = Stack(args, env)
         stack.start()
-    base = args.attach.rstrip("/") or f"http://127.0.0.1:{args.pages_port or args.port}"
+    base = args.attach.rstrip("/") or f"http://127.0.0.1:{args.port}"
     try:
         if setup:
             setup(stack, sink)
@@ -1440,7 +1441,9 @@ def run(args, env: dict[str, str], during=None, setup=None) -> Outcome:
             f"\n{args.agents} agents, {day.calls['arrived']} calls in {wall:.0f} s "
             f"({day.calls['arrived'] / wall * 60:.0f} calls/min arriving, "
             f"{day.calls['handled'] / wall * 60:.0f} calls/min handled): {dict(day.calls)}; "
-            f"{args.web_workers} gunicorn workers for the desk, {args.ivr_workers} for the IVR; "
+            f"{args.web_workers} gunicorn workers for the pages, "
+            f"{0 if args.wsgi else args.socket_workers} for the push connections, "
+            f"{args.ivr_workers} for the IVR; "
             f"load average {load_before:.1f} → "
             f"{load_after:.1f} on {os.cpu_count()} cores, busy {busy[0] / max(sum(busy), 1):.0%}; "
             f"machine speed before the day: {speed:.0f} ms for a fixed piece of Python work"
@@ -1458,7 +1461,7 @@ def run(args, env: dict[str, str], during=None, setup=None) -> Outcome:
                 if action not in (*LOGIN_STEPS, "put through"):
                     served["ivr" if action.startswith("ivr") else "desk"] += len(values)
             pieces = ", ".join(f"{name} {seconds:.1f}" for name, seconds in cpu.most_common())
-            desk = cpu["gunicorn"] + cpu["gunicorn-pages"]
+            desk = cpu["gunicorn"] + cpu["gunicorn-sockets"]
             if "gunicorn-ivr" in cpu:
                 per_request = (
                     f"desk {desk / max(served['desk'], 1) * 1000:.1f}, "

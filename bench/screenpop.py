@@ -2,13 +2,15 @@
 
     .venv/bin/python bench/screenpop.py [--agents 40] [--calls 40]
 
-Starts the web server of ``make serve`` (gunicorn with uvicorn workers running
-``gratisz.asgi``, DEBUG off, PostgreSQL, the Redis channel layer) on its own database
-(``SCREENPOP_DATABASE_URL``, default ``gratisz_screenpop``), Redis database 9 and port 8775,
-with bench/load.py's data (a small ``seed_scale`` portfolio, agents with TOTP devices).
+Starts the web servers of ``make serve`` (the pages on sync WSGI workers, the push connections
+on gunicorn with uvicorn workers running ``gratisz.asgi``, DEBUG off, PostgreSQL, the Redis
+channel layer) on its own database (``SCREENPOP_DATABASE_URL``, default ``gratisz_screenpop``),
+Redis database 9 and ports 8775 (pages, and the IVR's webhooks) and 8776 (push), with
+bench/load.py's data (a small ``seed_scale`` portfolio, agents with TOTP devices).
 
-Each agent logs in (password, TOTP) and opens the desk's websocket (``/ws/desk/``) as the desk
-page does. Then, one after the other, callers go through the IVR with signed webhooks; for each:
+Each agent logs in (password, TOTP) and opens the desk's websocket where the desk page says
+(``DESK_SOCKET_URL``), as the page does. Then, one after the other, callers go through the IVR
+with signed webhooks; for each:
 
 - **screen pop**: from sending the webhook that queues the verified caller (the Direkt code's
   keys) to each agent's socket receiving the call (``queue-add``): N agents, N samples;
@@ -36,33 +38,17 @@ sys.path.insert(0, str(ROOT))
 
 from bench import load  # noqa: E402
 
-SCREENPOP_WEB = [
-    str(ROOT / ".venv/bin/gunicorn"),
-    "gratisz.asgi:application",
-    "--worker-class",
-    "uvicorn_worker.UvicornWorker",
-    "--preload",
-]
-
 
 class WebOnly(load.Stack):
-    """Only the web server of ``make serve`` (its ASGI command): no Celery worker is needed to
+    """Only the web servers of ``make serve`` (pages and push): no Celery worker is needed to
     queue, push and take a call (the connection to the agent's phone waits in the broker)."""
 
     def start(self) -> None:
-        (load.VAR / "gunicorn.log").unlink(missing_ok=True)
+        for name in ("gunicorn", "gunicorn-sockets"):
+            (load.VAR / f"{name}.log").unlink(missing_ok=True)
         self.manage("collectstatic", "--noinput", "--verbosity", "0")
         self.manage("check", "--deploy", "--fail-level", "ERROR")
-        proc = self._start(
-            "gunicorn",
-            [
-                *SCREENPOP_WEB,
-                *("--workers", str(self.args.web_workers)),
-                *("--bind", f"127.0.0.1:{self.args.port}"),
-                *("--graceful-timeout", "5"),
-            ],
-        )
-        load.wait_for_port(self.args.port, proc)
+        self.start_web()
 
 
 class Pop:
@@ -114,7 +100,8 @@ class Pop:
                 sessions.append(session)
                 if not await self.day.login(session, username, key):
                     raise SystemExit(f"{username} could not log in")
-            ws_url = self.base.replace("http", "ws", 1) + "/ws/desk/"
+            _status, desk_page, _ = await self.day.request(sessions[0], "desk", "GET", "/desk/")
+            ws_url = load.desk_socket_url(self.base, desk_page)
             for n, session in enumerate(sessions):
                 ws = await session.ws_connect(ws_url, headers={"Origin": self.base})
                 sockets.append(ws)
@@ -212,6 +199,8 @@ def main() -> int:
     parser.add_argument("--pause", type=float, default=0.3, help="seconds between two calls")
     parser.set_defaults(
         port=8775,
+        socket_port=8776,
+        ivr_workers=0,
         agents=40,
         contracts=1000,
         db=os.environ.get(
@@ -235,7 +224,10 @@ def main() -> int:
     finally:
         if stack:
             stack.stop()
-    print(f"{args.agents} agents connected, {args.web_workers} web workers, {os.cpu_count()} cores")
+    print(
+        f"{args.agents} agents connected, {args.web_workers} page workers, "
+        f"{args.socket_workers} push workers, {os.cpu_count()} cores"
+    )
     for measure, values in pop.samples.items():
         print(
             f"  {measure}: n={len(values)} p50 {load.percentile(values, 50):.0f} ms, "

@@ -1,7 +1,9 @@
 """The ASGI application: Django's pages over HTTP, the desk's push connection over websockets.
 
-``make serve`` runs it under gunicorn with uvicorn workers; ``make run`` under daphne's
-``runserver``. A websocket from another origin is refused; the session cookie authenticates it.
+``make serve`` runs it under gunicorn with uvicorn workers for the desk's push connections (its
+pages come from sync WSGI workers apart, ``gratisz.wsgi``); ``make run`` under daphne's
+``runserver``, pages and push alike. A websocket from a host not allowed is refused; the session
+cookie authenticates it.
 """
 
 import os

@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
@@ -76,3 +78,21 @@ def check_telephony(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def check_desk_socket(app_configs, **kwargs):
+    """The desk's push address is a path on this site or a websocket URL (``DESK_SOCKET_URL``):
+    anything else leaves every desk polling."""
+    url = urlsplit(settings.DESK_SOCKET_URL)
+    if (url.scheme in ("ws", "wss") and url.netloc) or (
+        not url.scheme and not url.netloc and url.path.startswith("/")
+    ):
+        return []
+    return [
+        Error(
+            f"DESK_SOCKET_URL is neither a path nor a websocket URL: {settings.DESK_SOCKET_URL!r}.",
+            hint="Leave it at /ws/desk/, or give the push server's ws:// or wss:// URL.",
+            id="gratisz.E007",
+        )
+    ]

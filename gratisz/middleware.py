@@ -1,4 +1,6 @@
+import functools
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.shortcuts import redirect
@@ -64,14 +66,13 @@ class RequireOTPMiddleware:
         return self.get_response(request)
 
 
-class ContentSecurityPolicyMiddleware:
-    """Send a Content-Security-Policy that allows no inline or foreign script.
-
-    Scripts, styles, images and fonts come from this site only; inline style attributes are
-    tolerated (they cannot run code). Pages are never framed.
-    """
-
-    POLICY = "; ".join(
+@functools.cache
+def content_security_policy(desk_socket_url: str) -> str:
+    """The policy of every page: connections go to this site, and to the desk's push server
+    where it listens apart (``DESK_SOCKET_URL``, a ws(s):// URL)."""
+    socket = urlsplit(desk_socket_url)
+    connect = f"'self' {socket.scheme}://{socket.netloc}" if socket.netloc else "'self'"
+    return "; ".join(
         [
             "default-src 'self'",
             "script-src 'self'",
@@ -79,7 +80,7 @@ class ContentSecurityPolicyMiddleware:
             "img-src 'self' data:",
             "media-src 'self'",
             "font-src 'self'",
-            "connect-src 'self'",
+            f"connect-src {connect}",
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",
@@ -87,12 +88,22 @@ class ContentSecurityPolicyMiddleware:
         ]
     )
 
+
+class ContentSecurityPolicyMiddleware:
+    """Send a Content-Security-Policy that allows no inline or foreign script.
+
+    Scripts, styles, images and fonts come from this site only; inline style attributes are
+    tolerated (they cannot run code). Pages are never framed.
+    """
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.POLICY)
+        response.headers.setdefault(
+            "Content-Security-Policy", content_security_policy(settings.DESK_SOCKET_URL)
+        )
         return response
 
 

@@ -47,6 +47,11 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # The public URL of this site as the telephony provider and e-mail recipients see it (behind a
 # TLS-terminating proxy, the URL that was signed is this one, not the internal one).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where the desk's browsers open their push connection (a websocket to the ASGI server): this
+# site's own /ws/desk/ when one server takes both or a proxy in front routes /ws/ to the ASGI
+# server, or a ws(s):// URL when the ASGI server listens apart (make serve: its pages on WSGI
+# workers, the websockets on their own port). The page's security policy allows that origin.
+DESK_SOCKET_URL = env.str("DESK_SOCKET_URL", default="/ws/desk/")
 
 # --- Applications and the request pipeline -------------------------------------------------------
 INSTALLED_APPS = [
@@ -112,6 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "gratisz.context_processors.desk_socket",
             ],
         },
     },

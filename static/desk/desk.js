@@ -250,9 +250,13 @@
     if (!meta || !window.WebSocket) { liveState(false); return; }
     var delay = 1000;
     var first = true;
+    // A path on this site, or the ws(s):// URL of a push server listening apart.
+    var url = meta.getAttribute("content");
+    if (!/^wss?:\/\//.test(url)) {
+      url = (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host + url;
+    }
     function open() {
-      var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-      var socket = new WebSocket(scheme + window.location.host + meta.getAttribute("content"));
+      var socket = new WebSocket(url);
       socket.onopen = function () {
         socketUp = true; delay = 1000; liveState(true);
         if (!first) {  // changes while it was down: fetch the live parts once

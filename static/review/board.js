@@ -38,9 +38,13 @@
   }
 
   function connect() {
-    if (!("WebSocket" in window)) return;
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + window.location.host + "/ws/desk/");
+    var meta = document.querySelector("meta[name=desk-socket]");
+    if (!meta || !("WebSocket" in window)) return;
+    var url = meta.getAttribute("content");  // a path on this site, or a push server's ws(s):// URL
+    if (!/^wss?:\/\//.test(url)) {
+      url = (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host + url;
+    }
+    var socket = new WebSocket(url);
     socket.onopen = function () { document.body.setAttribute("data-socket", "up"); };
     socket.onmessage = function (event) {
       var op;

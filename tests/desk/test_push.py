@@ -68,6 +68,11 @@ def test_the_push_connection_refuses_who_may_not_use_the_desk(make_user, login, 
     assert not accepted(login(agent, Client()), origin="https://evil.example")[0]
 
 
+def test_the_desks_pages_on_another_port_open_the_push_connection(login, agent):
+    """make serve: the pages on one port, the push server on another (DESK_SOCKET_URL)."""
+    assert accepted(login(agent, Client()), origin="http://localhost:8000") == (True, None)
+
+
 def test_a_verified_call_reaches_every_desk_and_a_taken_call_leaves_the_others(
     login, make_user, firm, line_open
 ):

@@ -85,8 +85,8 @@ def desk(browser, asgi_server):
 
     contexts = []
 
-    def open_desk(user):
-        context = browser.new_context(base_url=asgi_server, locale="en-US")
+    def open_desk(user, base_url=asgi_server):
+        context = browser.new_context(base_url=base_url, locale="en-US")
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
@@ -143,6 +143,19 @@ def test_a_call_pops_up_on_every_desk_and_a_click_during_an_update_is_kept(make_
     expect(bela_desk.locator("table.queue tr", has_text="+36301110002")).to_be_visible()
     assert bela_desk.evaluate("document.activeElement.getAttribute('data-pref')") == "ring"
     assert bela_desk.title().startswith("(1)")
+
+
+def test_pages_apart_from_the_push_server_still_pop_calls_up(
+    make_user, line, desk, live_server, asgi_server, settings
+):
+    """make serve's shape: the pages from WSGI workers, the push connection from the ASGI
+    server on a port of its own. The browser opens it there (the session's cookie, the page's
+    origin and its security policy let it), and a verified call pops up without a reload."""
+    settings.DESK_SOCKET_URL = asgi_server.replace("http://", "ws://") + "/ws/desk/"
+    page = desk(make_user(Role.AGENT), base_url=live_server.url)
+    assert page.url.startswith(live_server.url)
+    place_call(line, "+36301110005")
+    page.locator("table.queue tr", has_text="+36301110005").wait_for(timeout=3_000)
 
 
 def test_a_caller_who_hangs_up_is_shown_gone_at_once(make_user, line, desk):

@@ -1,6 +1,6 @@
-"""The ASGI application's pages (make serve, make run): each served in one trip to the worker's
-kept page thread, a long request beside it, a streamed response (a static file, an export)
-whole, the database connection given back on the thread that used it."""
+"""The ASGI application's pages (make run, or one server for pages and push): each served in one
+trip to the worker's kept page thread, a long request beside it, a streamed response (a static
+file, an export) whole, the database connection given back on the thread that used it."""
 
 import asyncio
 import json

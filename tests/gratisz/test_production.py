@@ -7,6 +7,7 @@ from django.db import OperationalError
 from django.test import RequestFactory
 from django.urls import reverse
 
+from gratisz import checks
 from gratisz.celery import app as celery_app
 from gratisz.logs import JsonFormatter, bind_ticket
 from gratisz.views import server_error
@@ -81,6 +82,33 @@ def test_pages_forbid_inline_and_foreign_scripts(client):
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
     assert "frame-ancestors 'none'" in policy
+    assert "connect-src 'self';" in policy
+
+
+@pytest.mark.django_db
+def test_the_pages_may_connect_to_the_desks_push_server_where_it_listens_apart(client, settings):
+    settings.DESK_SOCKET_URL = "wss://push.gratisz.example.hu:8443/ws/desk/"
+    policy = client.get(reverse("login"))["Content-Security-Policy"]
+    assert "connect-src 'self' wss://push.gratisz.example.hu:8443;" in policy
+
+
+@pytest.mark.parametrize(
+    ("url", "refused"),
+    [
+        ("/ws/desk/", False),
+        ("ws://127.0.0.1:8002/ws/desk/", False),
+        ("wss://push.gratisz.example.hu/ws/desk/", False),
+        ("https://push.gratisz.example.hu/ws/desk/", True),
+        ("push.gratisz.example.hu/ws/desk/", True),
+        ("wss:///ws/desk/", True),
+        ("", True),
+    ],
+)
+def test_a_desk_socket_address_that_no_browser_could_open_is_refused_at_start(
+    settings, url, refused
+):
+    settings.DESK_SOCKET_URL = url
+    assert [e.id for e in checks.check_desk_socket(None)] == (["gratisz.E007"] if refused else [])
 
 
 def test_json_log_lines_carry_the_ticket():
