@@ -132,3 +132,12 @@ def test_json_log_lines_keep_the_extra_fields_a_call_passes(caplog):
     assert line["message"] == "certificate issued"
     assert line["number"] == "GR-2026-000001-12" and line["request"] == 7
     assert set(line) >= {"time", "level", "logger"}
+
+
+@pytest.mark.django_db
+def test_pages_name_the_sites_icon_so_the_browser_asks_for_no_missing_favicon(client):
+    from django.contrib.staticfiles import finders
+
+    for response in (client.get(reverse("login")), client.get("/no-such-page/")):
+        assert b'<link rel="icon" href="/static/favicon.svg"' in response.content
+    assert finders.find("favicon.svg")
