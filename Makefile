@@ -82,9 +82,9 @@ SOCKET_PORT ?= $(shell echo $$(($(PORT) + 2)))
 # of 12 (p99 36) through the ASGI server. One thread a worker, as the pages': threads of one
 # process wait for each other's interpreter lock after every database query. An
 # idle connection is kept 5 s, as uvicorn does (gunicorn's default, 2 s, closed connections the
-# provider was about to reuse). The proxy in front (TLS) routes /ivr/ to IVR_PORT and everything
-# else to PORT. Both serve the whole application; the signatures are checked against
-# PUBLIC_BASE_URL, whichever port the request came in on.
+# provider was about to reuse). The proxy in front (TLS) routes /ivr/ to IVR_PORT, /ws/ to
+# SOCKET_PORT and everything else to PORT. Each serves the whole application; the signatures are
+# checked against PUBLIC_BASE_URL, whichever port the request came in on.
 IVR_WORKERS ?= 4
 IVR_PORT ?= $(shell echo $$(($(PORT) + 1)))
 SERVE_ENV := DJANGO_DEBUG=0 LOG_FORMAT=json \

@@ -85,6 +85,15 @@ def check_desk_socket(app_configs, **kwargs):
     """The desk's push address is a path on this site or a websocket URL (``DESK_SOCKET_URL``):
     anything else leaves every desk polling."""
     url = urlsplit(settings.DESK_SOCKET_URL)
+    if url.scheme == "ws" and url.netloc and settings.SECURE_SSL_REDIRECT:
+        return [
+            Warning(
+                "DESK_SOCKET_URL is a ws:// URL, but the pages are served over https: browsers "
+                "refuse it (mixed content) and every desk falls back to polling.",
+                hint="Give the push server's wss:// URL, or /ws/desk/ behind the TLS proxy.",
+                id="gratisz.W002",
+            )
+        ]
     if (url.scheme in ("ws", "wss") and url.netloc) or (
         not url.scheme and not url.netloc and url.path.startswith("/")
     ):

@@ -108,7 +108,16 @@ def test_a_desk_socket_address_that_no_browser_could_open_is_refused_at_start(
     settings, url, refused
 ):
     settings.DESK_SOCKET_URL = url
+    settings.SECURE_SSL_REDIRECT = False
     assert [e.id for e in checks.check_desk_socket(None)] == (["gratisz.E007"] if refused else [])
+
+
+def test_a_plain_push_address_behind_https_is_called_out(settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.DESK_SOCKET_URL = "ws://push.gratisz.example.hu/ws/desk/"
+    assert [e.id for e in checks.check_desk_socket(None)] == ["gratisz.W002"]
+    settings.DESK_SOCKET_URL = "wss://push.gratisz.example.hu/ws/desk/"
+    assert checks.check_desk_socket(None) == []
 
 
 def test_json_log_lines_carry_the_ticket():
