@@ -60,8 +60,8 @@ run: install messages
 # generated once into var/serve.env (keep that file; a new pepper voids every Direkt code).
 # A sync worker takes a connection only when it is free, so that a page waits for whichever
 # worker frees first instead of queueing behind the one its kept-alive connection reached (under
-# uvicorn, one page thread a worker): with 100 agents (bench/load.py, four runs of each shape)
-# the worst desk p99 was 107-265 ms against 219-357 ms. A request may take up to PAGE_TIMEOUT
+# uvicorn, one page thread a worker): with 100 agents (bench/load.py) the worst desk p99 was
+# 107-322 ms in six runs against 219-357 ms in four. A request may take up to PAGE_TIMEOUT
 # seconds (the call log's workbook of a million calls, the API's bulk sync); a worker stuck for
 # longer is replaced. The browsers open their push connection at DESK_SOCKET_URL, the websocket
 # server's own port; behind the proxy in front (TLS, buffering what slow clients send and
