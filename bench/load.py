@@ -737,11 +737,14 @@ CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 DESK_SOCKET = re.compile(r'<meta name="desk-socket" content="([^"]+)"')
 
 
-def desk_socket_url(base: str, desk_page: str) -> str:
+def desk_socket_url(base: str, desk_page: str) -> str | None:
     """Where the desk page opens its push connection (``DESK_SOCKET_URL``), as desk.js does: a
-    path on the site, or the push server's ws:// URL."""
+    path on the site, or the push server's ws:// URL; None when the page names none (desk.js
+    then only polls)."""
     found = DESK_SOCKET.search(desk_page)
-    url = html.unescape(found.group(1)) if found else "/ws/desk/"
+    if not found:
+        return None
+    url = html.unescape(found.group(1))
     return url if url.startswith(("ws://", "wss://")) else base + url
 
 
@@ -1058,9 +1061,11 @@ class Day:
             if not logged_in:
                 self.stats.error("login", "failed", username)
                 return
+            if socket_url is None and not self.args.wsgi:
+                self.stats.error("websocket", "no address", "the desk page names no desk-socket")
             socket = (
                 None
-                if self.args.wsgi
+                if self.args.wsgi or socket_url is None
                 else asyncio.create_task(self.listen(session, queue, socket_url))
             )
             await ready.wait()

@@ -102,6 +102,8 @@ class Pop:
                     raise SystemExit(f"{username} could not log in")
             _status, desk_page, _ = await self.day.request(sessions[0], "desk", "GET", "/desk/")
             ws_url = load.desk_socket_url(self.base, desk_page)
+            if ws_url is None:
+                raise SystemExit("the desk page names no push connection (desk-socket)")
             for n, session in enumerate(sessions):
                 ws = await session.ws_connect(ws_url, headers={"Origin": self.base})
                 sockets.append(ws)
