@@ -83,8 +83,10 @@ SOCKET_PORT ?= $(shell echo $$(($(PORT) + 2)))
 # process wait for each other's interpreter lock after every database query. An
 # idle connection is kept 5 s, as uvicorn does (gunicorn's default, 2 s, closed connections the
 # provider was about to reuse). The proxy in front (TLS) routes /ivr/ to IVR_PORT, /ws/ to
-# SOCKET_PORT and everything else to PORT. Each serves the whole application; the signatures are
-# checked against PUBLIC_BASE_URL, whichever port the request came in on.
+# SOCKET_PORT and everything else to PORT; the signatures are checked against PUBLIC_BASE_URL,
+# whichever port the request came in on. The IVR's server runs gratisz.ivr_wsgi: only the
+# middleware a signed webhook needs (gratisz/settings_ivr.py), and a 404 for anything but the
+# webhooks and the health checks.
 IVR_WORKERS ?= 4
 IVR_PORT ?= $(shell echo $$(($(PORT) + 1)))
 SERVE_ENV := DJANGO_DEBUG=0 LOG_FORMAT=json \
@@ -129,7 +131,7 @@ serve: install messages
 	nice -n 5 $(VENV)/bin/gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker \
 		--preload --workers $(SOCKET_WORKERS) --bind $(HOST):$(SOCKET_PORT) \
 		--access-logfile - --graceful-timeout 20 & \
-	$(VENV)/bin/gunicorn gratisz.wsgi --worker-class gthread --threads 1 --keep-alive 5 \
+	$(VENV)/bin/gunicorn gratisz.ivr_wsgi --worker-class gthread --threads 1 --keep-alive 5 \
 		--preload --workers $(IVR_WORKERS) --bind $(HOST):$(IVR_PORT) \
 		--access-logfile - --graceful-timeout 20 & \
 	wait

@@ -162,7 +162,7 @@ def free_port() -> int:
 def start_server(args, port: int, log) -> subprocess.Popen:
     command = [
         str(ROOT / ".venv/bin/gunicorn"),
-        "gratisz.wsgi:application",
+        "gratisz.ivr_wsgi:application",  # as make serve runs the webhooks
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

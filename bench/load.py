@@ -16,8 +16,8 @@ commands as the Makefile's ``serve`` target, with the same environment (``DJANGO
         --workers 2*cores+1 --bind 127.0.0.1:8765 --access-logfile - --graceful-timeout 20
     nice -n 5 gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker
         --preload --workers 2 --bind 127.0.0.1:8769 ...  (the push connections, --socket-workers)
-    gunicorn gratisz.wsgi --worker-class gthread --threads 1 --keep-alive 5 --preload --workers 4
-        --bind 127.0.0.1:8768 ...  (the telephony webhooks', --ivr-workers)
+    gunicorn gratisz.ivr_wsgi --worker-class gthread --threads 1 --keep-alive 5 --preload
+        --workers 4 --bind 127.0.0.1:8768 ...  (the telephony webhooks', --ivr-workers)
 
 The pages go to the first server; each agent opens its push connection where the desk page
 says (``DESK_SOCKET_URL``, the second server), as the browser does; the provider's webhooks
@@ -306,7 +306,7 @@ class Stack:
             return ["gratisz.wsgi", "--worker-class", "sync", "--timeout", "600"]
         if server == "gunicorn-ivr":
             return [
-                "gratisz.wsgi",
+                "gratisz.ivr_wsgi",
                 "--worker-class",
                 "gthread",
                 "--threads",

@@ -3,6 +3,7 @@ import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -44,6 +45,22 @@ class IdleSessionMiddleware:
 # logging out, switching the language, static files, and the machine-to-machine endpoints that
 # authenticate by their own means (telephony signature, API token) or are public by design.
 _OPEN_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/ivr/", "/api/", "/verify/", "/health/")
+
+
+class WebhooksOnlyMiddleware:
+    """On the telephony webhooks' own server (``gratisz.settings_ivr``), answer the webhooks
+    and the health checks only: any other path is a 404, never a page served without the
+    site's session, authentication and second-factor middleware."""
+
+    PREFIXES = ("/ivr/", "/health/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path_info.startswith(self.PREFIXES):
+            raise Http404
+        return self.get_response(request)
 
 
 class RequireOTPMiddleware:
