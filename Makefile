@@ -89,6 +89,18 @@ SOCKET_PORT ?= $(shell echo $$(($(PORT) + 2)))
 # webhooks and the health checks.
 IVR_WORKERS ?= 4
 IVR_PORT ?= $(shell echo $$(($(PORT) + 1)))
+# The IVR's workers run under the real-time round-robin policy (chrt --rr 10) where the system
+# allows it (root, CAP_SYS_NICE or an RLIMIT_RTPRIO of 10; in a systemd unit:
+# CPUSchedulingPolicy=rr, CPUSchedulingPriority=10), as telephony servers run their voice paths
+# (asterisk -p, freeswitch -rp): a webhook then never waits for a core behind the pages, the
+# database or the documents. Measured (bench/load.py, 100 agents): under the normal policy the
+# IVR's slowest answers spent most of their time runnable but waiting for a core, and nice
+# levels (5 or 10 for the desk, SCHED_BATCH) did not change that. The kernel leaves the rest at
+# least 5% of the CPU time even then (sched_rt_runtime_us), and gunicorn replaces a stuck worker
+# after 30 s. Where the system refuses it, they run at the normal policy (IVR_REALTIME=0 asks
+# for that).
+IVR_REALTIME ?= 1
+IVR_CHRT = $(if $(filter 1,$(IVR_REALTIME)),$(shell chrt --rr 10 true 2>/dev/null && echo chrt --rr 10))
 SERVE_ENV := DJANGO_DEBUG=0 LOG_FORMAT=json \
 	DATABASE_CONN_MAX_AGE=$${DATABASE_CONN_MAX_AGE:-0} \
 	WEB_CONCURRENCY=$$(($(WEB_WORKERS)+$(SOCKET_WORKERS)+$(IVR_WORKERS))) \
@@ -116,7 +128,8 @@ serve: install messages
 	$(PY) manage.py check --deploy --fail-level ERROR && \
 	echo "GrATISZ (production shape) at http://$(HOST):$(PORT)/ with $(WEB_WORKERS) page workers," && \
 	echo "the desk's push connections at $$DESK_SOCKET_URL with $(SOCKET_WORKERS)," && \
-	echo "the telephony webhooks (/ivr/) at http://$(HOST):$(IVR_PORT)/ with $(IVR_WORKERS)." && \
+	echo "the telephony webhooks (/ivr/) at http://$(HOST):$(IVR_PORT)/ with $(IVR_WORKERS)" \
+		"($(if $(IVR_CHRT),real-time,normal) scheduling policy)." && \
 	echo "No users yet? manage.py createsuperuser, or demo data: manage.py seed_demo --force" && \
 	trap 'kill 0' INT TERM EXIT; \
 	again() { while true; do "$$@"; echo "$$* exited ($$?); starting it again" >&2; sleep 2; done; }; \
@@ -131,7 +144,7 @@ serve: install messages
 	nice -n 5 $(VENV)/bin/gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker \
 		--preload --workers $(SOCKET_WORKERS) --bind $(HOST):$(SOCKET_PORT) \
 		--access-logfile - --graceful-timeout 20 & \
-	$(VENV)/bin/gunicorn gratisz.ivr_wsgi --worker-class gthread --threads 1 --keep-alive 5 \
+	$(IVR_CHRT) $(VENV)/bin/gunicorn gratisz.ivr_wsgi --worker-class gthread --threads 1 --keep-alive 5 \
 		--preload --workers $(IVR_WORKERS) --bind $(HOST):$(IVR_PORT) \
 		--access-logfile - --graceful-timeout 20 & \
 	wait

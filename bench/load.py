@@ -16,8 +16,9 @@ commands as the Makefile's ``serve`` target, with the same environment (``DJANGO
         --workers 2*cores+1 --bind 127.0.0.1:8765 --access-logfile - --graceful-timeout 20
     nice -n 5 gunicorn gratisz.asgi:application --worker-class uvicorn_worker.UvicornWorker
         --preload --workers 2 --bind 127.0.0.1:8769 ...  (the push connections, --socket-workers)
-    gunicorn gratisz.ivr_wsgi --worker-class gthread --threads 1 --keep-alive 5 --preload
-        --workers 4 --bind 127.0.0.1:8768 ...  (the telephony webhooks', --ivr-workers)
+    chrt --rr 10 gunicorn gratisz.ivr_wsgi --worker-class gthread --threads 1 --keep-alive 5
+        --preload --workers 4 --bind 127.0.0.1:8768 ...  (the telephony webhooks',
+        --ivr-workers; without chrt where the system refuses it, or with --ivr-policy normal)
 
 The pages go to the first server; each agent opens its push connection where the desk page
 says (``DESK_SOCKET_URL``, the second server), as the browser does; the provider's webhooks
@@ -117,6 +118,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=4,
         help="the telephony webhooks' own web workers, as make serve (0: the desk's serve them)",
     )
+    parser.add_argument(
+        "--ivr-policy",
+        choices=("rr", "normal"),
+        default="rr",
+        help="the IVR workers' scheduling policy, as make serve (rr where the system allows it)",
+    )
     parser.add_argument("--ivr-port", type=int, default=8768)
     parser.add_argument("--socket-port", type=int, default=8769, help="the push connections'")
     parser.add_argument("--socket-workers", type=int, default=2)
@@ -215,6 +222,20 @@ KEEPALIVE = 4
 # menu must not hear the agents' load.
 DESK_NICE = ("nice", "-n", "5")
 
+
+def realtime(policy: str) -> tuple[str, ...]:
+    """The command prefix that runs the IVR's workers under the real-time round-robin policy,
+    as make serve does where the system allows it (``IVR_REALTIME``); none elsewhere."""
+    if policy != "rr":
+        return ()
+    command = ("chrt", "--rr", "10")
+    with contextlib.suppress(OSError):
+        if subprocess.run([*command, "true"], capture_output=True).returncode == 0:  # noqa: S603
+            return command
+    print("the system does not allow the real-time policy here: the IVR's workers run normal")
+    return ()
+
+
 # The Celery workers of ``make serve``: documents and mail at a lower CPU priority, telephony.
 WORKERS = {
     "worker": ["nice", "-n", "10", *_celery_worker("celery", "documents")],
@@ -231,6 +252,7 @@ class Stack:
         self.worker_restarts = 0
         self._worker_starts = Counter()
         self.stopping = threading.Event()
+        self.ivr_realtime = realtime(args.ivr_policy)
         VAR.mkdir(parents=True, exist_ok=True)
 
     def cpu_seconds(self) -> Counter[str]:
@@ -329,6 +351,7 @@ class Stack:
                 name,
                 [
                     *(DESK_NICE if name in ("gunicorn", "gunicorn-sockets") else ()),
+                    *(self.ivr_realtime if name == "gunicorn-ivr" else ()),
                     str(ROOT / ".venv/bin/gunicorn"),
                     *self._application(name),
                     "--preload",
@@ -1456,13 +1479,14 @@ def run(args, env: dict[str, str], during=None, setup=None) -> Outcome:
         busy = [after - before for before, after in zip(busy, _cpu_busy(), strict=True)]
         cpu = stack.cpu_seconds() - cpu_start if stack else Counter()
         load_after = os.getloadavg()[0]
+        ivr_policy = "real-time" if stack and stack.ivr_realtime else "normal"
         print(
             f"\n{args.agents} agents, {day.calls['arrived']} calls in {wall:.0f} s "
             f"({day.calls['arrived'] / wall * 60:.0f} calls/min arriving, "
             f"{day.calls['handled'] / wall * 60:.0f} calls/min handled): {dict(day.calls)}; "
             f"{args.web_workers} gunicorn workers for the pages, "
             f"{0 if args.wsgi else args.socket_workers} for the push connections, "
-            f"{args.ivr_workers} for the IVR; "
+            f"{args.ivr_workers} for the IVR ({ivr_policy} policy); "
             f"load average {load_before:.1f} → "
             f"{load_after:.1f} on {os.cpu_count()} cores, busy {busy[0] / max(sum(busy), 1):.0%}; "
             f"machine speed before the day: {speed:.0f} ms for a fixed piece of Python work"
