@@ -61,7 +61,8 @@ def test_it_answers_the_health_checks(ivr_server):
 
 
 def test_the_servers_application_runs_with_its_own_settings_whatever_the_environment_names():
-    """make serve exports DJANGO_SETTINGS_MODULE=gratisz.settings for the whole stack."""
+    """A deployment's environment may name gratisz.settings for the whole stack (the load
+    test's does)."""
     shown = subprocess.run(
         [
             sys.executable,
