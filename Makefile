@@ -46,7 +46,7 @@ run: install messages
 	@echo ""
 	@echo "GrATISZ is starting at http://$(HOST):$(PORT)/  (Ctrl+C stops the web server and the worker)"
 	@echo "E-mails are written to var/mail/."
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A gratisz worker --beat --pool=solo --loglevel=WARNING \
 		--queues celery,telephony --schedule var/celerybeat-schedule & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -131,7 +131,7 @@ serve: install messages
 	echo "the telephony webhooks (/ivr/) at http://$(HOST):$(IVR_PORT)/ with $(IVR_WORKERS)" \
 		"($(if $(IVR_CHRT),real-time,normal) scheduling policy)." && \
 	echo "No users yet? manage.py createsuperuser, or demo data: manage.py seed_demo --force" && \
-	trap 'kill 0' INT TERM EXIT; \
+	trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	again() { while true; do "$$@"; echo "$$* exited ($$?); starting it again" >&2; sleep 2; done; }; \
 	again nice -n 10 $(VENV)/bin/celery -A gratisz worker --queues celery \
 		--hostname documents@%h --concurrency 2 --loglevel INFO & \
