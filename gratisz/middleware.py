@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
 from boundary.sessions import is_passive
@@ -50,7 +51,9 @@ _OPEN_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/ivr/", "/api/", "/verify
 class WebhooksOnlyMiddleware:
     """On the telephony webhooks' own server (``gratisz.settings_ivr``), answer the webhooks
     and the health checks only: any other path is a 404, never a page served without the
-    site's session, authentication and second-factor middleware."""
+    site's session, authentication and second-factor middleware. The provider's requests name
+    no language: everything there answers in the site's (a thread keeps the language a request
+    before it activated)."""
 
     PREFIXES = ("/ivr/", "/health/")
 
@@ -58,6 +61,7 @@ class WebhooksOnlyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        translation.activate(settings.LANGUAGE_CODE)
         if not request.path_info.startswith(self.PREFIXES):
             raise Http404
         return self.get_response(request)
