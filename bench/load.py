@@ -252,7 +252,7 @@ class Stack:
         self.worker_restarts = 0
         self._worker_starts = Counter()
         self.stopping = threading.Event()
-        self.ivr_realtime = realtime(args.ivr_policy)
+        self.ivr_realtime = realtime(args.ivr_policy) if args.ivr_workers else ()
         VAR.mkdir(parents=True, exist_ok=True)
 
     def cpu_seconds(self) -> Counter[str]:
