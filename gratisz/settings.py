@@ -593,6 +593,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = False  # opted into per task, only where the task is idempotent
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes a worker's database connections (and its connection pool) only
+# every this many tasks; before and after each task, gratisz.celery treats them as a request
+# does (Django's close_old_connections).
+CELERY_DB_REUSE_MAX = 1000
 # A caller waiting to be put through must not wait behind PDF renders and mail: the telephony
 # tasks have a queue of their own, which its own worker consumes (``make serve``; a worker for
 # every queue in ``make run``). Everything else goes to Celery's default queue, "celery".
