@@ -20,8 +20,9 @@ def _task_database_connections(sender=None, **kwargs) -> None:
 
     Celery's Django fixup would instead close every connection before and after each task, and
     with the pool, close the process's whole pool: each task started two new PostgreSQL
-    backends, 291 in a one-minute day of bench/load.py, the database's largest CPU cost after
-    the pages. ``CELERY_DB_REUSE_MAX`` (settings) keeps the fixup to a full close every so many
+    backends (291 in a one-minute day of bench/load.py, 12 now), whose first queries cost the
+    database more CPU than the pages' (its CPU in a 100-agent day: 20 s before, 12-15 s
+    after). ``CELERY_DB_REUSE_MAX`` (settings) keeps the fixup to a full close every so many
     tasks. An eager task (the demo's, the tests') runs inside its caller's request or
     transaction, which keeps its connection."""
     from django.db import close_old_connections

@@ -1,4 +1,4 @@
-"""A Celery worker keeps its database connection from task to task, as a web worker does from
+"""A Celery worker keeps its database connections from task to task, as a web worker does from
 request to request, and replaces one that broke before the next task. (Celery's Django fixup
 closed the process's whole connection pool around every task: two new PostgreSQL backends a
 task.) A real worker with the production pool (prefork) on PostgreSQL and Redis."""
@@ -45,7 +45,7 @@ def worker(tmp_path):
         yield running
 
 
-def test_a_workers_tasks_share_one_database_connection(worker):
+def test_a_workers_tasks_keep_its_database_connections(worker):
     _run_tasks(worker, 1)
     first = _backends(worker.app_name)  # the task's process's, and its parent's since it started
     assert first
