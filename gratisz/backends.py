@@ -39,8 +39,8 @@ def _permissions_sql(*, everything: bool) -> str:
     # Names from the models' metadata, quoted; the user's key goes as a parameter.
     q = connection.ops.quote_name
     permission, content_type = Permission._meta, ContentType._meta
-    own = get_user_model()._meta.get_field("user_permissions")
-    member = get_user_model()._meta.get_field("groups")
+    user = get_user_model()._meta
+    own, member = user.get_field("user_permissions"), user.get_field("groups")
     granted = Group._meta.get_field("permissions")
     sql = (
         f"SELECT ct.{q('app_label')}, p.{q('codename')} FROM {q(permission.db_table)} p "  # noqa: S608

@@ -14,7 +14,9 @@ from tests.celery_worker import wait_for, worker_running
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _backends(name: str) -> set[int]:
+def _backends(worker) -> set[int]:
+    """The worker's PostgreSQL backends, by the name its connections give (``PGAPPNAME``)."""
+    name = worker.env["PGAPPNAME"]
     with connection.cursor() as cursor:
         cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [name])
         return {pid for (pid,) in cursor.fetchall()}
@@ -33,33 +35,31 @@ def _run_tasks(worker, n: int) -> None:
 
 @pytest.fixture
 def worker(tmp_path):
-    name = f"gratisz-test-{uuid.uuid4().hex[:8]}"  # libpq names the worker's connections so
     with worker_running(
         tmp_path / "worker.log",
         "--pool=prefork",
         "--concurrency=1",
-        PGAPPNAME=name,
+        PGAPPNAME=f"gratisz-test-{uuid.uuid4().hex[:8]}",  # libpq names its connections so
         DATABASE_POOL_MIN_SIZE="1",
     ) as running:
-        running.app_name = name
         yield running
 
 
 def test_a_workers_tasks_keep_its_database_connections(worker):
     _run_tasks(worker, 1)
-    first = _backends(worker.app_name)  # the task's process's, and its parent's since it started
+    first = _backends(worker)  # the task's process's, and its parent's since it started
     assert first
     _run_tasks(worker, 6)
-    assert _backends(worker.app_name) == first
+    assert _backends(worker) == first
     assert "raised" not in worker.log.read_text()
 
 
 def test_a_broken_connection_is_replaced_before_the_next_task(worker):
     _run_tasks(worker, 1)
-    broken = _backends(worker.app_name)
+    broken = _backends(worker)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) pid", [[*broken]])
-    wait_for(lambda: not broken & _backends(worker.app_name), what="the backends to end")
+    wait_for(lambda: not broken & _backends(worker), what="the backends to end")
     _run_tasks(worker, 2)
     assert "raised" not in worker.log.read_text()
-    assert _backends(worker.app_name)  # new ones
+    assert _backends(worker)  # new ones
